@@ -1,0 +1,49 @@
+# clln — two commands on a fresh machine: `make run` (train the four-state preset) and `make test`.
+# Missing system packages are installed here (Debian/Ubuntu: apt-get).
+
+SWIFT   ?= swift
+SUDO    := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+APT     := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
+CLLN    := .build/release/clln
+OUT     ?= results
+
+.PHONY: deps build run test bench netlists clean
+
+deps:
+	@missing=""; \
+	pkg-config --exists ngspice || missing="$$missing libngspice0-dev"; \
+	command -v ngspice >/dev/null 2>&1 || missing="$$missing ngspice"; \
+	[ -f /usr/include/suitesparse/klu.h ] || missing="$$missing libsuitesparse-dev"; \
+	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(APT) update -qq && $(APT) install -y -qq $$missing; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release --product clln
+
+# The main job: the paper's four-state experiment, 10 trials, idealized backend.
+run: build
+	$(CLLN) train four-state --trials 10 --out $(OUT)/four-state
+	@echo "results and plots: $(OUT)/four-state (summary.json, *.csv, *.svg)"
+
+test: deps
+	$(SWIFT) build --product clln
+	$(SWIFT) test
+
+bench: build
+	$(CLLN) bench solve --out $(OUT)/bench
+	$(CLLN) bench solve --backend spice --out $(OUT)/bench-spice
+	$(CLLN) bench train --out $(OUT)/bench
+
+# Regenerates the example netlists (a test fails when they drift from the compiler).
+netlists: build
+	for preset in four-state navigation; do \
+		for phase in free clamped; do \
+			$(CLLN) compile $$preset --phase $$phase --out netlists/$$preset-$$phase.cir; \
+		done; \
+	done
+
+clean:
+	rm -rf .build

@@ -1,0 +1,63 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "clln",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "CLLN", targets: ["CLLN"]),
+        .library(name: "CLLNDynamics", targets: ["CLLNDynamics"]),
+        .executable(name: "clln", targets: ["clln"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C interop: header only. The engine loads libngspice at run time (dlopen), so a
+        // missing library is a typed error, and per-worker copies of the library are possible.
+        .systemLibrary(
+            name: "CNgspice",
+            pkgConfig: "ngspice",
+            providers: [.apt(["libngspice0-dev"])]
+        ),
+        // SuiteSparse KLU: sparse LU made for circuit matrices (sparse path of the ideal solver).
+        .systemLibrary(
+            name: "CKLU",
+            providers: [.apt(["libsuitesparse-dev"])]
+        ),
+        // Model cards and subcircuits (top-level `templates/`), shipped as resources.
+        .target(
+            name: "CLLNTemplates",
+            path: "templates",
+            exclude: ["README.md"],
+            resources: [.copy("models")]
+        ),
+        // Results: SVG charts, CSV, atomic file writes, terminal progress.
+        .target(name: "CLLNReport"),
+        // Core: topology, DSL, netlist compiler, solvers, learning.
+        .target(
+            name: "CLLN",
+            dependencies: [
+                "CNgspice", "CKLU", "CLLNTemplates", "CLLNReport",
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        // Dynamical contrastive learning (ODE networks).
+        .target(name: "CLLNDynamics", dependencies: ["CLLNReport"]),
+        .executableTarget(
+            name: "clln",
+            dependencies: [
+                "CLLN", "CLLNReport", "CLLNDynamics",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "CLLNTests",
+            dependencies: ["CLLN", "CLLNReport"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(name: "CLLNDynamicsTests", dependencies: ["CLLNDynamics"]),
+    ]
+)

@@ -1,0 +1,107 @@
+import CLLNTemplates
+import Foundation
+
+/// Where a MOSFET's bulk terminal is tied.
+public enum BulkTie: String, Sendable, Codable, CaseIterable {
+    /// Bulk at ground (the reference's circuit).
+    case ground
+    /// Bulk tied to the edge's `b` terminal (no body effect from that side).
+    case source
+}
+
+/// A SPICE model card from `templates/models` or a file, with its metadata (`*@ key=value`).
+public struct ModelCard: Sendable, Hashable {
+    /// Card name (file name without `.lib`).
+    public var name: String
+    /// Where the card came from (a template name or a path), written into netlist headers.
+    public var origin: String
+    /// The card text with its `{{placeholders}}`.
+    public var text: String
+    /// Channel width and length written on every MOSFET line (SPICE numbers, e.g. `10u`).
+    public var width: String
+    public var length: String
+    public var bulk: BulkTie
+
+    /// The default card: level 1, VTO = V_T, KP·W/L = k, GAMMA = LAMBDA = 0, IS = 0.
+    public static let defaultName = "nmos-ideal"
+
+    /// Parses a card's text.
+    public init(name: String, origin: String, text: String) throws {
+        self.name = name
+        self.origin = origin
+        self.text = text
+        var meta: [String: String] = [:]
+        for line in text.split(separator: "\n") where line.hasPrefix("*@") {
+            for pair in line.dropFirst(2).split(separator: " ") {
+                let kv = pair.split(separator: "=", maxSplits: 1)
+                if kv.count == 2 { meta[String(kv[0]).lowercased()] = String(kv[1]) }
+            }
+        }
+        width = meta["w"] ?? "10u"
+        length = meta["l"] ?? "10u"
+        guard let w = SpiceNumber.parse(width), let l = SpiceNumber.parse(length), w > 0, l > 0 else {
+            throw NetlistError.badModelCard(name: name, reason: "w and l must be positive SPICE numbers")
+        }
+        if let tie = meta["bulk"] {
+            guard let parsed = BulkTie(rawValue: tie) else {
+                throw NetlistError.badModelCard(name: name, reason: "bulk must be ground or source (got \(tie))")
+            }
+            bulk = parsed
+        } else {
+            bulk = .ground
+        }
+        guard text.contains(".model") else {
+            throw NetlistError.badModelCard(name: name, reason: "no .model line")
+        }
+    }
+
+    /// The shipped card `name`, or a card file at path `name`.
+    public static func named(_ nameOrPath: String) throws -> ModelCard {
+        if let text = Templates.modelCard(named: nameOrPath) {
+            return try ModelCard(name: nameOrPath, origin: "templates/models/\(nameOrPath).lib", text: text)
+        }
+        if FileManager.default.fileExists(atPath: nameOrPath),
+            let text = try? String(contentsOfFile: nameOrPath, encoding: .utf8)
+        {
+            let base = URL(fileURLWithPath: nameOrPath).deletingPathExtension().lastPathComponent
+            return try ModelCard(name: base, origin: nameOrPath, text: text)
+        }
+        throw NetlistError.unknownModel(nameOrPath, available: Templates.modelNames)
+    }
+
+    /// The default card.
+    public static func standard() throws -> ModelCard { try named(defaultName) }
+
+    /// W/L of the channel.
+    public var aspectRatio: Double { SpiceNumber.parse(width)! / SpiceNumber.parse(length)! }
+
+    /// The card's lines with placeholders filled (comments kept, metadata lines dropped).
+    public func render(modelName: String, values: [String: Double]) -> [String] {
+        text.split(separator: "\n", omittingEmptySubsequences: false).compactMap { raw -> String? in
+            let line = String(raw)
+            if line.hasPrefix("*@") || line.trimmingCharacters(in: .whitespaces).isEmpty { return nil }
+            var out = line.replacingOccurrences(of: "{{model}}", with: modelName)
+            for (key, value) in values { out = out.replacingOccurrences(of: "{{\(key)}}", with: SpiceNumber.format(value)) }
+            return out
+        }
+    }
+}
+
+/// SPICE number parsing and formatting (locale-independent).
+public enum SpiceNumber {
+    /// Shortest round-trip decimal form (`1.5`, `1e-05`), independent of the locale.
+    public static func format(_ x: Double) -> String { "\(x)" }
+
+    /// Parses `10u`, `7.8u`, `1k`, `2.5meg`, `1e-3`.
+    public static func parse(_ s: String) -> Double? {
+        let lower = s.lowercased()
+        let suffixes: [(String, Double)] = [
+            ("meg", 1e6), ("mil", 25.4e-6), ("t", 1e12), ("g", 1e9), ("k", 1e3), ("m", 1e-3),
+            ("u", 1e-6), ("n", 1e-9), ("p", 1e-12), ("f", 1e-15),
+        ]
+        for (suffix, scale) in suffixes where lower.hasSuffix(suffix) {
+            if let v = Double(lower.dropLast(suffix.count)) { return v * scale }
+        }
+        return Double(lower)
+    }
+}

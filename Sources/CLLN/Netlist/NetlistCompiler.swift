@@ -1,0 +1,163 @@
+import Foundation
+
+/// Which boundary conditions a netlist carries.
+public enum Phase: String, Sendable, Codable, CaseIterable {
+    /// Inputs held at the state's voltages.
+    case free
+    /// Inputs held, and every output held at its clamp value.
+    case clamped
+}
+
+/// How gate voltages enter the netlist.
+public enum GateStyle: String, Sendable, Codable {
+    /// One DC source `vg<e>` per gate (readable; gates change with `alter vg<e> = U`).
+    case sources
+    /// Gate at ground and a model per edge `me<e>` with `vto = V_T − U_G`: identical currents
+    /// when GAMMA = 0, five times fewer equations; gates change with `altermod me<e> vto = …`.
+    /// Only valid for cards without body effect.
+    case thresholdPerEdge
+}
+
+/// Options of the netlist compiler.
+public struct NetlistOptions: Sendable {
+    public var model: ModelCard
+    public var gateStyle: GateStyle
+    /// The `.options` line. The default makes ngspice agree with the idealized model to ~1e-15 V
+    /// where no transistor saturates: `reltol=1e-6` tightens Newton's test, `gmin=1e-18` shrinks
+    /// the junction conductance that keeps nodes whose edges are all cut off solvable (1e-12 S by
+    /// default, which leaks ~1e-9 V into ~1e-3 S channels).
+    public var spiceOptions: String
+    /// Append `.op` so that `ngspice -b` prints the operating point.
+    public var includeAnalysis: Bool
+
+    public init(
+        model: ModelCard, gateStyle: GateStyle = .sources, spiceOptions: String = "gmin=1e-18 reltol=1e-6",
+        includeAnalysis: Bool = true
+    ) {
+        self.model = model
+        self.gateStyle = gateStyle
+        self.spiceOptions = spiceOptions
+        self.includeAnalysis = includeAnalysis
+    }
+}
+
+/// A compiled SPICE netlist.
+///
+/// Naming scheme (stable, so sources can be changed in place): node `i` is `n<i>`; MOSFET edge
+/// `e` is `m<e>` with gate node `g<e>` driven by source `vg<e>`; a held node `i` is driven by
+/// source `vh<i>` (`alter vh<i> = V`); a diode-resistor edge is diode `d<e>` from `n<a>` to
+/// internal node `x<e>` plus resistor `r<e>` to `n<b>`; a potentiometer edge is resistor `r<e>`.
+public struct Netlist: Sendable, Hashable {
+    public var title: String
+    public var lines: [String]
+    /// SPICE names of the topology's nodes, in node order (`n<i>`).
+    public var nodeNames: [String]
+    public var text: String { lines.joined(separator: "\n") + "\n" }
+}
+
+/// Problems compiling a netlist.
+public enum NetlistError: Error, CustomStringConvertible {
+    case unknownModel(String, available: [String])
+    case badModelCard(name: String, reason: String)
+    case bodyEffectWithThresholdStyle(model: String)
+
+    public var description: String {
+        switch self {
+        case let .unknownModel(name, available):
+            "no model card \"\(name)\"; shipped cards: \(available.joined(separator: ", ")) (or give a path to a .lib file)"
+        case let .badModelCard(name, reason): "model card \(name) is unusable: \(reason)"
+        case let .bodyEffectWithThresholdStyle(model):
+            "model card \(model) has body effect or a bulk tied to the source, which the per-edge threshold form cannot express; use gate sources"
+        }
+    }
+}
+
+/// Compiles a topology into an ngspice netlist.
+public enum NetlistCompiler {
+    /// Compiles `topology` with edge parameters `parameters` (gate voltages for MOSFETs) and the
+    /// held nodes of one phase. Validates everything first. Output is deterministic.
+    public static func compile(
+        _ topology: Topology, parameters: [Double], held: HeldNodes, phaseLabel: String, options: NetlistOptions
+    ) throws -> Netlist {
+        try topology.validate()
+        try topology.validateParameters(parameters)
+        try topology.validateHeld(held)
+        let card = options.model
+        if options.gateStyle == .thresholdPerEdge, card.bulk != .ground || card.text.range(of: #"gamma=(?!0\b)[0-9.]"#, options: .regularExpression) != nil {
+            throw NetlistError.bodyEffectWithThresholdStyle(model: card.name)
+        }
+        let n = { (i: Int) in "n\(i)" }
+        let k = topology.device.k
+        let vt = topology.device.thresholdVoltage
+        let kp = k / card.aspectRatio
+        let kinds = Dictionary(grouping: topology.edges, by: \.element).mapValues(\.count)
+        let kindSummary = EdgeElement.allInOrder.compactMap { kind in kinds[kind].map { "\($0) \(kind.name)" } }
+            .joined(separator: ", ")
+        let title = "clln netlist: \(topology.name), \(phaseLabel)"
+        var lines = [
+            "* \(title)",
+            "* nodes: \(topology.nodeCount), edges: \(topology.edgeCount) (\(kindSummary)), inputs: \(topology.inputs.count), "
+                + "outputs: \(topology.outputs.count), held: \(held.nodes.count)",
+            "* model: \(card.name) (\(card.origin)), W/L = \(card.width)/\(card.length), bulk at \(card.bulk.rawValue), "
+                + "k = KP*W/L = \(SpiceNumber.format(k)) A/V^2, gate style: \(options.gateStyle.rawValue)",
+            "* names: node i -> n<i>; MOSFET edge e -> m<e>, gate source vg<e>; held node i -> source vh<i>",
+            "*        change in place: alter vg<e> = U ; alter vh<i> = V",
+            ".options \(options.spiceOptions)",
+        ]
+        let hasTransistors = topology.edges.contains { $0.element.isTransistor }
+        if hasTransistors && options.gateStyle == .sources {
+            lines += card.render(modelName: "nmos_edge", values: ["vto": vt, "kp": kp])
+        }
+        if topology.edges.contains(where: { $0.element == .diodeResistor }) {
+            let diode = try ModelCard.named("diode-ideal")
+            lines += diode.render(modelName: "d_edge", values: [:])
+        }
+        for (e, edge) in topology.edges.enumerated() {
+            let p = parameters[e]
+            switch edge.element {
+            case .mosfet, .expGateMosfet:
+                let gate = topology.gateVoltage(edge: e, parameter: p)!
+                let bulk = card.bulk == .ground ? "0" : n(edge.b)
+                switch options.gateStyle {
+                case .sources:
+                    lines.append("m\(e) \(n(edge.a)) g\(e) \(n(edge.b)) \(bulk) nmos_edge w=\(card.width) l=\(card.length)")
+                    lines.append("vg\(e) g\(e) 0 dc \(SpiceNumber.format(gate))")
+                case .thresholdPerEdge:
+                    lines += card.render(modelName: "me\(e)", values: ["vto": vt - gate, "kp": kp])
+                    lines.append("m\(e) \(n(edge.a)) 0 \(n(edge.b)) \(bulk) me\(e) w=\(card.width) l=\(card.length)")
+                }
+            case .diodeResistor:
+                lines.append("d\(e) \(n(edge.a)) x\(e) d_edge")
+                lines.append("r\(e) x\(e) \(n(edge.b)) \(SpiceNumber.format(1 / p))")
+            case .potentiometer:
+                lines.append("r\(e) \(n(edge.a)) \(n(edge.b)) \(SpiceNumber.format(Potentiometer.ohms(step: Potentiometer.step(for: p))))")
+            }
+        }
+        for (node, value) in zip(held.nodes, held.values) {
+            lines.append("vh\(node) \(n(node)) 0 dc \(SpiceNumber.format(value))")
+        }
+        if options.includeAnalysis { lines.append(".op") }
+        lines.append(".end")
+        return Netlist(title: title, lines: lines, nodeNames: (0..<topology.nodeCount).map(n))
+    }
+
+    /// Compiles one phase of a state: free (inputs held) or clamped (inputs and outputs held at
+    /// `outputValues`).
+    public static func compile(
+        _ topology: Topology, parameters: [Double], phase: Phase, state: Int, outputValues: [Double]? = nil,
+        options: NetlistOptions
+    ) throws -> Netlist {
+        let held: HeldNodes
+        switch phase {
+        case .free: held = try topology.freeHeld(state: state)
+        case .clamped:
+            held = try topology.clampedHeld(state: state, outputValues: outputValues ?? [Double](repeating: 0, count: topology.outputs.count))
+        }
+        return try compile(topology, parameters: parameters, held: held, phaseLabel: "\(phase.rawValue) phase, state \(state)", options: options)
+    }
+}
+
+extension EdgeElement {
+    /// Every element kind, in a fixed order (for summaries).
+    static let allInOrder: [EdgeElement] = [.mosfet, .expGateMosfet, .diodeResistor, .potentiometer]
+}

@@ -1,0 +1,104 @@
+import Foundation
+
+/// The equilibrium of a network for given edge parameters and held nodes.
+public struct Equilibrium: Sendable, Hashable {
+    /// Voltage of every node, in node order (held nodes at their held values).
+    public var voltages: [Double]
+    /// Newton iterations used (for SPICE: as reported by ngspice, or 0 when unknown).
+    public var iterations: Int
+    /// Final residual: the largest KCL imbalance at a free node divided by that node's total
+    /// conductance, in volts (an estimate of the remaining voltage error).
+    public var residual: Double
+    /// MOSFET edges whose idealized conductance sits at the floor (the channel is cut off).
+    public var floorEdges: [Int]
+    /// MOSFET edges that a real transistor would run saturated (spec §1):
+    /// min(Va, Vb) < U_G − V_T < max(Va, Vb). There the idealized and SPICE models differ.
+    public var saturatedEdges: [Int]
+
+    public init(voltages: [Double], iterations: Int, residual: Double, floorEdges: [Int], saturatedEdges: [Int]) {
+        self.voltages = voltages
+        self.iterations = iterations
+        self.residual = residual
+        self.floorEdges = floorEdges
+        self.saturatedEdges = saturatedEdges
+    }
+}
+
+/// Every equilibrium backend (the idealized Newton solver, the ngspice engine) answers the same
+/// question: given edge parameters in edge order and held nodes, where do the voltages settle?
+///
+/// Solvers keep per-topology workspaces and are not thread-safe: use one per thread (ideal) or
+/// one per process (SPICE).
+public protocol EquilibriumSolver: AnyObject {
+    /// The network this solver was built for.
+    var topology: Topology { get }
+    /// A short backend name for summaries ("ideal", "spice").
+    var backendName: String { get }
+    /// Solves for the equilibrium. `warmStart`, when given, is a previous solution (node order)
+    /// used as the starting point.
+    func solve(parameters: [Double], held: HeldNodes, warmStart: [Double]?) throws -> Equilibrium
+    /// Removes edges from the circuit (an opened transistor) for all later solves.
+    func removeEdges(_ edges: Set<Int>) throws
+}
+
+extension EquilibriumSolver {
+    /// Solves from a cold start.
+    public func solve(parameters: [Double], held: HeldNodes) throws -> Equilibrium {
+        try solve(parameters: parameters, held: held, warmStart: nil)
+    }
+}
+
+/// Why a solve failed.
+public enum SolverError: Error, CustomStringConvertible, Equatable {
+    case noConvergence(iterations: Int, residual: Double)
+    case nonFiniteInput(String)
+    case singular(iteration: Int)
+
+    public var description: String {
+        switch self {
+        case let .noConvergence(iterations, residual):
+            "Newton did not converge in \(iterations) iterations (scaled residual \(residual) V); "
+                + "check for gates far below threshold everywhere, or pass a warm start"
+        case let .nonFiniteInput(what):
+            "\(what) is not finite; the solver needs finite gate and held voltages"
+        case let .singular(iteration):
+            "the Jacobian became singular at Newton iteration \(iteration); a node may be connected only "
+                + "through removed edges: check the topology for floating nodes"
+        }
+    }
+}
+
+/// The idealized edge model of spec §1 and its saturation test, shared by every backend's
+/// diagnostics.
+public enum EdgeModel {
+    /// Edges a real MOSFET would run saturated and edges at the conductance floor.
+    public static func classify(
+        topology: Topology, parameters: [Double], voltages: [Double], removed: Set<Int> = []
+    ) -> (floor: [Int], saturated: [Int]) {
+        var floor: [Int] = []
+        var saturated: [Int] = []
+        let vt = topology.device.thresholdVoltage
+        for (e, edge) in topology.edges.enumerated() where !removed.contains(e) {
+            guard let gate = topology.gateVoltage(edge: e, parameter: parameters[e]) else { continue }
+            let (va, vb) = (voltages[edge.a], voltages[edge.b])
+            let overdrive = gate - vt
+            if overdrive - (va + vb) / 2 <= topology.device.conductanceFloor { floor.append(e) }
+            if min(va, vb) < overdrive && overdrive < max(va, vb) { saturated.append(e) }
+        }
+        return (floor, saturated)
+    }
+
+    /// Current from `a` to `b` through edge `e` of the idealized model, in amperes.
+    public static func current(topology: Topology, edge e: Int, parameter p: Double, va: Double, vb: Double) -> Double {
+        let device = topology.device
+        switch topology.edges[e].element {
+        case .mosfet, .expGateMosfet:
+            let gate = topology.gateVoltage(edge: e, parameter: p)!
+            return device.k * max(gate - device.thresholdVoltage - (va + vb) / 2, device.conductanceFloor) * (va - vb)
+        case .diodeResistor:
+            return p * (va > vb ? 1 : device.conductanceFloor) * (va - vb)
+        case .potentiometer:
+            return (va - vb) / Potentiometer.ohms(step: Potentiometer.step(for: p))
+        }
+    }
+}

@@ -1,0 +1,305 @@
+import Foundation
+
+/// Newton–Raphson on Kirchhoff's current law of the idealized model (spec §1).
+///
+/// Unknowns are the free nodes' voltages; held nodes are fixed. Each iteration evaluates the
+/// KCL residual `r_i` (net current leaving free node i) and its analytic Jacobian (the floor clip
+/// has zero derivative), solves `J·Δv = −r` with a dense LU (small networks) or SuiteSparse KLU
+/// (large ones; the symbolic analysis is kept per held-node set), and takes the step with a
+/// backtracking line search on ‖r‖₂, projecting every iterate onto the range of the held voltages
+/// (the maximum principle). Where the line search fails (conductance-floor and saturation kinks;
+/// with gates near threshold the model can have several equilibria) it runs nonlinear
+/// Gauss–Seidel sweeps — each free node's own KCL equation solved by bisection within the held
+/// range, where a root always exists — and then resumes Newton.
+///
+/// **Convergence criterion.** The scaled residual `ρ = maxᵢ |rᵢ| / Dᵢ`, where `Dᵢ` is the total
+/// conductance at node i, estimates the voltage error in volts; a solve has converged when
+/// `ρ ≤ tolerance · max(1, range)` (default tolerance 1e-13 V). A cold start begins from the
+/// solution of the linear network whose conductances are frozen at the mid-range voltage.
+public final class IdealSolver: EquilibriumSolver {
+    /// Tunables of the Newton iteration.
+    public struct Options: Sendable {
+        /// Target of the scaled residual, in volts per volt of held range.
+        public var tolerance = 1e-13
+        /// Newton iterations before ``SolverError/noConvergence(iterations:residual:)``.
+        public var maxIterations = 100
+        /// Free-node count above which the sparse (KLU) path is used.
+        public var sparseThreshold = 96
+        /// Compute ``Equilibrium/floorEdges`` and ``Equilibrium/saturatedEdges``.
+        public var diagnostics = true
+        public init() {}
+    }
+
+    public let topology: Topology
+    public let backendName = "ideal"
+    public var options: Options
+
+    private let edgeA: [Int]
+    private let edgeB: [Int]
+    /// Per node, its edges with +1 where the node is the edge's `a` end, −1 where it is `b`.
+    private let incidence: [[(edge: Int, sign: Double)]]
+    private var kind: [EdgeKind]
+    private var removed: Set<Int> = []
+    private var structures: [[Int]: HeldStructure] = [:]
+    private var lastHeldNodes: [Int] = []
+    private var lastStructure: HeldStructure?
+
+    /// Per-edge coefficient of the current solve: U_G − V_T for transistors, the conductance otherwise.
+    private var coefficient: [Double]
+    private var voltages: [Double]
+    private var trial: [Double]
+
+    private enum EdgeKind { case transistor, diode, linear, open }
+
+    public init(topology: Topology, options: Options = Options()) throws {
+        try topology.validate()
+        self.topology = topology
+        self.options = options
+        edgeA = topology.edges.map(\.a)
+        edgeB = topology.edges.map(\.b)
+        var incidence = [[(edge: Int, sign: Double)]](repeating: [], count: topology.nodeCount)
+        for (e, edge) in topology.edges.enumerated() {
+            incidence[edge.a].append((e, 1))
+            incidence[edge.b].append((e, -1))
+        }
+        self.incidence = incidence
+        kind = topology.edges.map {
+            switch $0.element {
+            case .mosfet, .expGateMosfet: .transistor
+            case .diodeResistor: .diode
+            case .potentiometer: .linear
+            }
+        }
+        coefficient = [Double](repeating: 0, count: topology.edgeCount)
+        voltages = [Double](repeating: 0, count: topology.nodeCount)
+        trial = voltages
+    }
+
+    public func removeEdges(_ edges: Set<Int>) throws {
+        for e in edges where !(0..<topology.edgeCount).contains(e) {
+            throw TopologyError.unknownNode(e, role: "edge removal (edge index)", nodeCount: topology.edgeCount, at: nil)
+        }
+        removed.formUnion(edges)
+        for e in removed { kind[e] = .open }
+        structures.removeAll()
+        lastStructure = nil
+        lastHeldNodes = []
+    }
+
+    /// The edges removed so far.
+    public var removedEdges: Set<Int> { removed }
+
+    public func solve(parameters: [Double], held: HeldNodes, warmStart: [Double]?) throws -> Equilibrium {
+        guard parameters.count == topology.edgeCount else {
+            throw TopologyError.parameterCount(parameters.count, expected: topology.edgeCount)
+        }
+        guard held.nodes.count == held.values.count else {
+            throw TopologyError.wrongLabelCount(held.values.count, expected: held.nodes.count)
+        }
+        let structure = try structure(for: held.nodes)
+        var low = Double.infinity
+        var high = -Double.infinity
+        for (node, value) in zip(held.nodes, held.values) {
+            guard value.isFinite else { throw SolverError.nonFiniteInput("the voltage held at node \(node)") }
+            voltages[node] = value
+            trial[node] = value
+            low = min(low, value)
+            high = max(high, value)
+        }
+        try loadCoefficients(parameters)
+        let range = high - low
+        let tolerance = options.tolerance * max(1, range)
+
+        if let warm = warmStart, warm.count == topology.nodeCount {
+            for node in structure.freeNodes {
+                let w = warm[node]
+                voltages[node] = w.isFinite ? min(max(w, low), high) : (low + high) / 2
+            }
+        } else {
+            for node in structure.freeNodes { voltages[node] = (low + high) / 2 }
+            if structure.count > 0 {
+                _ = evaluate(structure, at: voltages, linearized: true)
+                try structure.factorAndSolve(iteration: 0)
+                for (i, node) in structure.freeNodes.enumerated() {
+                    voltages[node] = min(max(voltages[node] + structure.step[i], low), high)
+                }
+            }
+        }
+
+        var iterations = 0
+        var merit = evaluate(structure, at: voltages, linearized: false)
+        /// Backtracks along `structure.step`; on sufficient decrease of ‖r‖₂ moves the iterate.
+        func lineSearch(minimumStep: Double) -> Bool {
+            var t = 1.0
+            while t >= minimumStep {
+                for (i, node) in structure.freeNodes.enumerated() {
+                    trial[node] = min(max(voltages[node] + t * structure.step[i], low), high)
+                }
+                let trialMerit = evaluate(structure, at: trial, linearized: false)
+                if trialMerit <= (1 - 1e-4 * t) * merit {
+                    merit = trialMerit
+                    swap(&voltages, &trial)
+                    return true
+                }
+                t /= 2
+            }
+            return false
+        }
+        while structure.scaledResidual > tolerance {
+            guard iterations < options.maxIterations else {
+                throw SolverError.noConvergence(iterations: iterations, residual: structure.scaledResidual)
+            }
+            iterations += 1
+            try structure.factorAndSolve(iteration: iterations)
+            if lineSearch(minimumStep: 1.0 / 64) { continue }
+            // Newton's local model failed: a conductance-floor or saturation kink lies in the
+            // way (near threshold the model can have several equilibria, and ∂I/∂V changes sign).
+            // Relax node by node instead, then let Newton finish.
+            relaxNodes(structure, low: low, high: high, sweeps: 8)
+            merit = evaluate(structure, at: voltages, linearized: false)
+        }
+        guard voltages.allSatisfy(\.isFinite) else { throw SolverError.nonFiniteInput("a node voltage (diverged)") }
+        let (floor, saturated) = options.diagnostics
+            ? EdgeModel.classify(topology: topology, parameters: parameters, voltages: voltages, removed: removed)
+            : ([], [])
+        return Equilibrium(
+            voltages: voltages, iterations: iterations, residual: structure.scaledResidual,
+            floorEdges: floor, saturatedEdges: saturated)
+    }
+
+    /// Nonlinear Gauss–Seidel: solves each free node's KCL equation for its own voltage by
+    /// bisection on [low, high] (net outflow is ≤ 0 at `low` and ≥ 0 at `high`).
+    private func relaxNodes(_ s: HeldStructure, low: Double, high: Double, sweeps: Int) {
+        for _ in 0..<sweeps {
+            for node in s.freeNodes {
+                var (a, b) = (low, high)
+                for _ in 0..<60 where b - a > 1e-15 * max(1, high - low) {
+                    let mid = 0.5 * (a + b)
+                    if netOutflow(node, at: mid) > 0 { b = mid } else { a = mid }
+                }
+                voltages[node] = 0.5 * (a + b)
+            }
+        }
+    }
+
+    /// Net current leaving `node` if its voltage were `v` (others as in `voltages`).
+    private func netOutflow(_ node: Int, at v: Double) -> Double {
+        let k = topology.device.k
+        let floor = topology.device.conductanceFloor
+        var total = 0.0
+        for (e, sign) in incidence[node] {
+            let other = voltages[sign > 0 ? edgeB[e] : edgeA[e]]
+            let (va, vb) = sign > 0 ? (v, other) : (other, v)
+            let g: Double
+            switch kind[e] {
+            case .transistor: g = k * max(coefficient[e] - 0.5 * (va + vb), floor)
+            case .diode: g = coefficient[e] * (va > vb ? 1 : floor)
+            case .linear: g = coefficient[e]
+            case .open: continue
+            }
+            total += sign * g * (va - vb)
+        }
+        return total
+    }
+
+    private func loadCoefficients(_ parameters: [Double]) throws {
+        let vt = topology.device.thresholdVoltage
+        for e in 0..<topology.edgeCount {
+            let p = parameters[e]
+            guard p.isFinite else { throw SolverError.nonFiniteInput("edge \(e)'s parameter") }
+            switch topology.edges[e].element {
+            case .mosfet: coefficient[e] = p - vt
+            case .expGateMosfet: coefficient[e] = exp(p) - vt
+            case .diodeResistor: coefficient[e] = p
+            case .potentiometer: coefficient[e] = 1 / Potentiometer.ohms(step: Potentiometer.step(for: p))
+            }
+        }
+    }
+
+    private func structure(for heldNodes: [Int]) throws -> HeldStructure {
+        if let last = lastStructure, heldNodes == lastHeldNodes { return last }
+        let s: HeldStructure
+        if let cached = structures[heldNodes] {
+            s = cached
+        } else {
+            var pruned = topology
+            pruned.edges = topology.edges.enumerated().filter { !removed.contains($0.offset) }.map(\.element)
+            try pruned.checkHeldCoverage(heldNodes)
+            s = try HeldStructure(
+                topology: topology, held: heldNodes, open: removed, sparseThreshold: options.sparseThreshold)
+            structures[heldNodes] = s
+        }
+        lastHeldNodes = heldNodes
+        lastStructure = s
+        return s
+    }
+
+    /// Fills the residual, Jacobian values and node conductance totals at `v`; returns ‖r‖₂².
+    /// `linearized` freezes each edge's conductance (the Jacobian of the linear network).
+    private func evaluate(_ s: HeldStructure, at v: [Double], linearized: Bool) -> Double {
+        let k = topology.device.k
+        let floor = topology.device.conductanceFloor
+        let n = s.count
+        return v.withUnsafeBufferPointer { v in
+            coefficient.withUnsafeBufferPointer { c in
+                s.residual.withUnsafeMutableBufferPointer { r in
+                    s.conductanceTotal.withUnsafeMutableBufferPointer { d in
+                        s.values.withUnsafeMutableBufferPointer { jac in
+                            s.positions.withUnsafeBufferPointer { pos in
+                                s.freeIndex.withUnsafeBufferPointer { fi in
+                                    for i in 0..<n { r[i] = 0; d[i] = 0 }
+                                    for i in 0..<jac.count { jac[i] = 0 }
+                                    for e in 0..<edgeA.count {
+                                        let a = edgeA[e], b = edgeB[e]
+                                        let va = v[a], vb = v[b], dv = va - vb
+                                        var g: Double, dIdA: Double, dIdB: Double
+                                        switch kind[e] {
+                                        case .transistor:
+                                            let m = c[e] - 0.5 * (va + vb)
+                                            if m > floor {
+                                                g = k * m
+                                                dIdA = linearized ? g : k * (c[e] - va)
+                                                dIdB = linearized ? -g : -k * (c[e] - vb)
+                                            } else {
+                                                g = k * floor
+                                                dIdA = g
+                                                dIdB = -g
+                                            }
+                                        case .diode:
+                                            g = c[e] * (dv > 0 ? 1 : floor)
+                                            dIdA = g
+                                            dIdB = -g
+                                        case .linear:
+                                            g = c[e]
+                                            dIdA = g
+                                            dIdB = -g
+                                        case .open:
+                                            continue
+                                        }
+                                        let current = g * dv
+                                        let ia = Int(fi[a]), ib = Int(fi[b])
+                                        if ia >= 0 { r[ia] += current; d[ia] += g }
+                                        if ib >= 0 { r[ib] -= current; d[ib] += g }
+                                        let p = 4 * e
+                                        if pos[p] >= 0 { jac[Int(pos[p])] += dIdA }
+                                        if pos[p + 1] >= 0 { jac[Int(pos[p + 1])] += dIdB }
+                                        if pos[p + 2] >= 0 { jac[Int(pos[p + 2])] -= dIdA }
+                                        if pos[p + 3] >= 0 { jac[Int(pos[p + 3])] -= dIdB }
+                                    }
+                                    var merit = 0.0
+                                    var scaled = 0.0
+                                    for i in 0..<n {
+                                        merit += r[i] * r[i]
+                                        scaled = max(scaled, abs(r[i]) / max(d[i], .leastNormalMagnitude))
+                                    }
+                                    s.scaledResidual = n == 0 ? 0 : (scaled.isNaN ? .infinity : scaled)
+                                    return merit
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

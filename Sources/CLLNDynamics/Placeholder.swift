@@ -1,0 +1,1 @@
+// Placeholder until the dynamics module lands; replace freely.

@@ -1,0 +1,65 @@
+import ArgumentParser
+import CLLN
+import Foundation
+
+@main
+struct CLLNCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "clln",
+        abstract: "Contrastive local learning networks: describe, compile to SPICE, solve, train.",
+        subcommands: [CompileCommand.self, SolveCommand.self, BenchCommand.self]
+    )
+}
+
+/// Exit codes: 64 usage (ArgumentParser), 65 bad input data, 70 a simulation failure.
+enum Exit {
+    static func run(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let error as ExitCode {
+            throw error
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode(isInputError(error) ? 65 : 70)
+        }
+    }
+
+    private static func isInputError(_ error: Error) -> Bool {
+        error is TopologyError || error is TopologyFileError || error is NetlistError || error is InputFileError
+            || error is GeneratorError
+    }
+}
+
+/// Problems with the CLI's auxiliary input files.
+enum InputFileError: Error, CustomStringConvertible {
+    case unreadable(String, String)
+    case notNumbers(String)
+    case badHold(String)
+
+    var description: String {
+        switch self {
+        case let .unreadable(path, why): "cannot read \(path): \(why)"
+        case let .notNumbers(path): "\(path) must hold a JSON array of numbers, e.g. [1.5, 2.0]"
+        case let .badHold(text): "--hold \(text) must look like NODE=VOLTS, e.g. --hold 0=1 --hold 5=0.25"
+        }
+    }
+}
+
+/// Reads a JSON array of numbers.
+func readNumbers(_ path: String) throws -> [Double] {
+    let data: Data
+    do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+        throw InputFileError.unreadable(path, error.localizedDescription)
+    }
+    guard let numbers = try? JSONDecoder().decode([Double].self, from: data) else {
+        throw InputFileError.notNumbers(path)
+    }
+    return numbers
+}
+
+/// Writes `text` to stdout.
+func printOut(_ text: String) {
+    FileHandle.standardOutput.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import CLLN
+import CLLNReport
+import Foundation
+
+/// Options that pick edge parameters: a file, or one value for every gate.
+struct GateOptions: ParsableArguments {
+    @Option(name: .long, help: "JSON array of edge parameters (gate voltages for MOSFETs), in edge order.")
+    var gates: String?
+
+    @Option(name: .long, help: "One gate voltage for every MOSFET edge (default 1.5 V, the reference's initial mean).")
+    var gateValue: Double?
+
+    func parameters(for topology: Topology) throws -> [Double] {
+        let parameters = try gates.map(readNumbers) ?? topology.uniformParameters(gate: gateValue ?? 1.5)
+        try topology.validateParameters(parameters)
+        return parameters
+    }
+
+    func validate() throws {
+        if gates != nil && gateValue != nil { throw ValidationError("give --gates or --gate-value, not both") }
+    }
+}
+
+struct CompileCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compile",
+        abstract: "Compile a topology (preset or JSON/YAML file) into an ngspice netlist.")
+
+    @Argument(help: "A preset (four-state, navigation) or a topology file.")
+    var topology: String
+
+    @Option(help: "free (inputs held) or clamped (inputs and outputs held).")
+    var phase: Phase = .free
+
+    @Option(help: "State whose input encoding is held.")
+    var state = 0
+
+    @OptionGroup var gateOptions: GateOptions
+
+    @Option(help: "Clamped phase: JSON array of output voltages (default: 0.5 V on every output).")
+    var outputs: String?
+
+    @Option(help: "Model card: a name from templates/models or a .lib file.")
+    var model = ModelCard.defaultName
+
+    @Option(help: "Gate form: sources (vg<e> per gate) or threshold-per-edge (vto trick).")
+    var gateStyle: GateStyle = .sources
+
+    @Option(help: "Write the netlist here instead of stdout.")
+    var out: String?
+
+    func run() throws {
+        try Exit.run {
+            let t = try Topology.load(topology)
+            let outputValues = try outputs.map(readNumbers) ?? [Double](repeating: 0.5, count: t.outputs.count)
+            let netlist = try NetlistCompiler.compile(
+                t, parameters: try gateOptions.parameters(for: t), phase: phase, state: state,
+                outputValues: outputValues, options: NetlistOptions(model: try ModelCard.named(model), gateStyle: gateStyle))
+            if let out {
+                try AtomicFile.write(netlist.text, to: URL(fileURLWithPath: out))
+            } else {
+                printOut(netlist.text)
+            }
+        }
+    }
+}
+
+extension Phase: ExpressibleByArgument {}
+extension GateStyle: ExpressibleByArgument {
+    public init?(argument: String) {
+        switch argument {
+        case "sources": self = .sources
+        case "threshold-per-edge", "thresholdPerEdge", "vto": self = .thresholdPerEdge
+        default: return nil
+        }
+    }
+}

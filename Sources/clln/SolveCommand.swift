@@ -1,0 +1,138 @@
+import ArgumentParser
+import CLLN
+import CLLNReport
+import Foundation
+
+/// Which solver backs a command.
+enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
+    case ideal, spice
+}
+
+/// Options shared by every command that solves: backend and model card.
+struct BackendOptions: ParsableArguments {
+    @Option(help: "Solver backend: ideal (native Newton) or spice (ngspice in-process).")
+    var backend: BackendChoice = .ideal
+
+    @Option(help: "SPICE model card: a name from templates/models or a .lib file (spice backend).")
+    var model = ModelCard.defaultName
+
+    func makeSolver(for topology: Topology) throws -> any EquilibriumSolver {
+        switch backend {
+        case .ideal: try IdealSolver(topology: topology)
+        case .spice: try makeSpiceSolver(topology: topology, model: try ModelCard.named(model))
+        }
+    }
+}
+
+struct SolveCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "solve",
+        abstract: "Solve one equilibrium and print the node voltages.")
+
+    @Option(help: "A preset (four-state, navigation) or a topology file.")
+    var topology: String
+
+    @OptionGroup var gateOptions: GateOptions
+
+    @Option(help: "Hold the inputs at this state's encoding.")
+    var state: Int?
+
+    @Option(name: .long, parsing: .singleValue, help: "Hold a node: NODE=VOLTS (repeatable).")
+    var hold: [String] = []
+
+    @Option(help: "free, or clamped: outputs held at (1 − η)·F + η·L after a free solve.")
+    var phase: Phase = .free
+
+    @Option(help: "Clamped phase: JSON array of output labels L.")
+    var labels: String?
+
+    @Option(help: "Clamped phase: nudge η.")
+    var eta = 0.1
+
+    @OptionGroup var backendOptions: BackendOptions
+
+    @Flag(help: "Print a JSON summary.")
+    var json = false
+
+    @Option(help: "Also write solution.json and voltages.csv into this folder.")
+    var out: String?
+
+    func validate() throws {
+        if state != nil && !hold.isEmpty { throw ValidationError("give --state or --hold, not both") }
+        if state == nil && hold.isEmpty { throw ValidationError("give --state K or at least one --hold NODE=V") }
+        if phase == .clamped && labels == nil { throw ValidationError("the clamped phase needs --labels FILE") }
+        if phase == .clamped && !(eta > 0 && eta <= 1) { throw ValidationError("--eta must lie in (0, 1]") }
+    }
+
+    func run() throws {
+        try Exit.run {
+            let t = try Topology.load(topology)
+            let parameters = try gateOptions.parameters(for: t)
+            var held: HeldNodes
+            if let state {
+                held = try t.freeHeld(state: state)
+            } else {
+                held = HeldNodes(nodes: [], values: [])
+                for item in hold {
+                    let parts = item.split(separator: "=")
+                    guard parts.count == 2, let node = Int(parts[0]), let value = Double(parts[1]) else {
+                        throw InputFileError.badHold(item)
+                    }
+                    held.nodes.append(node)
+                    held.values.append(value)
+                }
+            }
+            try t.validateHeld(held)
+            let solver = try backendOptions.makeSolver(for: t)
+            var solution = try solver.solve(parameters: parameters, held: held)
+            if phase == .clamped {
+                let labelValues = try readNumbers(labels!)
+                guard labelValues.count == t.outputs.count else {
+                    throw TopologyError.wrongLabelCount(labelValues.count, expected: t.outputs.count)
+                }
+                let clamps = zip(t.outputs, labelValues).map { (1 - eta) * solution.voltages[$0] + eta * $1 }
+                held.nodes += t.outputs
+                held.values += clamps
+                try t.validateHeld(held)
+                solution = try solver.solve(parameters: parameters, held: held, warmStart: solution.voltages)
+            }
+            let summary = SolveSummary(
+                backend: solver.backendName, topology: t.name, phase: phase.rawValue, voltages: solution.voltages,
+                iterations: solution.iterations, residual: solution.residual,
+                saturatedEdges: solution.saturatedEdges, floorEdges: solution.floorEdges)
+            if let out {
+                let folder = URL(fileURLWithPath: out)
+                try AtomicFile.write(try JSONOutput.encode(summary), to: folder.appendingPathComponent("solution.json"))
+                var csv = CSVTable(header: ["node", "name", "voltage", "held"])
+                let heldSet = Set(held.nodes)
+                for (i, v) in solution.voltages.enumerated() {
+                    csv.append(["\(i)", t.nodeNames[i], "\(v)", heldSet.contains(i) ? "1" : "0"])
+                }
+                try AtomicFile.write(csv.text, to: folder.appendingPathComponent("voltages.csv"))
+            }
+            if json {
+                printOut(String(decoding: try JSONOutput.encode(summary), as: UTF8.self))
+            } else {
+                for (i, v) in solution.voltages.enumerated() { printOut("\(t.nodeNames[i])\t\(v)") }
+                printOut("# \(solver.backendName): \(solution.iterations) iterations, residual \(solution.residual) V, "
+                    + "saturated edges \(solution.saturatedEdges)")
+            }
+        }
+    }
+}
+
+struct SolveSummary: Codable {
+    var backend: String
+    var topology: String
+    var phase: String
+    var voltages: [Double]
+    var iterations: Int
+    var residual: Double
+    var saturatedEdges: [Int]
+    var floorEdges: [Int]
+
+    enum CodingKeys: String, CodingKey {
+        case backend, topology, phase, voltages, iterations, residual
+        case saturatedEdges = "saturated_edges", floorEdges = "floor_edges"
+    }
+}
