@@ -14,4 +14,12 @@ public enum JSONOutput {
         data.append(UInt8(ascii: "\n"))
         return data
     }
+
+    /// Decodes what ``encode(_:)`` wrote (including "nan"/"inf" doubles).
+    public static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws -> T {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try decoder.decode(type, from: data)
+    }
 }

@@ -115,6 +115,15 @@ public struct SVGCanvas: Sendable {
         ], fill: color)
     }
 
+    /// Places another SVG document (e.g. a chart's `svg()`) with its top-left corner at (`x`, `y`),
+    /// as a nested `<svg>` element: how multi-panel figures are composed.
+    public mutating func embed(_ document: String, x: Double, y: Double) {
+        guard let open = document.range(of: "<svg") else { return }
+        var nested = document
+        nested.replaceSubrange(open, with: "<svg x=\"\(n(x))\" y=\"\(n(y))\"")
+        elements.append(nested.trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+
     /// The self-contained SVG document.
     public func svg() -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(n(width)) \(n(height))\" "

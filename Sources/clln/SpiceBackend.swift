@@ -5,4 +5,6 @@ func makeSpiceSolver(topology: Topology, model: ModelCard) throws -> any Equilib
     throw SolverError.nonFiniteInput("spice backend")
 }
 
+func spiceBackendInfo(model: String) throws -> [String: String] { ["model": model] }
+
 func runSpiceBenchmark(sizes: [Int], emit: (String, (String) -> String) throws -> Void) throws {}

@@ -6,7 +6,7 @@ import Foundation
 /// KCL residual `r_i` (net current leaving free node i) and its analytic Jacobian (the floor clip
 /// has zero derivative), solves `J·Δv = −r` with a dense LU (small networks) or SuiteSparse KLU
 /// (large ones; the symbolic analysis is kept per held-node set), and takes the step with a
-/// backtracking line search on ‖r‖₂, projecting every iterate onto the range of the held voltages
+/// backtracking line search on the scaled residual norm ‖r/D‖₂, projecting every iterate onto the range of the held voltages
 /// (the maximum principle). Where the line search fails (conductance-floor and saturation kinks;
 /// with gates near threshold the model can have several equilibria) it runs nonlinear
 /// Gauss–Seidel sweeps — each free node's own KCL equation solved by bisection within the held
@@ -128,7 +128,7 @@ public final class IdealSolver: EquilibriumSolver {
 
         var iterations = 0
         var merit = evaluate(structure, at: voltages, linearized: false)
-        /// Backtracks along `structure.step`; on sufficient decrease of ‖r‖₂ moves the iterate.
+        /// Backtracks along `structure.step`; on sufficient decrease of the merit moves the iterate.
         func lineSearch(minimumStep: Double) -> Bool {
             var t = 1.0
             while t >= minimumStep {
@@ -145,6 +145,7 @@ public final class IdealSolver: EquilibriumSolver {
             }
             return false
         }
+        var sweeps = 8  // Gauss–Seidel sweeps of the next fallback; doubles each time
         while structure.scaledResidual > tolerance {
             guard iterations < options.maxIterations else {
                 throw SolverError.noConvergence(iterations: iterations, residual: structure.scaledResidual)
@@ -155,7 +156,8 @@ public final class IdealSolver: EquilibriumSolver {
             // Newton's local model failed: a conductance-floor or saturation kink lies in the
             // way (near threshold the model can have several equilibria, and ∂I/∂V changes sign).
             // Relax node by node instead, then let Newton finish.
-            relaxNodes(structure, low: low, high: high, sweeps: 8)
+            relaxNodes(structure, low: low, high: high, sweeps: sweeps)
+            sweeps = min(2 * sweeps, 4096)
             merit = evaluate(structure, at: voltages, linearized: false)
         }
         guard voltages.allSatisfy(\.isFinite) else { throw SolverError.nonFiniteInput("a node voltage (diverged)") }
@@ -167,17 +169,32 @@ public final class IdealSolver: EquilibriumSolver {
             floorEdges: floor, saturatedEdges: saturated)
     }
 
-    /// Nonlinear Gauss–Seidel: solves each free node's KCL equation for its own voltage by
-    /// bisection on [low, high] (net outflow is ≤ 0 at `low` and ≥ 0 at `high`).
+    /// Nonlinear Gauss–Seidel: moves each free node, in turn, in the direction its current
+    /// imbalance pushes it (down when net current flows out) to the nearest voltage where its
+    /// KCL balances — the first crossing, bracketed by doubling steps and then bisected. Like the
+    /// physical relaxation of one node, this never jumps between the several roots a node's
+    /// equation can have near a conductance-floor kink.
     private func relaxNodes(_ s: HeldStructure, low: Double, high: Double, sweeps: Int) {
+        let resolution = 1e-15 * max(1, high - low)
         for _ in 0..<sweeps {
             for node in s.freeNodes {
-                var (a, b) = (low, high)
-                for _ in 0..<60 where b - a > 1e-15 * max(1, high - low) {
-                    let mid = 0.5 * (a + b)
-                    if netOutflow(node, at: mid) > 0 { b = mid } else { a = mid }
+                let v = voltages[node]
+                let f = netOutflow(node, at: v)
+                if f == 0 { continue }
+                let direction: Double = f > 0 ? -1 : 1
+                var (near, far) = (v, v)
+                var delta = 1e-9 * max(1, high - low)
+                while true {
+                    far = min(max(near + direction * delta, low), high)
+                    if far == near || (netOutflow(node, at: far) > 0) != (f > 0) { break }
+                    near = far
+                    delta *= 2
                 }
-                voltages[node] = 0.5 * (a + b)
+                while abs(far - near) > resolution {
+                    let mid = 0.5 * (near + far)
+                    if (netOutflow(node, at: mid) > 0) == (f > 0) { near = mid } else { far = mid }
+                }
+                voltages[node] = 0.5 * (near + far)
             }
         }
     }
@@ -234,7 +251,8 @@ public final class IdealSolver: EquilibriumSolver {
         return s
     }
 
-    /// Fills the residual, Jacobian values and node conductance totals at `v`; returns ‖r‖₂².
+    /// Fills the residual, Jacobian values and node conductance totals at `v`; returns the merit
+    /// Σᵢ (rᵢ/Dᵢ)², the squared norm of the per-node voltage-error estimates.
     /// `linearized` freezes each edge's conductance (the Jacobian of the linear network).
     private func evaluate(_ s: HeldStructure, at v: [Double], linearized: Bool) -> Double {
         let k = topology.device.k
@@ -289,8 +307,9 @@ public final class IdealSolver: EquilibriumSolver {
                                     var merit = 0.0
                                     var scaled = 0.0
                                     for i in 0..<n {
-                                        merit += r[i] * r[i]
-                                        scaled = max(scaled, abs(r[i]) / max(d[i], .leastNormalMagnitude))
+                                        let voltageError = r[i] / max(d[i], .leastNormalMagnitude)
+                                        merit += voltageError * voltageError
+                                        scaled = max(scaled, abs(voltageError))
                                     }
                                     s.scaledResidual = n == 0 ? 0 : (scaled.isNaN ? .infinity : scaled)
                                     return merit

@@ -1,8 +1,8 @@
 import Foundation
 
 /// A seeded xoshiro256** generator: the same seed gives the same stream on every platform.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
-    private var s: (UInt64, UInt64, UInt64, UInt64)
+public struct SeededGenerator: RandomNumberGenerator, Sendable, Codable, Hashable {
+    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
 
     /// Seeds the state with SplitMix64 from `seed` and an optional `stream` (e.g. a trial index),
     /// so that (seed, stream) pairs give independent streams.
@@ -15,18 +15,18 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)
         }
-        s = (splitMix(), splitMix(), splitMix(), splitMix())
+        (s0, s1, s2, s3) = (splitMix(), splitMix(), splitMix(), splitMix())
     }
 
     public mutating func next() -> UInt64 {
-        let result = ((s.1 &* 5) << 7 | (s.1 &* 5) >> 57) &* 9
-        let t = s.1 << 17
-        s.2 ^= s.0
-        s.3 ^= s.1
-        s.1 ^= s.2
-        s.0 ^= s.3
-        s.2 ^= t
-        s.3 = s.3 << 45 | s.3 >> 19
+        let result = ((s1 &* 5) << 7 | (s1 &* 5) >> 57) &* 9
+        let t = s1 << 17
+        s2 ^= s0
+        s3 ^= s1
+        s1 ^= s2
+        s0 ^= s3
+        s2 ^= t
+        s3 = s3 << 45 | s3 >> 19
         return result
     }
 

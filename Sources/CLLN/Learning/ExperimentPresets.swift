@@ -1,0 +1,53 @@
+import Foundation
+
+/// A reinforcement-learning experiment: network, task and hyperparameters.
+public struct QLearningExperiment: Sendable {
+    public var name: String
+    public var topology: Topology
+    public var environment: any TabularEnvironment
+    public var config: QLearningConfig
+    public var trials: Int
+
+    public init(name: String, topology: Topology, environment: any TabularEnvironment, config: QLearningConfig, trials: Int) {
+        self.name = name
+        self.topology = topology
+        self.environment = environment
+        self.config = config
+        self.trials = trials
+    }
+}
+
+/// The paper's two experiments with the reference's hyperparameters (spec §4, §5).
+public enum ExperimentPresets {
+    public static let names = ["four-state", "navigation"]
+
+    /// Experiment A: T = 100,000, α = 0.3, η = 0.1, γ = 0.5, ε 0.05 → 0, B = 50, DGC = 0.1,
+    /// gates 1.5 + 0.1·N(0,1), M = 300 measurements, 10 trials.
+    public static var fourState: QLearningExperiment {
+        QLearningExperiment(
+            name: "four-state", topology: TopologyPresets.fourState, environment: TableEnvironment.fourState,
+            config: QLearningConfig(
+                steps: 100_000, rule: CoupledLearningRule(alpha: 0.3, eta: 0.1, batchSize: 50, updateClip: 0.1),
+                gamma: 0.5, epsilonStart: 0.05, epsilonEnd: 0, measurements: 300),
+            trials: 10)
+    }
+
+    /// Experiment B: T = 300,000, α = 10, η = 0.1, γ = 0.5, ε 0.1 → 0, B = 50, DGC = 0.1,
+    /// gates 1.5 + 0.1·N(0,1), M = 50 measurements, resets every 5 steps, 10 trials.
+    public static var navigation: QLearningExperiment {
+        QLearningExperiment(
+            name: "navigation", topology: TopologyPresets.navigation, environment: GridNavigation(),
+            config: QLearningConfig(
+                steps: 300_000, rule: CoupledLearningRule(alpha: 10, eta: 0.1, batchSize: 50, updateClip: 0.1),
+                gamma: 0.5, epsilonStart: 0.1, epsilonEnd: 0, measurements: 50),
+            trials: 10)
+    }
+
+    public static func named(_ name: String) -> QLearningExperiment? {
+        switch name {
+        case "four-state": fourState
+        case "navigation": navigation
+        default: nil
+        }
+    }
+}

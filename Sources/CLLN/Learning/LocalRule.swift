@@ -1,0 +1,103 @@
+import Foundation
+
+/// Hyperparameters of coupled learning (spec §2).
+public struct CoupledLearningRule: Sendable, Hashable, Codable {
+    /// Learning rate α.
+    public var alpha: Double
+    /// Nudge η: clamped outputs sit at (1 − η)·F + η·L.
+    public var eta: Double
+    /// Steps accumulated before the gates change (B).
+    public var batchSize: Int
+    /// Per-edge clip of an accumulated update, ±DGC.
+    public var updateClip: Double
+
+    public init(alpha: Double, eta: Double, batchSize: Int, updateClip: Double) {
+        self.alpha = alpha
+        self.eta = eta
+        self.batchSize = batchSize
+        self.updateClip = updateClip
+    }
+
+    /// Clamp values of the outputs: (1 − η)·F + η·L.
+    public func clampValues(free: [Double], labels: [Double]) -> [Double] {
+        zip(free, labels).map { (1 - eta) * $0 + eta * $1 }
+    }
+
+    /// Checks the values are usable.
+    public func validate() throws {
+        guard alpha.isFinite, alpha > 0 else { throw LearningError.invalidHyperparameter("alpha must be positive (got \(alpha))") }
+        guard eta > 0, eta <= 1 else { throw LearningError.invalidHyperparameter("eta must lie in (0, 1] (got \(eta))") }
+        guard batchSize >= 1 else { throw LearningError.invalidHyperparameter("batch size must be ≥ 1 (got \(batchSize))") }
+        guard updateClip > 0 else { throw LearningError.invalidHyperparameter("update clip DGC must be positive (got \(updateClip))") }
+    }
+}
+
+/// Problems with a learning set-up.
+public enum LearningError: Error, CustomStringConvertible, Equatable {
+    case invalidHyperparameter(String)
+    case mismatch(String)
+    case checkpoint(String)
+
+    public var description: String {
+        switch self {
+        case let .invalidHyperparameter(why): "invalid hyperparameter: \(why)"
+        case let .mismatch(why): "topology and task do not fit: \(why)"
+        case let .checkpoint(why): "cannot resume: \(why)"
+        }
+    }
+}
+
+/// The local rule and its batch accumulator: every edge needs only its own two voltage drops.
+///
+/// Per edge i, with ΔV = V_a − V_b: `Δp_i += (α/η) · (ΔV_free² − ΔV_clamped²) · s_i`, where
+/// `s_i = (∂G_i/∂p_i)/k` makes the rule the same gradient-like step for every element kind
+/// (s = 1 for a MOSFET's gate voltage, the spec's rule; U_G for an exp-gate MOSFET's log-gate;
+/// 1/k for a diode-resistor's conductance). At the end of a batch each accumulated update is
+/// clipped to ±DGC, added, and the parameter clipped to its bounds ([GMN, GMX] for gates).
+public struct LocalRuleAccumulator: Sendable, Codable, Hashable {
+    /// Updates accumulated since the last batch.
+    public private(set) var pending: [Double]
+    /// Steps accumulated since the last batch.
+    public private(set) var steps = 0
+
+    public init(edgeCount: Int) {
+        pending = [Double](repeating: 0, count: edgeCount)
+    }
+
+    /// Adds one free/clamped pair's contribution.
+    public mutating func accumulate(
+        topology: Topology, parameters: [Double], free: [Double], clamped: [Double], rule: CoupledLearningRule
+    ) {
+        let scale = rule.alpha / rule.eta
+        for (e, edge) in topology.edges.enumerated() {
+            let df = free[edge.a] - free[edge.b]
+            let dc = clamped[edge.a] - clamped[edge.b]
+            pending[e] += scale * (df * df - dc * dc) * Self.sensitivity(topology: topology, edge: e, parameter: parameters[e])
+        }
+        steps += 1
+    }
+
+    /// (∂G/∂p)/k for edge `e`: how the parameter moves the conductance, in MOSFET units.
+    public static func sensitivity(topology: Topology, edge e: Int, parameter p: Double) -> Double {
+        switch topology.edges[e].element {
+        case .mosfet: 1
+        case .expGateMosfet: exp(p)
+        case .diodeResistor: 1 / topology.device.k
+        case .potentiometer:
+            // G = 1/R(step), R geometric in the step: dG/dstep = −G · ln(Rmax/Rmin)/99.
+            -log(Potentiometer.maximumOhms / Potentiometer.minimumOhms) / Double(Potentiometer.steps - 1)
+                / Potentiometer.ohms(step: Potentiometer.step(for: p)) / topology.device.k
+        }
+    }
+
+    /// Applies the batch: clip each update to ±DGC, add, clip to the parameter bounds, reset.
+    public mutating func apply(to parameters: inout [Double], topology: Topology, rule: CoupledLearningRule, frozen: Set<Int> = []) {
+        for e in parameters.indices where !frozen.contains(e) {
+            let bounds = topology.parameterBounds(edge: e)
+            let step = min(max(pending[e], -rule.updateClip), rule.updateClip)
+            parameters[e] = min(max(parameters[e] + step, bounds.lowerBound), bounds.upperBound)
+        }
+        for e in pending.indices { pending[e] = 0 }
+        steps = 0
+    }
+}

@@ -1,0 +1,333 @@
+import Foundation
+
+/// Hyperparameters of the Q-learning adapter (spec §3); the presets carry the paper's values.
+public struct QLearningConfig: Sendable, Hashable, Codable {
+    /// Training steps T.
+    public var steps: Int
+    public var rule: CoupledLearningRule
+    /// Discount γ of the mean-normalized target.
+    public var gamma: Double
+    /// Exploration ε, falling linearly from `epsilonStart` at t = 0 to `epsilonEnd` at t = T.
+    public var epsilonStart: Double
+    public var epsilonEnd: Double
+    /// Initial gates: mean + spread·N(0, 1) per edge (a fresh draw per trial).
+    public var initialGateMean: Double
+    public var initialGateSpread: Double
+    /// Number of log-spaced measurement points requested (M; spec §3).
+    public var measurements: Int
+    /// Reproduce the reference code's measurement quirk (spec §3) instead of the faithful
+    /// algorithm: after each measurement the rest of that batch re-uses the measurement's
+    /// clamped solutions, which were clamped toward the data table's labels.
+    public var referenceQuirk: Bool
+
+    public init(steps: Int, rule: CoupledLearningRule, gamma: Double, epsilonStart: Double, epsilonEnd: Double,
+                initialGateMean: Double = 1.5, initialGateSpread: Double = 0.1, measurements: Int, referenceQuirk: Bool = false) {
+        self.steps = steps
+        self.rule = rule
+        self.gamma = gamma
+        self.epsilonStart = epsilonStart
+        self.epsilonEnd = epsilonEnd
+        self.initialGateMean = initialGateMean
+        self.initialGateSpread = initialGateSpread
+        self.measurements = measurements
+        self.referenceQuirk = referenceQuirk
+    }
+
+    /// ε at step t.
+    public func epsilon(at t: Int) -> Double {
+        epsilonStart + (epsilonEnd - epsilonStart) * Double(t) / Double(max(steps, 1))
+    }
+
+    /// The reference's measurement steps: unique(floor(logspace(−0.01, log10(T−1), M))), then
+    /// every step less than 10 after the previous kept one dropped.
+    public var measurementSteps: [Int] {
+        guard steps > 2, measurements > 1 else { return [max(steps - 1, 0)] }
+        let top = log10(Double(steps - 1))
+        var raw: [Int] = []
+        for i in 0..<measurements {
+            let exponent = -0.01 + (top + 0.01) * Double(i) / Double(measurements - 1)
+            raw.append(Int(pow(10, exponent).rounded(.down)))
+        }
+        var kept: [Int] = []
+        for step in Set(raw).sorted() where kept.isEmpty || step - kept.last! >= 10 { kept.append(step) }
+        return kept
+    }
+
+    public func validate() throws {
+        try rule.validate()
+        guard steps >= 1 else { throw LearningError.invalidHyperparameter("steps must be ≥ 1") }
+        guard (0...1).contains(epsilonStart), (0...1).contains(epsilonEnd) else {
+            throw LearningError.invalidHyperparameter("ε must lie in [0, 1]")
+        }
+        guard gamma.isFinite, initialGateMean.isFinite, initialGateSpread >= 0 else {
+            throw LearningError.invalidHyperparameter("γ and the initial gate distribution must be finite")
+        }
+    }
+}
+
+/// One logged measurement of a trial.
+public struct Measurement: Sendable, Codable, Hashable {
+    public var step: Int
+    /// Mean of the rewards received since the previous measurement (the paper's curves).
+    public var runningAverageReward: Double
+    /// Greedy policy at this step and its exact long-run average reward.
+    public var policy: [Int]
+    public var policyReward: Double
+    public var gates: [Double]
+
+    enum CodingKeys: String, CodingKey {
+        case step, runningAverageReward = "running_average_reward", policy, policyReward = "policy_reward", gates
+    }
+}
+
+/// The outcome of one trial.
+public struct TrialResult: Sendable, Codable, Hashable {
+    public var trial: Int
+    public var seed: UInt64
+    public var policy: [Int]
+    public var reward: Double
+    public var finalGates: [Double]
+    public var finalOutputs: [[Double]]
+    public var curve: [Measurement]
+    public var wallSeconds: Double
+    public var freeSolves: Int
+    public var clampedSolves: Int
+
+    enum CodingKeys: String, CodingKey {
+        case trial, seed, policy, reward, finalGates = "final_gates", finalOutputs = "final_outputs", curve
+        case wallSeconds = "wall_s", freeSolves = "free_solves", clampedSolves = "clamped_solves"
+    }
+}
+
+/// Everything needed to continue a trial exactly: taken at batch boundaries.
+public struct TrialCheckpoint: Sendable, Codable, Hashable {
+    public var trial: Int
+    public var seed: UInt64
+    public var step: Int
+    public var state: Int
+    public var gates: [Double]
+    public var rng: SeededGenerator
+    public var rewardSum: Double
+    public var rewardCount: Int
+    public var curve: [Measurement]
+    /// Last free solution of each state (warm starts).
+    public var warmStarts: [[Double]?]
+    public var wallSeconds: Double
+    public var freeSolves: Int
+    public var clampedSolves: Int
+}
+
+/// The Q-learning adapter of spec §3 on any solver backend.
+public final class QLearningTrainer {
+    public let topology: Topology
+    public let environment: any TabularEnvironment
+    public let config: QLearningConfig
+    private let solver: any EquilibriumSolver
+    private let freeHeld: [HeldNodes]
+    private let clampedNodes: [Int]
+    private let outputs: [Int]
+
+    private var gates: [Double] = []
+    private var accumulator: LocalRuleAccumulator
+    private var freeCache: [[Double]?]
+    private var warmStarts: [[Double]?]
+    private var quirkClamped: [[Double]?]
+    private var freeSolves = 0
+    private var clampedSolves = 0
+
+    public init(topology: Topology, environment: any TabularEnvironment, config: QLearningConfig, solver: any EquilibriumSolver) throws {
+        try config.validate()
+        guard topology.states.count == environment.stateCount else {
+            throw LearningError.mismatch("the topology encodes \(topology.states.count) states, the task has \(environment.stateCount)")
+        }
+        guard topology.outputs.count == environment.actionCount else {
+            throw LearningError.mismatch("the topology has \(topology.outputs.count) outputs, the task has \(environment.actionCount) actions")
+        }
+        self.topology = topology
+        self.environment = environment
+        self.config = config
+        self.solver = solver
+        freeHeld = try (0..<topology.states.count).map { try topology.freeHeld(state: $0) }
+        clampedNodes = topology.inputs + topology.outputs
+        outputs = topology.outputs
+        accumulator = LocalRuleAccumulator(edgeCount: topology.edgeCount)
+        freeCache = [[Double]?](repeating: nil, count: topology.states.count)
+        warmStarts = freeCache
+        quirkClamped = freeCache
+    }
+
+    /// Initial gates of a trial: mean + spread·N(0,1), clipped to the bounds.
+    public static func initialGates(topology: Topology, config: QLearningConfig, rng: inout SeededGenerator) -> [Double] {
+        topology.edges.indices.map { e in
+            let u = config.initialGateMean + config.initialGateSpread * rng.gaussian()
+            let bounds = topology.gateBounds
+            let gate = min(max(u, bounds.lowerBound), bounds.upperBound)
+            return topology.edges[e].element == .expGateMosfet ? log(gate) : gate
+        }
+    }
+
+    /// Runs trial `trial` from (seed, trial), or continues `resume`. `checkpoint` is called at
+    /// batch boundaries every `checkpointEvery` steps; `progress` with the steps done since its
+    /// last call.
+    public func run(
+        trial: Int, seed: UInt64, resume: TrialCheckpoint? = nil, checkpointEvery: Int = 10_000,
+        checkpoint: (TrialCheckpoint) throws -> Void = { _ in }, progress: (Int) -> Void = { _ in }
+    ) throws -> TrialResult {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var rng = SeededGenerator(seed: seed, stream: UInt64(trial))
+        gates = Self.initialGates(topology: topology, config: config, rng: &rng)
+        var state = rng.index(environment.stateCount)
+        var t = 0
+        var rewardSum = 0.0
+        var rewardCount = 0
+        var curve: [Measurement] = []
+        var previousWall = 0.0
+        freeSolves = 0
+        clampedSolves = 0
+        warmStarts = [[Double]?](repeating: nil, count: environment.stateCount)
+        if let resume {
+            guard resume.trial == trial, resume.seed == seed, resume.gates.count == topology.edgeCount else {
+                throw LearningError.checkpoint("the checkpoint belongs to another trial, seed or topology")
+            }
+            (t, state, gates, rng) = (resume.step, resume.state, resume.gates, resume.rng)
+            (rewardSum, rewardCount, curve, warmStarts) = (resume.rewardSum, resume.rewardCount, resume.curve, resume.warmStarts)
+            (previousWall, freeSolves, clampedSolves) = (resume.wallSeconds, resume.freeSolves, resume.clampedSolves)
+        }
+        invalidateBatch()
+        let measureAt = Set(config.measurementSteps)
+        let rule = config.rule
+        let actions = environment.actionCount
+        var clampValues = [Double](repeating: 0, count: topology.inputs.count + actions)
+        var lastProgress = t
+        var lastCheckpoint = t
+        func elapsed() -> Double { previousWall + Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 }
+
+        while t < config.steps {
+            if t % rule.batchSize == 0, t - lastCheckpoint >= checkpointEvery {
+                try checkpoint(TrialCheckpoint(
+                    trial: trial, seed: seed, step: t, state: state, gates: gates, rng: rng, rewardSum: rewardSum,
+                    rewardCount: rewardCount, curve: curve, warmStarts: warmStarts, wallSeconds: elapsed(),
+                    freeSolves: freeSolves, clampedSolves: clampedSolves))
+                lastCheckpoint = t
+            }
+            if measureAt.contains(t) {
+                let (policy, _) = try greedyPolicy()
+                curve.append(Measurement(
+                    step: t, runningAverageReward: rewardCount > 0 ? rewardSum / Double(rewardCount) : .nan,
+                    policy: policy, policyReward: environment.exactAverageReward(policy: policy), gates: gates))
+                rewardSum = 0
+                rewardCount = 0
+                if config.referenceQuirk { try solveMeasurementClamps() }
+            }
+            if let period = environment.resetPeriod, t % period == 0 { state = rng.index(environment.stateCount) }
+
+            let free = try freeSolution(state)
+            let action: Int
+            if rng.uniform() < config.epsilon(at: t) {
+                action = rng.index(actions)
+            } else {
+                action = argmax(free, outputs)
+            }
+            let reward = environment.meanReward(state: state, action: action)
+                + (environment.rewardNoise > 0 ? environment.rewardNoise * rng.gaussian() : 0)
+            let next = environment.nextState(state: state, action: action)
+            let nextFree = try freeSolution(next)
+            var best = -Double.infinity
+            var mean = 0.0
+            for node in outputs {
+                best = max(best, nextFree[node])
+                mean += nextFree[node]
+            }
+            let target = reward + config.gamma * (best - mean / Double(actions))
+
+            let clamped: [Double]
+            if let reused = quirkClamped[state] {
+                clamped = reused
+            } else {
+                let inputValues = freeHeld[state].values
+                for i in inputValues.indices { clampValues[i] = inputValues[i] }
+                for (n, node) in outputs.enumerated() {
+                    clampValues[inputValues.count + n] = n == action ? (1 - rule.eta) * free[node] + rule.eta * target : free[node]
+                }
+                clamped = try solveRetryingCold(held: HeldNodes(nodes: clampedNodes, values: clampValues), warmStart: free)
+                clampedSolves += 1
+            }
+            accumulator.accumulate(topology: topology, parameters: gates, free: free, clamped: clamped, rule: rule)
+            rewardSum += reward
+            rewardCount += 1
+            state = next
+            t += 1
+            if t % rule.batchSize == 0 || t == config.steps {
+                accumulator.apply(to: &gates, topology: topology, rule: rule)
+                invalidateBatch()
+            }
+            if t - lastProgress >= 1000 || t == config.steps {
+                progress(t - lastProgress)
+                lastProgress = t
+            }
+        }
+        let (policy, finalOutputs) = try greedyPolicy()
+        return TrialResult(
+            trial: trial, seed: seed, policy: policy, reward: environment.exactAverageReward(policy: policy),
+            finalGates: gates, finalOutputs: finalOutputs, curve: curve, wallSeconds: elapsed(),
+            freeSolves: freeSolves, clampedSolves: clampedSolves)
+    }
+
+    /// Greedy action per state from the free outputs under the current gates, and the outputs.
+    private func greedyPolicy() throws -> (policy: [Int], outputs: [[Double]]) {
+        var policy: [Int] = []
+        var values: [[Double]] = []
+        for s in 0..<environment.stateCount {
+            let v = try freeSolution(s)
+            policy.append(argmax(v, outputs))
+            values.append(outputs.map { v[$0] })
+        }
+        return (policy, values)
+    }
+
+    /// The reference's measurement: a clamped phase for every state toward the data table's
+    /// labels, kept as "current" for the rest of the batch.
+    private func solveMeasurementClamps() throws {
+        for s in 0..<environment.stateCount {
+            let free = try freeSolution(s)
+            let clamps = config.rule.clampValues(free: outputs.map { free[$0] }, labels: environment.measurementLabels(state: s))
+            let held = HeldNodes(nodes: clampedNodes, values: freeHeld[s].values + clamps)
+            quirkClamped[s] = try solveRetryingCold(held: held, warmStart: free)
+            clampedSolves += 1
+        }
+    }
+
+    /// Free solution of `state` under the current gates (cached until the gates change).
+    private func freeSolution(_ state: Int) throws -> [Double] {
+        if let cached = freeCache[state] { return cached }
+        let v = try solveRetryingCold(held: freeHeld[state], warmStart: warmStarts[state])
+        freeSolves += 1
+        freeCache[state] = v
+        warmStarts[state] = v
+        return v
+    }
+
+    /// A warm-started solve; if Newton does not converge from there (near-threshold gates can
+    /// give several equilibria), once more from a cold start.
+    private func solveRetryingCold(held: HeldNodes, warmStart: [Double]?) throws -> [Double] {
+        do {
+            return try solver.solve(parameters: gates, held: held, warmStart: warmStart).voltages
+        } catch SolverError.noConvergence where warmStart != nil {
+            return try solver.solve(parameters: gates, held: held, warmStart: nil).voltages
+        }
+    }
+
+    private func invalidateBatch() {
+        for s in freeCache.indices {
+            freeCache[s] = nil
+            quirkClamped[s] = nil
+        }
+    }
+}
+
+/// Index of the largest `voltages[node]` over `nodes` (first on ties).
+func argmax(_ voltages: [Double], _ nodes: [Int]) -> Int {
+    var best = 0
+    for i in 1..<nodes.count where voltages[nodes[i]] > voltages[nodes[best]] { best = i }
+    return best
+}

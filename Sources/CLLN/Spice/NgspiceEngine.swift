@@ -1,0 +1,541 @@
+import CNgspice
+import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// One call into ngspice, as recorded by ``NgspiceEngine/trace(_:)``.
+public enum NgspiceCall: Sendable, Hashable, CustomStringConvertible {
+    /// `ngSpice_Init` with the engine's callbacks.
+    case initialize
+    /// `ngSpice_Command(text)`.
+    case command(String)
+    /// `ngSpice_Command(NULL)`: frees the control structures every command leaves behind.
+    case freeCommandMemory
+    /// `ngSpice_Circ(lines)`; `title` is the netlist's first line.
+    case loadCircuit(title: String, lineCount: Int)
+    /// `ngGet_Vec_Info(name)`.
+    case vectorInfo(String)
+
+    public var description: String {
+        switch self {
+        case .initialize: "ngSpice_Init"
+        case let .command(text): "ngSpice_Command(\"\(text)\")"
+        case .freeCommandMemory: "ngSpice_Command(NULL)"
+        case let .loadCircuit(title, count): "ngSpice_Circ(\(count) lines: \(title))"
+        case let .vectorInfo(name): "ngGet_Vec_Info(\"\(name)\")"
+        }
+    }
+}
+
+/// The one owner of ngspice's process-wide state, and the only file that calls into ngspice.
+///
+/// ngspice keeps its state in globals, so one loaded library file is one simulator. The engine
+/// loads the library with `dlopen` (a missing library is ``SpiceError/libraryMissing(reason:)``),
+/// initializes it once, and serializes every call with a lock: solvers on several threads share
+/// it safely (one at a time). ``shared()`` drives the system library; ``isolatedCopy()`` loads a
+/// private copy of the library file, an independent simulator (for a worker, or a test that must
+/// not disturb others). Parallel solves belong in child processes or copies, never in
+/// `bg_run` (not used).
+///
+/// At start the engine sets the C numeric locale, sends `set nomoremode`, `unset interactive`
+/// and `set noaskquit`, and restores the signal handlers that were installed before
+/// `ngSpice_Init`. During each command ngspice installs its own SIGINT handler (and restores the
+/// previous one afterwards); an interrupt it swallowed is re-raised once the call returns, so the
+/// process's own Ctrl-C handling keeps working. Like every ngspice program it sources a
+/// `.spiceinit` from the working directory or the home directory, if one exists.
+///
+/// Results are judged from data, never from return codes (ngspice returns 0 after most failures):
+/// a netlist is accepted when a parameter of one of its devices can be read back; an operating
+/// point succeeded when a data point arrived with every node's vector, all finite.
+public final class NgspiceEngine: @unchecked Sendable {
+    /// The engine of the system library (loaded on first use).
+    public static func shared() throws -> NgspiceEngine { try sharedEngine.get() }
+
+    /// A new engine on a private copy of the system library file: an independent simulator.
+    /// Each copy costs a few MB of memory for the rest of the process.
+    public static func isolatedCopy() throws -> NgspiceEngine {
+        let source = try systemLibraryPath()
+        let copy = FileManager.default.temporaryDirectory
+            .appendingPathComponent("clln-ngspice-\(getpid())-\(UUID().uuidString).so").path
+        do {
+            try FileManager.default.copyItem(atPath: source, toPath: copy)
+        } catch {
+            throw SpiceError.libraryMissing(reason: "cannot copy \(source) to \(copy): \(error)")
+        }
+        defer { try? FileManager.default.removeItem(atPath: copy) }  // the mapping outlives the file
+        return try NgspiceEngine(libraryPath: copy)
+    }
+
+    /// An engine on the library file at `path`. Each engine needs its own file (a copy, not a
+    /// link): loading a file that another engine already drives is a programming error.
+    public convenience init(libraryPath path: String) throws {
+        guard let handle = dlopen(path, RTLD_NOW | RTLD_LOCAL) else {
+            throw SpiceError.libraryMissing(reason: "dlopen(\(path)): \(Self.lastDynamicLinkerError())")
+        }
+        try self.init(handle: handle, path: path)
+    }
+
+    /// ngspice's version as its start-up banner reports it (e.g. "39").
+    public private(set) var version = ""
+    /// The library file this engine drives.
+    public let libraryPath: String
+
+    /// The last lines ngspice printed (newest last), each prefixed `stdout`, `stderr` or `status`.
+    public var recentOutput: [String] { output.tail(100) }
+
+    /// Runs one raw ngspice command and returns what it printed. For diagnostics only: commands
+    /// that remove or switch circuits (`remcirc`, `setcirc`, `reset`) break the solvers' bookkeeping.
+    public func execute(_ command: String) throws -> [String] {
+        try withLock {
+            let mark = output.count
+            try self.command(command)
+            return output.lines(since: mark)
+        }
+    }
+
+    /// Runs `body` and returns every call this engine made into ngspice meanwhile (calls made by
+    /// other threads on the same engine included).
+    public func trace<T>(_ body: () throws -> T) rethrows -> (result: T, calls: [NgspiceCall]) {
+        let recorder = CallRecorder()
+        setTracer { recorder.calls.append($0) }
+        defer { setTracer(nil) }
+        let result = try body()
+        return (result, recorder.calls)
+    }
+
+    // MARK: Internal interface for the solver (every method requires `withLock`)
+
+    /// A circuit loaded into ngspice by this engine.
+    struct CircuitID: Hashable {
+        fileprivate let number: Int
+    }
+
+    /// Time spent inside ngspice, in nanoseconds, since the engine started.
+    struct Timing {
+        var operatingPoint: UInt64 = 0
+        var allCalls: UInt64 = 0
+    }
+
+    /// ngspice copies a command into a 1,024-byte buffer without terminating it when longer
+    /// (`runc` in sharedspice.c), and its lexer cuts lines at 1,023 bytes.
+    static let maximumCommandLength = 1023
+
+    /// Commands between two `ngSpice_Command(NULL)` calls (each command keeps ~300–480 B until then).
+    static let commandsPerMemoryReset = 1000
+
+    /// Runs `body` holding the engine's lock; throws ``SpiceError/engineUnrecoverable(log:)``
+    /// once ngspice has exited.
+    func withLock<T>(_ body: () throws -> T) throws -> T {
+        lock.lock()
+        lockOwner = pthread_self()
+        defer {
+            lockOwner = nil
+            lock.unlock()
+            if output.takeInterrupt() { raise(SIGINT) }
+        }
+        try ensureAlive()
+        return try body()
+    }
+
+    /// Loads a netlist; it becomes the selected circuit. `probe` is a device parameter of the
+    /// netlist (e.g. `@vh0[dc]`): the netlist is accepted when ngspice can read it back. After a
+    /// rejection every circuit is removed (ngspice leaves an unparsed circuit selected); check
+    /// ``isLoaded(_:)`` before using an older circuit.
+    func loadCircuit(_ lines: [String], probe: String) throws -> CircuitID {
+        let mark = output.count
+        let copies = lines.map { strdup($0) } + [nil]
+        defer { copies.forEach { free($0) } }
+        var pointers = copies
+        let status = try call(.loadCircuit(title: lines.first ?? "", lineCount: lines.count)) {
+            pointers.withUnsafeMutableBufferPointer { api.circuit($0.baseAddress) }
+        }
+        let accepted = try status == 0 && call(.vectorInfo(probe)) {
+            probe.withCString { api.vectorInfo(UnsafeMutablePointer(mutating: $0)) } != nil
+        }
+        guard accepted else {
+            let log = output.lines(since: mark)
+            try removeAllCircuits()
+            throw SpiceError.netlistRejected(line: Self.rejectedLine(in: log), log: log)
+        }
+        let id = CircuitID(number: nextCircuitNumber)
+        nextCircuitNumber += 1
+        circuitsNewestFirst.insert(id, at: 0)
+        selectedCircuit = id
+        return id
+    }
+
+    /// Whether `circuit` is still loaded.
+    func isLoaded(_ circuit: CircuitID) -> Bool { circuitsNewestFirst.contains(circuit) }
+
+    /// Makes `circuit` the one that commands act on (`setcirc` when another is selected).
+    func select(_ circuit: CircuitID) throws {
+        guard selectedCircuit != circuit else { return }
+        guard let index = circuitsNewestFirst.firstIndex(of: circuit) else {
+            preconditionFailure("circuit \(circuit.number) is not loaded")
+        }
+        try command("setcirc \(index + 1)")  // ngspice numbers its circuits from 1, newest first
+        selectedCircuit = circuit
+    }
+
+    /// Removes `circuit` from ngspice (`remcirc`); no-op when it is not loaded.
+    func removeCircuit(_ circuit: CircuitID) throws {
+        guard isLoaded(circuit) else { return }
+        try select(circuit)
+        try command("remcirc")
+        circuitsNewestFirst.removeAll { $0 == circuit }
+        selectedCircuit = circuitsNewestFirst.first  // ngspice selects the newest remaining one
+    }
+
+    /// Sends one command (no newline, at most ``maximumCommandLength`` bytes).
+    func command(_ text: String) throws {
+        precondition(
+            text.utf8.count <= Self.maximumCommandLength && !text.contains("\n"),
+            "ngspice commands are single lines of at most \(Self.maximumCommandLength) bytes")
+        _ = try call(.command(text)) {
+            text.withCString { api.command(UnsafeMutablePointer(mutating: $0)) }
+        }
+        commandsSinceMemoryReset += 1
+    }
+
+    /// Runs `op` on the selected circuit and copies the voltages of nodes `n0 … n<count−1>` into
+    /// `voltages` (node order). Then destroys every plot, and frees command memory every
+    /// ``commandsPerMemoryReset`` commands, so that memory stays flat.
+    func operatingPoint(nodeCount: Int, into voltages: inout [Double]) throws {
+        let mark = output.count
+        point.prepare(nodeCount: nodeCount)
+        let start = DispatchTime.now().uptimeNanoseconds
+        try command("op")
+        timing.operatingPoint += DispatchTime.now().uptimeNanoseconds - start
+        let received = point
+        try command("destroy all")
+        if commandsSinceMemoryReset >= Self.commandsPerMemoryReset {
+            _ = try call(.freeCommandMemory) { api.command(nil) }
+            commandsSinceMemoryReset = 0
+        }
+        guard received.points > 0 else { throw SpiceError.noConvergence(log: output.lines(since: mark)) }
+        guard received.mappedNodes == nodeCount else {
+            let found = Set(received.vectorNode.filter { $0 >= 0 })
+            let missing = (0..<nodeCount).filter { !found.contains(Int32($0)) }.map { "n\($0)" }
+            throw SpiceError.incompleteResults(missing: missing, log: output.lines(since: mark))
+        }
+        if let bad = received.values.firstIndex(where: { !$0.isFinite }) { throw SpiceError.nonFinite(node: "n\(bad)") }
+        voltages = received.values
+    }
+
+    /// Time spent in ngspice so far.
+    var timingSnapshot: Timing {
+        lock.lock()
+        defer { lock.unlock() }
+        return timing
+    }
+
+    // MARK: State
+
+    private static let sharedEngine = Result { try NgspiceEngine(libraryPath: systemLibraryPath()) }
+    private static let claimedHandlesLock = NSLock()
+    nonisolated(unsafe) private static var claimedHandles: Set<UnsafeMutableRawPointer> = []
+
+    private let api: NgspiceFunctions
+    private let lock = NSLock()
+    private var lockOwner: pthread_t?
+    private let output = OutputLog(capacity: 400)
+    private var exited = false
+    private var circuitsNewestFirst: [CircuitID] = []
+    private var selectedCircuit: CircuitID?
+    private var nextCircuitNumber = 1
+    private var commandsSinceMemoryReset = 0
+    private var point = PointCollector()
+    private var timing = Timing()
+    private var tracer: ((NgspiceCall) -> Void)?
+
+    private init(handle: UnsafeMutableRawPointer, path: String) throws {
+        let isNew = Self.claimedHandlesLock.withLock { Self.claimedHandles.insert(handle).inserted }
+        precondition(isNew, "\(path) is already driven by another NgspiceEngine; give each engine its own copy")
+        api = try NgspiceFunctions(handle: handle, path: path)
+        libraryPath = path
+        let signals = SignalDispositions.current()
+        let status = try withLock {
+            try call(.initialize) {
+                api.initialize(
+                    { text, _, engine in NgspiceEngine.from(engine).output.append(text, prefix: nil) },
+                    { text, _, engine in NgspiceEngine.from(engine).output.append(text, prefix: "status ") },
+                    { status, _, quit, _, engine in NgspiceEngine.from(engine).receiveExit(status: status, quit: quit) },
+                    { values, _, _, engine in NgspiceEngine.from(engine).point.receive(values) },
+                    { vectors, _, engine in NgspiceEngine.from(engine).point.receive(vectors) },
+                    nil,
+                    Unmanaged.passUnretained(self).toOpaque())
+            }
+        }
+        signals.restore()
+        setlocale(LC_NUMERIC, "C")
+        guard status == 0 else { throw SpiceError.libraryMissing(reason: "ngSpice_Init returned \(status)") }
+        try withLock {
+            for setting in ["set nomoremode", "unset interactive", "set noaskquit"] { try command(setting) }
+        }
+        version = output.tail(20).lazy.compactMap(Self.bannerVersion).first ?? "unknown"
+    }
+
+    private static func from(_ context: UnsafeMutableRawPointer?) -> NgspiceEngine {
+        Unmanaged<NgspiceEngine>.fromOpaque(context!).takeUnretainedValue()
+    }
+
+    private func receiveExit(status: Int32, quit: Bool) -> Int32 {
+        exited = true
+        output.append("exit status=\(status) quit=\(quit)")
+        return 0
+    }
+
+    private func ensureAlive() throws {
+        if exited { throw SpiceError.engineUnrecoverable(log: output.tail(20)) }
+    }
+
+    /// Every call into ngspice passes here: traced, timed, and checked for ControlledExit.
+    private func call<T>(_ traced: @autoclosure () -> NgspiceCall, _ body: () -> T) throws -> T {
+        precondition(lockOwner.map { pthread_equal($0, pthread_self()) != 0 } ?? false,
+            "ngspice called without holding NgspiceEngine's lock")
+        try ensureAlive()
+        tracer?(traced())
+        let start = DispatchTime.now().uptimeNanoseconds
+        let result = body()
+        timing.allCalls += DispatchTime.now().uptimeNanoseconds - start
+        try ensureAlive()
+        return result
+    }
+
+    private func removeAllCircuits() throws {
+        // One `remcirc` per circuit we loaded, plus one for an unparsed circuit ngspice may
+        // have selected (an extra `remcirc` on an empty list only prints an error).
+        for _ in 0...circuitsNewestFirst.count { try command("remcirc") }
+        circuitsNewestFirst.removeAll()
+        selectedCircuit = nil
+    }
+
+    private func setTracer(_ newTracer: ((NgspiceCall) -> Void)?) {
+        lock.lock()
+        defer { lock.unlock() }
+        tracer = newTracer
+    }
+
+    /// The netlist line ngspice quoted after "Error on line …" (or the first error line).
+    private static func rejectedLine(in log: [String]) -> String {
+        let errors = log.filter { $0.hasPrefix("stderr ") }.map { String($0.dropFirst("stderr ".count)) }
+        if let at = errors.firstIndex(where: { $0.hasPrefix("Error on line") }), at + 1 < errors.count {
+            return errors[at + 1].trimmingCharacters(in: .whitespaces)
+        }
+        return errors.first ?? "(ngspice reported no line)"
+    }
+
+    /// "ngspice-39" from the banner line "** ngspice-39 shared library".
+    private static func bannerVersion(_ line: String) -> String? {
+        guard let start = line.range(of: "** ngspice-"), let end = line.range(of: " shared library") else { return nil }
+        return String(line[start.upperBound..<end.lowerBound])
+    }
+
+    private static func systemLibraryPath() throws -> String {
+        #if os(macOS)
+            let names = ["libngspice.0.dylib", "libngspice.dylib", "/opt/homebrew/lib/libngspice.0.dylib",
+                "/usr/local/lib/libngspice.0.dylib"]
+        #else
+            let names = ["libngspice.so.0", "libngspice.so"]
+        #endif
+        var reasons: [String] = []
+        for name in names {
+            guard let handle = dlopen(name, RTLD_NOW | RTLD_LOCAL) else {
+                reasons.append(lastDynamicLinkerError())
+                continue
+            }
+            defer { dlclose(handle) }
+            guard dlsym(handle, "ngSpice_Init") != nil, let path = loadedImagePath(named: "libngspice") else {
+                reasons.append("\(name) is not ngspice's shared library (no ngSpice_Init)")
+                continue
+            }
+            return path
+        }
+        throw SpiceError.libraryMissing(reason: reasons.joined(separator: "; "))
+    }
+
+    /// The resolved path of a loaded library whose file name starts with `prefix`.
+    private static func loadedImagePath(named prefix: String) -> String? {
+        #if os(macOS)
+            let images = (0..<_dyld_image_count()).compactMap { _dyld_get_image_name($0).map { String(cString: $0) } }
+        #else
+            // /proc/self/maps lines end with the mapped file's path (dladdr is not visible to Swift).
+            // (read to end of file: procfs reports size 0, and String(contentsOfFile:) stops early)
+            let data = FileHandle(forReadingAtPath: "/proc/self/maps")?.readDataToEndOfFile() ?? Data()
+            let maps = String(decoding: data, as: UTF8.self)
+            let images = maps.split(separator: "\n").compactMap { line in line.firstIndex(of: "/").map { String(line[$0...]) } }
+        #endif
+        guard let image = images.first(where: { URL(fileURLWithPath: $0).lastPathComponent.hasPrefix(prefix) }) else { return nil }
+        return URL(fileURLWithPath: image).resolvingSymlinksInPath().path
+    }
+
+    private static func lastDynamicLinkerError() -> String {
+        dlerror().map { String(cString: $0) } ?? "unknown dlopen error"
+    }
+}
+
+// MARK: - The C side
+
+private typealias TextCallback = @convention(c) (UnsafeMutablePointer<CChar>?, Int32, UnsafeMutableRawPointer?) -> Int32
+private typealias ExitCallback = @convention(c) (Int32, Bool, Bool, Int32, UnsafeMutableRawPointer?) -> Int32
+private typealias DataCallback = @convention(c) (UnsafeMutablePointer<vecvaluesall>?, Int32, Int32, UnsafeMutableRawPointer?) -> Int32
+private typealias InitDataCallback = @convention(c) (UnsafeMutablePointer<vecinfoall>?, Int32, UnsafeMutableRawPointer?) -> Int32
+private typealias ThreadCallback = @convention(c) (Bool, Int32, UnsafeMutableRawPointer?) -> Int32
+
+/// The API functions used, resolved with `dlsym`.
+private struct NgspiceFunctions {
+    typealias Initialize = @convention(c) (
+        TextCallback?, TextCallback?, ExitCallback?, DataCallback?, InitDataCallback?, ThreadCallback?,
+        UnsafeMutableRawPointer?
+    ) -> Int32
+    typealias Command = @convention(c) (UnsafeMutablePointer<CChar>?) -> Int32
+    typealias Circuit = @convention(c) (UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32
+    typealias VectorInfo = @convention(c) (UnsafeMutablePointer<CChar>?) -> UnsafeMutablePointer<vector_info>?
+
+    let initialize: Initialize
+    let command: Command
+    let circuit: Circuit
+    let vectorInfo: VectorInfo
+
+    init(handle: UnsafeMutableRawPointer, path: String) throws {
+        func resolve<F>(_ name: String, as _: F.Type) throws -> F {
+            guard let symbol = dlsym(handle, name) else {
+                throw SpiceError.libraryMissing(reason: "\(path) has no \(name); it is not ngspice's shared library")
+            }
+            return unsafeBitCast(symbol, to: F.self)
+        }
+        initialize = try resolve("ngSpice_Init", as: Initialize.self)
+        command = try resolve("ngSpice_Command", as: Command.self)
+        circuit = try resolve("ngSpice_Circ", as: Circuit.self)
+        vectorInfo = try resolve("ngGet_Vec_Info", as: VectorInfo.self)
+    }
+}
+
+/// Node voltages of one `op`, filled by the SendInitData and SendData callbacks: the first names
+/// the plot's vectors (in a fixed order), the second sends every vector's value at once.
+private struct PointCollector {
+    var nodeCount = 0
+    /// Node index of each of the plot's vectors (−1: not a node `n<i>` with i < nodeCount).
+    var vectorNode: [Int32] = []
+    var mappedNodes = 0
+    var values: [Double] = []
+    var points = 0
+
+    mutating func prepare(nodeCount: Int) {
+        self.nodeCount = nodeCount
+        vectorNode.removeAll(keepingCapacity: true)
+        mappedNodes = 0
+        values = [Double](repeating: .nan, count: nodeCount)
+        points = 0
+    }
+
+    mutating func receive(_ info: UnsafeMutablePointer<vecinfoall>?) -> Int32 {
+        guard let info = info?.pointee, let vectors = info.vecs else { return 0 }
+        vectorNode.removeAll(keepingCapacity: true)
+        mappedNodes = 0
+        for i in 0..<Int(info.veccount) {
+            let node = vectors[i]?.pointee.vecname.map { Self.nodeIndex($0, below: nodeCount) } ?? -1
+            vectorNode.append(node)
+            if node >= 0 { mappedNodes += 1 }
+        }
+        return 0
+    }
+
+    mutating func receive(_ data: UnsafeMutablePointer<vecvaluesall>?) -> Int32 {
+        guard let data = data?.pointee, let vectors = data.vecsa else { return 0 }
+        points += 1
+        for i in 0..<min(Int(data.veccount), vectorNode.count) where vectorNode[i] >= 0 {
+            values[Int(vectorNode[i])] = vectors[i]?.pointee.creal ?? .nan
+        }
+        return 0
+    }
+
+    /// `i` for a vector named `n<i>` with i < count, else −1.
+    private static func nodeIndex(_ name: UnsafeMutablePointer<CChar>, below count: Int) -> Int32 {
+        guard UInt8(bitPattern: name[0]) == UInt8(ascii: "n") else { return -1 }
+        var value = 0
+        var i = 1
+        while name[i] != 0 {
+            let digit = Int(UInt8(bitPattern: name[i])) - Int(UInt8(ascii: "0"))
+            guard (0...9).contains(digit), value < count else { return -1 }
+            value = value * 10 + digit
+            i += 1
+        }
+        return i > 1 && value < count ? Int32(value) : -1
+    }
+}
+
+/// A ring of ngspice's output lines, with a running count so that callers can fetch the lines
+/// printed since a mark.
+private final class OutputLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ring: [String]
+    private var interruptPending = false
+    private var appended = 0
+
+    /// Lines appended since the start (a mark for ``lines(since:)``).
+    var count: Int { lock.withLock { appended } }
+
+    init(capacity: Int) { ring = [String](repeating: "", count: capacity) }
+
+    func append(_ text: UnsafeMutablePointer<CChar>?, prefix: String?) -> Int32 {
+        guard let text else { return 0 }
+        append((prefix ?? "") + String(cString: text))
+        return 0
+    }
+
+    func append(_ line: String) {
+        lock.withLock {
+            if line.hasPrefix("stderr Interrupted") { interruptPending = true }
+            ring[appended % ring.count] = line
+            appended += 1
+        }
+    }
+
+    func lines(since mark: Int) -> [String] {
+        lock.withLock {
+            (max(mark, appended - ring.count, 0)..<appended).map { ring[$0 % ring.count] }
+        }
+    }
+
+    func tail(_ n: Int) -> [String] { lines(since: count - n) }
+
+    /// Whether ngspice's SIGINT handler caught an interrupt since the last call; clears the flag.
+    func takeInterrupt() -> Bool {
+        lock.withLock {
+            defer { interruptPending = false }
+            return interruptPending
+        }
+    }
+}
+
+private final class CallRecorder: @unchecked Sendable {
+    var calls: [NgspiceCall] = []
+}
+
+/// The handlers of the signals ngspice may install, saved before `ngSpice_Init` and restored after.
+private struct SignalDispositions {
+    private static let signals = [SIGINT, SIGFPE, SIGILL, SIGBUS, SIGSEGV, SIGSYS, SIGTSTP]
+    private var saved: [(Int32, sigaction)] = []
+
+    static func current() -> SignalDispositions {
+        var result = SignalDispositions()
+        for signal in signals {
+            var action = sigaction()
+            sigaction(signal, nil, &action)
+            result.saved.append((signal, action))
+        }
+        return result
+    }
+
+    func restore() {
+        for (signal, action) in saved {
+            var action = action
+            sigaction(signal, &action, nil)
+        }
+    }
+}

@@ -1,0 +1,221 @@
+import Foundation
+
+/// Timing and memory of the SPICE backend (`clln bench solve --backend spice`).
+///
+/// Networks: periodic L×L lattices driven at four nodes as ``SolveBenchmark/drivenLattice(side:)``
+/// (for 16 nodes, exactly the four-state lattice), with outputs at (L/4, L/4), (L/4, 3L/4),
+/// (3L/4, L/4), (3L/4, 3L/4) and the four-state encodings as states. Gates are uniform in
+/// [1, 5.5] V from a fixed seed. Each figure is a mean over warm solves (the first solve, which
+/// compiles and loads the netlist, is reported separately), split into the time inside ngspice's
+/// `op`, the time in its other calls (`alter`, `altermod`, `setcirc`, `destroy all`, loads) and
+/// the time in this package's layer (everything else).
+public enum SpiceBenchmark {
+    /// Runs the timing cases for each lattice size in `sizes` (node counts, squares of multiples
+    /// of 4), then `memorySolves` solves of the 16-node lattice with new gates every solve,
+    /// sampling resident memory (skipped when 0). `solves` is the number of timed solves at 16
+    /// nodes; a lattice of N nodes gets max(2, solves · 16 / N). `progress` receives one line per case.
+    public static func run(
+        sizes: [Int] = [16, 256, 1024, 4096], solves: Int = 1000, memorySolves: Int = 100_000,
+        progress: (String) -> Void = { _ in }
+    ) throws -> SpiceBenchmarkReport {
+        let engine = try NgspiceEngine.shared()
+        let model = try ModelCard.standard()
+        var timings: [SpiceBenchmarkReport.Timing] = []
+        for nodes in sizes {
+            let topology = lattice(nodes: nodes)
+            let count = max(2, solves * 16 / nodes)
+            for benchmarkCase in Case.all {
+                let timing = try measure(benchmarkCase, topology: topology, model: model, solves: count, engine: engine)
+                progress(
+                    "\(nodes) nodes, \(timing.scenario), \(timing.updateMode), \(timing.gateStyle): "
+                        + "\(format(timing.microsecondsPerSolve)) µs per solve (op \(format(timing.operatingPointMicroseconds)) µs)")
+                timings.append(timing)
+            }
+        }
+        let memory = memorySolves > 0 ? try measureMemory(solves: memorySolves, model: model, engine: engine) : nil
+        if let memory {
+            progress("memory over \(memory.solves) solves: \(memory.residentMiBAtStart) → \(memory.residentMiBAtEnd) MiB")
+        }
+        return SpiceBenchmarkReport(
+            ngspiceVersion: engine.version, modelName: model.name,
+            spiceOptions: NetlistOptions(model: model).spiceOptions, timings: timings, memory: memory)
+    }
+
+    /// The benchmark lattice of `nodes` nodes (a square of a multiple of 4).
+    public static func lattice(nodes: Int) -> Topology {
+        let side = Int(Double(nodes).squareRoot().rounded())
+        precondition(side * side == nodes && side % 4 == 0, "benchmark lattices have (4k)² nodes, not \(nodes)")
+        var topology = SolveBenchmark.drivenLattice(side: side)
+        let (low, high) = (side / 4, 3 * side / 4)
+        topology.outputs = [low * side + low, low * side + high, high * side + low, high * side + high]
+        topology.states = TopologyPresets.fourState.states
+        return topology
+    }
+
+    // MARK: Cases
+
+    private enum Scenario: String {
+        case newGatesAndInputs = "new gates and inputs every solve"
+        case newInputs = "new inputs, same gates"
+        case freeClampedAlternating = "free and clamped phases alternating, same gates"
+    }
+
+    private struct Case {
+        var scenario: Scenario
+        var updateMode: SpiceUpdateMode
+        var gateStyle: GateStyle
+
+        static let all = [
+            Case(scenario: .newGatesAndInputs, updateMode: .batched, gateStyle: .thresholdPerEdge),
+            Case(scenario: .newGatesAndInputs, updateMode: .onePerCommand, gateStyle: .thresholdPerEdge),
+            Case(scenario: .newGatesAndInputs, updateMode: .batched, gateStyle: .sources),
+            Case(scenario: .newGatesAndInputs, updateMode: .reload, gateStyle: .thresholdPerEdge),
+            Case(scenario: .newInputs, updateMode: .batched, gateStyle: .thresholdPerEdge),
+            Case(scenario: .freeClampedAlternating, updateMode: .batched, gateStyle: .thresholdPerEdge),
+        ]
+    }
+
+    private static func measure(
+        _ benchmarkCase: Case, topology: Topology, model: ModelCard, solves: Int, engine: NgspiceEngine
+    ) throws -> SpiceBenchmarkReport.Timing {
+        let solver = try SpiceSolver(
+            topology: topology, model: model,
+            options: .init(gateStyle: benchmarkCase.gateStyle, updateMode: benchmarkCase.updateMode, engine: engine))
+        var rng = SeededGenerator(seed: 1)
+        let fixedGates = randomGates(topology, &rng)
+        func problem(_ i: Int) throws -> (parameters: [Double], held: HeldNodes) {
+            let state = i % topology.states.count
+            switch benchmarkCase.scenario {
+            case .newGatesAndInputs: return (randomGates(topology, &rng), try topology.freeHeld(state: state))
+            case .newInputs: return (fixedGates, try topology.freeHeld(state: state))
+            case .freeClampedAlternating:
+                let held = i % 2 == 0
+                    ? try topology.freeHeld(state: state / 2)
+                    : try topology.clampedHeld(state: state / 2, outputValues: topology.outputs.map { _ in rng.uniform() })
+                return (fixedGates, held)
+            }
+        }
+        // Warm up: the first solve of each held-node set compiles and loads its netlist.
+        let first = try problem(0)
+        let loadStart = DispatchTime.now().uptimeNanoseconds
+        _ = try solver.solve(parameters: first.parameters, held: first.held)
+        let load = DispatchTime.now().uptimeNanoseconds - loadStart
+        if benchmarkCase.scenario == .freeClampedAlternating { _ = try solver.solve(parameters: fixedGates, held: try problem(1).held) }
+
+        let problems = try (1...solves).map(problem)
+        let before = engine.timingSnapshot
+        var durations: [UInt64] = []
+        for (parameters, held) in problems {
+            let start = DispatchTime.now().uptimeNanoseconds
+            _ = try solver.solve(parameters: parameters, held: held)
+            durations.append(DispatchTime.now().uptimeNanoseconds - start)
+        }
+        let after = engine.timingSnapshot
+        let perSolve = { (nanoseconds: UInt64) in Double(nanoseconds) / Double(solves) / 1000 }
+        let total = perSolve(durations.reduce(0, +))
+        let inNgspice = perSolve(after.allCalls - before.allCalls)
+        let operatingPoint = perSolve(after.operatingPoint - before.operatingPoint)
+        return SpiceBenchmarkReport.Timing(
+            nodes: topology.nodeCount, edges: topology.edgeCount, scenario: benchmarkCase.scenario.rawValue,
+            updateMode: benchmarkCase.updateMode.rawValue, gateStyle: benchmarkCase.gateStyle.rawValue, solves: solves,
+            firstSolveMilliseconds: Double(load) / 1e6, microsecondsPerSolve: total,
+            medianMicrosecondsPerSolve: Double(durations.sorted()[solves / 2]) / 1000,
+            operatingPointMicroseconds: operatingPoint, otherNgspiceMicroseconds: inNgspice - operatingPoint,
+            layerMicroseconds: total - inNgspice)
+    }
+
+    private static func measureMemory(solves: Int, model: ModelCard, engine: NgspiceEngine) throws -> SpiceBenchmarkReport.Memory {
+        let topology = lattice(nodes: 16)
+        let solver = try SpiceSolver(topology: topology, model: model, options: .init(engine: engine))
+        var rng = SeededGenerator(seed: 2)
+        func solve(_ i: Int) throws {
+            _ = try solver.solve(parameters: randomGates(topology, &rng), held: topology.freeHeld(state: i % topology.states.count))
+        }
+        for i in 0..<100 { try solve(i) }  // warm up: load, first allocations
+        let start = residentMiB()
+        var samples: [Double] = []
+        let sampleEvery = max(1, solves / 10)
+        let begin = DispatchTime.now().uptimeNanoseconds
+        for i in 0..<solves {
+            try solve(i)
+            if (i + 1) % sampleEvery == 0 { samples.append(residentMiB()) }
+        }
+        let elapsed = DispatchTime.now().uptimeNanoseconds - begin
+        return SpiceBenchmarkReport.Memory(
+            nodes: topology.nodeCount, solves: solves, residentMiBAtStart: start, residentMiBAtEnd: residentMiB(),
+            residentMiBSamples: samples, microsecondsPerSolve: Double(elapsed) / Double(solves) / 1000)
+    }
+
+    private static func randomGates(_ topology: Topology, _ rng: inout SeededGenerator) -> [Double] {
+        topology.edges.map { _ in rng.uniform(in: 1.0...5.5) }
+    }
+
+    /// Resident set size from /proc/self/statm (0 where procfs is missing).
+    private static func residentMiB() -> Double {
+        guard let data = FileHandle(forReadingAtPath: "/proc/self/statm")?.readDataToEndOfFile(),
+            let pages = String(decoding: data, as: UTF8.self).split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+        else { return 0 }
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+    }
+
+    private static func format(_ x: Double) -> String { String(format: "%.1f", x) }
+}
+
+/// What ``SpiceBenchmark/run(sizes:solves:memorySolves:progress:)`` measured.
+public struct SpiceBenchmarkReport: Codable, Sendable {
+    /// One case: a lattice size, a scenario and a way of updating values.
+    public struct Timing: Codable, Sendable {
+        public var nodes: Int
+        public var edges: Int
+        public var scenario: String
+        public var updateMode: String
+        public var gateStyle: String
+        public var solves: Int
+        /// The first solve: compile, load, `op`.
+        public var firstSolveMilliseconds: Double
+        /// Mean over the warm solves; the next three figures add up to it.
+        public var microsecondsPerSolve: Double
+        public var medianMicrosecondsPerSolve: Double
+        /// Inside ngspice's `op` command.
+        public var operatingPointMicroseconds: Double
+        /// Inside ngspice's other calls (updates, `setcirc`, `destroy all`, reloads).
+        public var otherNgspiceMicroseconds: Double
+        /// In this package (validation, command building, reading results, diagnostics).
+        public var layerMicroseconds: Double
+
+        enum CodingKeys: String, CodingKey {
+            case nodes, edges, scenario, solves
+            case updateMode = "update_mode", gateStyle = "gate_style"
+            case firstSolveMilliseconds = "first_solve_ms", microsecondsPerSolve = "us_per_solve"
+            case medianMicrosecondsPerSolve = "median_us_per_solve", operatingPointMicroseconds = "op_us"
+            case otherNgspiceMicroseconds = "other_ngspice_us", layerMicroseconds = "layer_us"
+        }
+    }
+
+    /// Resident memory over many 16-node solves with new gates and inputs every solve.
+    public struct Memory: Codable, Sendable {
+        public var nodes: Int
+        public var solves: Int
+        public var residentMiBAtStart: Double
+        public var residentMiBAtEnd: Double
+        /// Ten samples, evenly spaced over the solves.
+        public var residentMiBSamples: [Double]
+        public var microsecondsPerSolve: Double
+
+        enum CodingKeys: String, CodingKey {
+            case nodes, solves
+            case residentMiBAtStart = "resident_mib_start", residentMiBAtEnd = "resident_mib_end"
+            case residentMiBSamples = "resident_mib_samples", microsecondsPerSolve = "us_per_solve"
+        }
+    }
+
+    public var ngspiceVersion: String
+    public var modelName: String
+    public var spiceOptions: String
+    public var timings: [Timing]
+    public var memory: Memory?
+
+    enum CodingKeys: String, CodingKey {
+        case ngspiceVersion = "ngspice_version", modelName = "model", spiceOptions = "spice_options", timings, memory
+    }
+}

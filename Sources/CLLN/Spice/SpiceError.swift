@@ -1,0 +1,46 @@
+/// Failures of the ngspice engine and of the transistor-level solver. Each message names the fix.
+///
+/// `log` values are ngspice's own output lines (as received through its SendChar callback, each
+/// prefixed `stdout` or `stderr`) printed while the failing call ran.
+public enum SpiceError: Error, CustomStringConvertible {
+    /// ngspice's shared library could not be loaded (not installed, or not ngspice).
+    case libraryMissing(reason: String)
+    /// ngspice did not accept the netlist; `line` is the netlist line it reported.
+    case netlistRejected(line: String, log: [String])
+    /// `op` produced no operating point (no data point arrived).
+    case noConvergence(log: [String])
+    /// ngspice returned a non-finite voltage for `node` (its SPICE name, `n<i>`).
+    case nonFinite(node: String)
+    /// The operating point lacked the vectors of some nodes (SPICE names).
+    case incompleteResults(missing: [String], log: [String])
+    /// ngspice called its ControlledExit callback (after `quit` or a fatal error). The library
+    /// cannot recover in this process: every later call fails with this error.
+    case engineUnrecoverable(log: [String])
+
+    public var description: String {
+        switch self {
+        case let .libraryMissing(reason):
+            "ngspice's shared library is not available (\(reason)); install it with "
+                + "`apt-get install -y libngspice0-dev` (Debian/Ubuntu) or `brew install libngspice` (macOS)"
+        case let .netlistRejected(line, log):
+            "ngspice rejected the netlist at \"\(line)\"; check the model card and the topology\n"
+                + Self.tail(log)
+        case let .noConvergence(log):
+            "ngspice found no operating point; check for a short between held nodes or a model card "
+                + "that makes a node float\n" + Self.tail(log)
+        case let .nonFinite(node):
+            "ngspice returned a non-finite voltage at node \(node); check the model card's parameters"
+        case let .incompleteResults(missing, log):
+            "ngspice's operating point has no vector for \(missing.joined(separator: ", ")); "
+                + "every node must be connected to an element\n" + Self.tail(log)
+        case let .engineUnrecoverable(log):
+            "ngspice exited (ControlledExit) and cannot be used again in this process; start a new "
+                + "process (a training run resumes from its checkpoint)\n" + Self.tail(log)
+        }
+    }
+
+    private static func tail(_ log: [String]) -> String {
+        let lines = log.suffix(12)
+        return lines.isEmpty ? "(ngspice printed nothing)" : "ngspice log:\n  " + lines.joined(separator: "\n  ")
+    }
+}

@@ -1,0 +1,287 @@
+import Foundation
+
+/// How a solve hands changed edge parameters and held voltages to ngspice.
+public enum SpiceUpdateMode: String, Sendable, Codable, CaseIterable {
+    /// `alter`/`altermod` commands joined with `;` into as few commands as fit ngspice's
+    /// 1,023-byte command line (the default: fewest round trips, same values).
+    case batched
+    /// One `alter`/`altermod` command per changed value.
+    case onePerCommand
+    /// Remove the circuit and load a freshly compiled netlist whenever a value changed.
+    case reload
+}
+
+/// The transistor-level backend: each solve is a DC operating point (`op`) of ngspice on the
+/// compiled netlist (see ``NetlistCompiler``), run in-process through ``NgspiceEngine``.
+///
+/// **Numerical contract.** Node voltages equal those of `ngspice -b` on the netlist that
+/// ``netlist(parameters:held:)`` returns (measured ≤ 1e-12 V on the presets). With the default
+/// options (`.options gmin=1e-18 reltol=1e-6`, and `is=0` on the shipped `nmos-ideal` card) they
+/// equal ``IdealSolver``'s to ≤ 1e-9 V (measured ~1e-14 V) wherever no transistor saturates;
+/// where one does, SPICE's level-1 saturation current differs from the idealized triode law by
+/// design, and ``Equilibrium/saturatedEdges`` lists those edges. ``Equilibrium/iterations`` and
+/// ``Equilibrium/residual`` are 0: ngspice converged by its own test (each node's Newton step
+/// below reltol·|V| + vntol), and the idealized model's KCL residual does not apply to it.
+/// `warmStart` is ignored (ngspice starts every `op` from its own initial guess).
+///
+/// **How a solve runs.** The netlist of a held-node set (free phase, clamped phase, …) is loaded
+/// once; later solves with the same held nodes change only what differs from the values ngspice
+/// already holds: a gate by `altermod me<e> vto = V_T − U_G` (the per-edge threshold form,
+/// chosen whenever the model card has no body effect; otherwise `alter vg<e> = U_G`), a held
+/// voltage by `alter vh<i> = V`, a resistive edge by `alter r<e> = R`. Then `op`, one pass that
+/// copies every node voltage out of ngspice's data callback, and `destroy all`.
+///
+/// Parameters must lie within the topology's bounds (as for the netlist compiler). One solver
+/// per thread; solvers on several threads share the engine one call at a time.
+public final class SpiceSolver: EquilibriumSolver {
+    /// Choices of the SPICE backend.
+    public struct Options: Sendable {
+        /// The `.options` line; `nil` uses the netlist compiler's default (`gmin=1e-18 reltol=1e-6`).
+        public var spiceOptions: String?
+        /// How gates enter the netlist; `nil` picks ``GateStyle/thresholdPerEdge`` when the model
+        /// card allows it, ``GateStyle/sources`` otherwise.
+        public var gateStyle: GateStyle?
+        public var updateMode: SpiceUpdateMode
+        /// The engine to run on; `nil` uses ``NgspiceEngine/shared()``.
+        public var engine: NgspiceEngine?
+        /// Compute ``Equilibrium/floorEdges`` and ``Equilibrium/saturatedEdges``.
+        public var diagnostics: Bool
+
+        public init(
+            spiceOptions: String? = nil, gateStyle: GateStyle? = nil, updateMode: SpiceUpdateMode = .batched,
+            engine: NgspiceEngine? = nil, diagnostics: Bool = true
+        ) {
+            self.spiceOptions = spiceOptions
+            self.gateStyle = gateStyle
+            self.updateMode = updateMode
+            self.engine = engine
+            self.diagnostics = diagnostics
+        }
+    }
+
+    public let topology: Topology
+    public let backendName = "spice"
+    /// ngspice's version (from its start-up banner).
+    public let ngspiceVersion: String
+    /// The model card's name.
+    public let modelName: String
+    /// What every netlist of this solver is compiled with.
+    public let netlistOptions: NetlistOptions
+    public let options: Options
+    /// The edges removed so far.
+    public private(set) var removedEdges: Set<Int> = []
+
+    /// Held-node sets kept loaded per solver (least recently used ones are removed beyond this).
+    static let maximumLoadedCircuits = 4
+
+    private let engine: NgspiceEngine
+    /// The topology without removed edges: what the netlists describe.
+    private var circuitTopology: Topology
+    /// Per edge of ``topology``: the command that sets its value, up to the number (`nil`: removed).
+    private var updatePrefix: [String?] = []
+    /// Most recently used first.
+    private var loaded: [LoadedCircuit] = []
+    private var voltages: [Double]
+
+    /// A solver for `topology` with the model card `model`. Validates the topology and the card
+    /// before any SPICE call; throws ``SpiceError/libraryMissing(reason:)`` without ngspice.
+    public init(topology: Topology, model: ModelCard, options: Options = Options()) throws {
+        try topology.validate()
+        self.topology = topology
+        self.options = options
+        modelName = model.name
+        var netlistOptions = NetlistOptions(model: model, gateStyle: options.gateStyle ?? .thresholdPerEdge, includeAnalysis: false)
+        if let spiceOptions = options.spiceOptions { netlistOptions.spiceOptions = spiceOptions }
+        if options.gateStyle == nil, !Self.acceptsThresholdStyle(topology, netlistOptions) {
+            netlistOptions.gateStyle = .sources
+        }
+        self.netlistOptions = netlistOptions
+        circuitTopology = topology
+        voltages = [Double](repeating: 0, count: topology.nodeCount)
+        engine = try options.engine ?? NgspiceEngine.shared()
+        ngspiceVersion = engine.version
+        rebuildUpdatePrefixes()
+    }
+
+    /// A solver with the default model card (``ModelCard/standard()``).
+    public convenience init(topology: Topology, options: Options = Options()) throws {
+        try self.init(topology: topology, model: try ModelCard.standard(), options: options)
+    }
+
+    deinit {
+        let circuits = loaded.map(\.id)
+        try? engine.withLock { for circuit in circuits { try engine.removeCircuit(circuit) } }
+    }
+
+    public func solve(parameters: [Double], held: HeldNodes, warmStart: [Double]?) throws -> Equilibrium {
+        try topology.validateParameters(parameters)
+        guard held.nodes.count == held.values.count else {
+            throw TopologyError.wrongLabelCount(held.values.count, expected: held.nodes.count)
+        }
+        for (node, value) in zip(held.nodes, held.values) where !value.isFinite {
+            throw SolverError.nonFiniteInput("the voltage held at node \(node)")
+        }
+        try engine.withLock {
+            try prepareCircuit(parameters: parameters, held: held)
+            try engine.operatingPoint(nodeCount: topology.nodeCount, into: &voltages)
+        }
+        let (floor, saturated) = options.diagnostics
+            ? EdgeModel.classify(topology: topology, parameters: parameters, voltages: voltages, removed: removedEdges)
+            : ([], [])
+        return Equilibrium(voltages: voltages, iterations: 0, residual: 0, floorEdges: floor, saturatedEdges: saturated)
+    }
+
+    /// Removes the edges' elements from the netlist; circuits are recompiled and reloaded at the
+    /// next solve. Node and edge numbering stay those of ``topology``.
+    public func removeEdges(_ edges: Set<Int>) throws {
+        for e in edges where !(0..<topology.edgeCount).contains(e) {
+            throw TopologyError.unknownNode(e, role: "edge removal (edge index)", nodeCount: topology.edgeCount, at: nil)
+        }
+        removedEdges.formUnion(edges)
+        circuitTopology.edges = topology.edges.enumerated().filter { !removedEdges.contains($0.offset) }.map(\.element)
+        rebuildUpdatePrefixes()
+        let circuits = loaded.map(\.id)
+        loaded.removeAll()
+        try engine.withLock { for circuit in circuits { try engine.removeCircuit(circuit) } }
+    }
+
+    /// The netlist this solver loads for these values, with `.op` appended: run it with
+    /// `ngspice -b` to reproduce a solve. Edges are numbered without the removed ones.
+    public func netlist(parameters: [Double], held: HeldNodes) throws -> Netlist {
+        var withAnalysis = netlistOptions
+        withAnalysis.includeAnalysis = true
+        return try compile(parameters: parameters, held: held, options: withAnalysis)
+    }
+
+    // MARK: Circuits
+
+    /// The ngspice circuit of one held-node set and the values it currently holds.
+    private final class LoadedCircuit {
+        let heldNodes: [Int]
+        var id: NgspiceEngine.CircuitID
+        var parameters: [Double]
+        var heldValues: [Double]
+
+        init(id: NgspiceEngine.CircuitID, parameters: [Double], held: HeldNodes) {
+            self.id = id
+            heldNodes = held.nodes
+            self.parameters = parameters
+            heldValues = held.values
+        }
+    }
+
+    /// Selects the circuit of `held.nodes` (loading it if needed) and brings its values up to date.
+    private func prepareCircuit(parameters: [Double], held: HeldNodes) throws {
+        guard let index = loaded.firstIndex(where: { $0.heldNodes == held.nodes }), engine.isLoaded(loaded[index].id)
+        else {
+            loaded.removeAll { $0.heldNodes == held.nodes }
+            let circuit = LoadedCircuit(id: try load(parameters: parameters, held: held), parameters: parameters, held: held)
+            loaded.insert(circuit, at: 0)
+            while loaded.count > Self.maximumLoadedCircuits { try engine.removeCircuit(loaded.removeLast().id) }
+            return
+        }
+        let circuit = loaded.remove(at: index)
+        loaded.insert(circuit, at: 0)
+        switch options.updateMode {
+        case .batched, .onePerCommand:
+            try engine.select(circuit.id)
+            try sendChanges(to: circuit, parameters: parameters, held: held)
+        case .reload:
+            guard parameters != circuit.parameters || held.values != circuit.heldValues else {
+                return try engine.select(circuit.id)
+            }
+            try engine.removeCircuit(circuit.id)
+            circuit.id = try load(parameters: parameters, held: held)
+        }
+        circuit.parameters = parameters
+        circuit.heldValues = held.values
+    }
+
+    private func load(parameters: [Double], held: HeldNodes) throws -> NgspiceEngine.CircuitID {
+        let netlist = try compile(parameters: parameters, held: held, options: netlistOptions)
+        return try engine.loadCircuit(netlist.lines, probe: "@vh\(held.nodes[0])[dc]")
+    }
+
+    private func compile(parameters: [Double], held: HeldNodes, options: NetlistOptions) throws -> Netlist {
+        let kept = parameters.indices.filter { !removedEdges.contains($0) }.map { parameters[$0] }
+        return try NetlistCompiler.compile(
+            circuitTopology, parameters: kept, held: held, phaseLabel: "held nodes \(held.nodes)", options: options)
+    }
+
+    /// Sends the values that differ from what `circuit` holds, batched as the options say.
+    private func sendChanges(to circuit: LoadedCircuit, parameters: [Double], held: HeldNodes) throws {
+        var batch = CommandBatch(joined: options.updateMode == .batched)
+        for (e, prefix) in updatePrefix.enumerated() where parameters[e] != circuit.parameters[e] {
+            guard let prefix else { continue }
+            try batch.add(prefix + SpiceNumber.format(spiceValue(edge: e, parameter: parameters[e])), to: engine)
+        }
+        for (k, node) in held.nodes.enumerated() where held.values[k] != circuit.heldValues[k] {
+            try batch.add("alter vh\(node) = " + SpiceNumber.format(held.values[k]), to: engine)
+        }
+        try batch.flush(to: engine)
+    }
+
+    /// The value written for edge `e` (the netlist compiler's, so that updates equal a reload).
+    private func spiceValue(edge e: Int, parameter p: Double) -> Double {
+        switch topology.edges[e].element {
+        case .mosfet, .expGateMosfet:
+            let gate = topology.gateVoltage(edge: e, parameter: p)!
+            return netlistOptions.gateStyle == .thresholdPerEdge ? topology.device.thresholdVoltage - gate : gate
+        case .diodeResistor: return 1 / p
+        case .potentiometer: return Potentiometer.ohms(step: Potentiometer.step(for: p))
+        }
+    }
+
+    /// Command prefixes follow the netlist compiler's names, whose edge numbers skip removed edges.
+    private func rebuildUpdatePrefixes() {
+        var number = 0
+        updatePrefix = topology.edges.enumerated().map { e, edge in
+            guard !removedEdges.contains(e) else { return nil }
+            defer { number += 1 }
+            switch edge.element {
+            case .mosfet, .expGateMosfet:
+                return netlistOptions.gateStyle == .thresholdPerEdge ? "altermod me\(number) vto = " : "alter vg\(number) = "
+            case .diodeResistor, .potentiometer:
+                return "alter r\(number) = "
+            }
+        }
+    }
+
+    /// Whether the compiler accepts the per-edge threshold form for this card (no body effect).
+    private static func acceptsThresholdStyle(_ topology: Topology, _ options: NetlistOptions) -> Bool {
+        let gate = (topology.gateBounds.lowerBound + topology.gateBounds.upperBound) / 2
+        do {
+            _ = try NetlistCompiler.compile(
+                topology, parameters: topology.uniformParameters(gate: gate),
+                held: HeldNodes(nodes: topology.inputs, values: topology.inputs.map { _ in 0 }),
+                phaseLabel: "gate style check", options: options)
+            return true
+        } catch NetlistError.bodyEffectWithThresholdStyle {
+            return false
+        } catch {
+            return true  // other problems surface, with their own message, at the first solve
+        }
+    }
+}
+
+/// Joins commands with `;` up to ngspice's command-line limit (or sends each alone).
+private struct CommandBatch {
+    let joined: Bool
+    private var pending = ""
+
+    init(joined: Bool) { self.joined = joined }
+
+    mutating func add(_ command: String, to engine: NgspiceEngine) throws {
+        guard joined else { return try engine.command(command) }
+        if !pending.isEmpty, pending.utf8.count + 3 + command.utf8.count > NgspiceEngine.maximumCommandLength {
+            try flush(to: engine)
+        }
+        pending += pending.isEmpty ? command : " ; " + command
+    }
+
+    mutating func flush(to engine: NgspiceEngine) throws {
+        guard !pending.isEmpty else { return }
+        try engine.command(pending)
+        pending = ""
+    }
+}

@@ -1,0 +1,169 @@
+import ArgumentParser
+import CLLN
+import CLLNReport
+import Foundation
+import Synchronization
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train a preset (four-state, navigation) or a YAML/JSON config with Q-learning on a CLLN.")
+
+    @Argument(help: "A preset (four-state, navigation) or a config file.")
+    var experiment: String
+
+    @OptionGroup var backendOptions: BackendOptions
+
+    @Option(help: "Number of trials (default: the preset's 10).")
+    var trials: Int?
+
+    @Option(help: "Base seed; trial k draws from (seed, k).")
+    var seed: UInt64 = 0
+
+    @Option(help: "Training steps T.")
+    var steps: Int?
+
+    @Option(help: "Parallel trials (threads for ideal, worker processes for spice).")
+    var jobs = ProcessInfo.processInfo.activeProcessorCount
+
+    @Option(help: "Output folder (default out/train/<name>).")
+    var out: String?
+
+    @Flag(help: "Print the JSON summary.")
+    var json = false
+
+    @Flag(help: "Continue an interrupted run from its checkpoints and finished trials.")
+    var resume = false
+
+    @Flag(help: "Reproduce the reference code's measurement quirk (spec §3) instead of the faithful algorithm.")
+    var referenceQuirk = false
+
+    @Option(help: "Learning rate α.") var alpha: Double?
+    @Option(help: "Nudge η.") var eta: Double?
+    @Option(help: "Discount γ.") var gamma: Double?
+    @Option(help: "Batch size B.") var batch: Int?
+    @Option(help: "Per-edge update clip DGC.") var clip: Double?
+    @Option(help: "Exploration ε at step 0.") var epsilonStart: Double?
+    @Option(help: "Exploration ε at step T.") var epsilonEnd: Double?
+
+    @Option(help: .hidden) var workerTrial: Int?
+
+    func validate() throws {
+        if jobs < 1 { throw ValidationError("--jobs must be ≥ 1") }
+        if let trials, trials < 1 { throw ValidationError("--trials must be ≥ 1") }
+    }
+
+    func loadExperiment() throws -> QLearningExperiment {
+        var e: QLearningExperiment
+        if let preset = ExperimentPresets.named(experiment) {
+            e = preset
+        } else if FileManager.default.fileExists(atPath: experiment) {
+            let url = URL(fileURLWithPath: experiment)
+            e = try ExperimentConfigFile.load(url).experiment(
+                relativeTo: url.deletingLastPathComponent(), name: url.deletingPathExtension().lastPathComponent)
+        } else {
+            throw TopologyFileError.unknownPreset(experiment)
+        }
+        e.trials = trials ?? e.trials
+        e.config.steps = steps ?? e.config.steps
+        e.config.rule.alpha = alpha ?? e.config.rule.alpha
+        e.config.rule.eta = eta ?? e.config.rule.eta
+        e.config.gamma = gamma ?? e.config.gamma
+        e.config.rule.batchSize = batch ?? e.config.rule.batchSize
+        e.config.rule.updateClip = clip ?? e.config.rule.updateClip
+        e.config.epsilonStart = epsilonStart ?? e.config.epsilonStart
+        e.config.epsilonEnd = epsilonEnd ?? e.config.epsilonEnd
+        e.config.referenceQuirk = e.config.referenceQuirk || referenceQuirk
+        try e.config.validate()
+        return e
+    }
+
+    func run() throws {
+        try Exit.run {
+            let e = try loadExperiment()
+            let folder = URL(fileURLWithPath: out ?? "out/train/\(e.name)")
+            let run = TrainingRun(experiment: e, seed: seed, folder: folder)
+            if let k = workerTrial {
+                try run.runTrial(k, solver: try backendOptions.makeSolver(for: e.topology), resume: true)
+                return
+            }
+            if !resume {
+                try? FileManager.default.removeItem(at: folder.appendingPathComponent("trials"))
+                try? FileManager.default.removeItem(at: folder.appendingPathComponent("checkpoints"))
+            }
+            let pending = (0..<e.trials).filter { run.finishedTrial($0) == nil }
+            let progress = ProgressBar(total: pending.count * e.config.steps, label: "\(e.name) \(backendOptions.backend.rawValue)")
+            switch backendOptions.backend {
+            case .ideal: try runThreads(run, pending: pending, progress: progress)
+            case .spice: try runWorkers(run, pending: pending, folder: folder)
+            }
+            progress.finish()
+            let info = backendOptions.backend == .spice ? try spiceBackendInfo(model: backendOptions.model) : [:]
+            let summary = try run.writeReport(backend: backendOptions.backend.rawValue, backendInfo: info)
+            if json {
+                printOut(String(decoding: try JSONOutput.encode(summary), as: UTF8.self))
+            } else {
+                printOut(humanSummary(summary, folder: folder))
+            }
+            if !summary.failedTrials.isEmpty { throw ExitCode(70) }
+        }
+    }
+
+    /// Ideal backend: one solver per thread, trials spread over `jobs` threads.
+    func runThreads(_ run: TrainingRun, pending: [Int], progress: ProgressBar) throws {
+        let failures = Mutex<[String]>([])
+        let next = Atomic<Int>(0)
+        let workers = min(jobs, max(pending.count, 1))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard i < pending.count else { return }
+                do {
+                    var options = IdealSolver.Options()
+                    options.diagnostics = false
+                    let solver = try IdealSolver(topology: run.experiment.topology, options: options)
+                    try run.runTrial(pending[i], solver: solver, resume: resume) { progress.advance(by: $0) }
+                } catch {
+                    failures.withLock { $0.append("trial \(pending[i]): \(error)") }
+                }
+            }
+        }
+        for failure in failures.withLock({ $0 }) { FileHandle.standardError.write(Data("error: \(failure)\n".utf8)) }
+    }
+
+    /// SPICE backend: ngspice is one simulator per process, so each trial runs in a child
+    /// process of this executable (`--worker-trial K`), at most `jobs` at a time.
+    func runWorkers(_ run: TrainingRun, pending: [Int], folder: URL) throws {
+        let executable = URL(fileURLWithPath: CommandLine.arguments[0])
+        var arguments = Array(CommandLine.arguments.dropFirst()).filter { $0 != "--json" && $0 != "--resume" }
+        if out == nil { arguments += ["--out", folder.path] }
+        var running: [Process] = []
+        var queue = pending[...]
+        while !queue.isEmpty || !running.isEmpty {
+            while running.count < jobs, let k = queue.popFirst() {
+                let process = Process()
+                process.executableURL = executable
+                process.arguments = arguments + ["--worker-trial", "\(k)"]
+                try process.run()
+                running.append(process)
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+            running.removeAll { !$0.isRunning }
+        }
+    }
+
+    func humanSummary(_ s: TrainingSummary, folder: URL) -> String {
+        var lines = ["\(s.preset) (\(s.backend)\(s.referenceQuirk ? ", reference quirk" : "")): \(s.steps) steps per trial",
+                     String(format: "optimum %.7f (policy %@, %d optimal policies), worst %.6f",
+                            s.optimum, s.bestPolicy.map(String.init).joined(separator: ","), s.optimalPolicyCount, s.worst)]
+        for t in s.trials {
+            lines.append(String(format: "trial %2d  policy %@  reward %.6f  ratio %.4f%@  %.2f s  %.0f steps/s",
+                                t.trial, t.policy.map(String.init).joined(separator: ","), t.reward, t.ratio,
+                                t.isBest ? " best" : "", t.wallSeconds, t.stepsPerSecond))
+        }
+        for f in s.failedTrials { lines.append("trial \(f.trial) FAILED: \(f.error)") }
+        lines.append("best policy in \(s.bestCount)/\(s.trials.count + s.failedTrials.count) trials; within 1% of the optimum: \(s.nearOptimalCount)")
+        lines.append("results: \(folder.path)")
+        return lines.joined(separator: "\n")
+    }
+}
