@@ -232,13 +232,7 @@ public final class QLearningTrainer {
                 + (environment.rewardNoise > 0 ? environment.rewardNoise * rng.gaussian() : 0)
             let next = environment.nextState(state: state, action: action)
             let nextFree = try freeSolution(next)
-            var best = -Double.infinity
-            var mean = 0.0
-            for node in outputs {
-                best = max(best, nextFree[node])
-                mean += nextFree[node]
-            }
-            let target = reward + config.gamma * (best - mean / Double(actions))
+            let target = Self.target(reward: reward, nextOutputs: outputs.map { nextFree[$0] }, gamma: config.gamma)
 
             let clamped: [Double]
             if let reused = quirkClamped[state] {
@@ -271,6 +265,11 @@ public final class QLearningTrainer {
             trial: trial, seed: seed, policy: policy, reward: environment.exactAverageReward(policy: policy),
             finalGates: gates, finalOutputs: finalOutputs, curve: curve, wallSeconds: elapsed(),
             freeSolves: freeSolves, clampedSolves: clampedSolves)
+    }
+
+    /// The mean-normalized Bellman target: `R + γ · (max F(S') − mean F(S'))` (spec §3).
+    public static func target(reward: Double, nextOutputs: [Double], gamma: Double) -> Double {
+        reward + gamma * (nextOutputs.max()! - nextOutputs.reduce(0, +) / Double(nextOutputs.count))
     }
 
     /// Greedy action per state from the free outputs under the current gates, and the outputs.
