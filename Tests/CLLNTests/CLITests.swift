@@ -1,0 +1,81 @@
+import CLLN
+import CLLNReport
+import Foundation
+import Testing
+
+/// Runs the built `clln` executable and returns (exit code, stdout, stderr).
+func clln(_ arguments: [String]) throws -> (status: Int32, out: String, err: String) {
+    let process = Process()
+    process.executableURL = Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("clln")
+    process.arguments = arguments
+    let (out, err) = (Pipe(), Pipe())
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errData, as: UTF8.self))
+}
+
+@Suite struct CLITests {
+    struct Solve: Decodable { var voltages: [Double]; var iterations: Int; var residual: Double; var saturated_edges: [Int] }
+
+    @Test func solvePrintsJSONVoltages() throws {
+        let r = try clln(["solve", "--topology", "four-state", "--gate-value", "1.5", "--state", "0", "--backend", "ideal", "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let s = try JSONDecoder().decode(Solve.self, from: Data(r.out.utf8))
+        #expect(s.voltages.count == 16 && s.voltages[0] == 1 && s.voltages[2] == 0)
+        #expect(s.voltages.allSatisfy { (0...1).contains($0) } && s.residual < 1e-12)
+    }
+
+    @Test func solveWithHeldNodesOnAMinimalFile() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("clln-cli-\(UUID().uuidString).json")
+        try #"{"nodes": 3, "edges": [[0,1],[1,2]], "inputs": [0, 2]}"#.write(to: url, atomically: true, encoding: .utf8)
+        let r = try clln(["solve", "--topology", url.path, "--gate-value", "3", "--hold", "0=1", "--hold", "2=0", "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let s = try JSONDecoder().decode(Solve.self, from: Data(r.out.utf8))
+        // A triode edge carries k·(F(Va) − F(Vb)) with F(v) = (U − V_T)·v − v²/2, so KCL at the
+        // middle node gives F(v) = F(1)/2: v = c − √(c² − F(1)), c = 2.3 (not 0.5: the channel
+        // conducts less where the mean voltage is higher).
+        let c = 2.3
+        #expect(abs(s.voltages[1] - (c - (c * c - (c - 0.5)).squareRoot())) < 1e-12)
+    }
+
+    @Test func badInputGivesATypedMessageAndExitCode() throws {
+        let r = try clln(["solve", "--topology", "four-state", "--gate-value", "9", "--state", "0"])
+        #expect(r.status == 65 && r.err.contains("outside [1.0, 5.5]"))
+        let missing = try clln(["compile", "no-such-thing"])
+        #expect(missing.status == 65 && missing.err.contains("neither a preset"))
+        let usage = try clln(["solve", "--topology", "four-state"])
+        #expect(usage.status == 64)
+    }
+
+    @Test func compileFourStateFreeRunsInNgspice() throws {
+        let r = try clln(["compile", "four-state", "--phase", "free"])
+        #expect(r.status == 0 && r.out.hasPrefix("* clln netlist: four-state, free phase, state 0"))
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("clln-\(UUID().uuidString).cir")
+        try r.out.write(to: url, atomically: true, encoding: .utf8)
+        #expect(try ngspiceBatch(url).voltages.count == 16)
+    }
+
+    @Test func trainWritesSummaryCurvesAndPlotsAndResumes() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("clln-train-\(UUID().uuidString)")
+        let args = ["train", "four-state", "--trials", "2", "--steps", "3000", "--out", out.path, "--json"]
+        let r = try clln(args)
+        #expect(r.status == 0, "\(r.err)")
+        struct Summary: Decodable {
+            struct Trial: Decodable { var trial: Int; var policy: [Int]; var reward: Double; var ratio: Double; var is_best: Bool }
+            var preset: String; var backend: String; var steps: Int; var optimum: Double; var best_policy: [Int]
+            var best_count: Int; var trials: [Trial]
+        }
+        let s = try JSONDecoder().decode(Summary.self, from: Data(r.out.utf8))
+        #expect(s.preset == "four-state" && s.steps == 3000 && s.trials.count == 2 && s.best_policy == [2, 0, 3, 1])
+        for file in ["summary.json", "curves.csv", "gates.csv", "reward.svg", "gates.svg", "trials/trial-0.json"] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file) missing")
+        }
+        let again = try clln(args + ["--resume"])  // nothing left to run: same summary
+        let s2 = try JSONDecoder().decode(Summary.self, from: Data(again.out.utf8))
+        #expect(s2.trials.map(\.reward) == s.trials.map(\.reward))
+    }
+}
