@@ -154,12 +154,12 @@ struct TrainCommand: ParsableCommand {
 
     func humanSummary(_ s: TrainingSummary, folder: URL) -> String {
         var lines = ["\(s.preset) (\(s.backend)\(s.referenceQuirk ? ", reference quirk" : "")): \(s.steps) steps per trial",
-                     String(format: "optimum %.7f (policy %@, %d optimal policies), worst %.6f",
-                            s.optimum, s.bestPolicy.map(String.init).joined(separator: ","), s.optimalPolicyCount, s.worst)]
+                     String(format: "optimum %.7f", s.optimum) + " (policy \(s.bestPolicy.map(String.init).joined(separator: ",")), "
+                        + "\(s.optimalPolicyCount) optimal policies), " + String(format: "worst %.6f", s.worst)]
         for t in s.trials {
-            lines.append(String(format: "trial %2d  policy %@  reward %.6f  ratio %.4f%@  %.2f s  %.0f steps/s",
-                                t.trial, t.policy.map(String.init).joined(separator: ","), t.reward, t.ratio,
-                                t.isBest ? " best" : "", t.wallSeconds, t.stepsPerSecond))
+            lines.append(String(format: "trial %2d  policy ", t.trial) + t.policy.map(String.init).joined(separator: ",")
+                + String(format: "  reward %.6f  ratio %.4f", t.reward, t.ratio) + (t.isBest ? " best" : "")
+                + String(format: "  %.2f s  %.0f steps/s", t.wallSeconds, t.stepsPerSecond))
         }
         for f in s.failedTrials { lines.append("trial \(f.trial) FAILED: \(f.error)") }
         lines.append("best policy in \(s.bestCount)/\(s.trials.count + s.failedTrials.count) trials; within 1% of the optimum: \(s.nearOptimalCount)")
