@@ -40,7 +40,7 @@ struct BenchSolve: ParsableCommand {
                     return lines.joined(separator: "\n")
                 }
             case .spice:
-                try runSpiceBenchmark(sizes: sizes, emit: { try emit($0, text: $1) })
+                try runSpiceBenchmark(sizes: sizes) { try emit($0, text: $1) }
             }
         }
     }

@@ -1,10 +1,35 @@
 import CLLN
+import CLLNReport
+import Foundation
 
-// Wired to the ngspice engine when it lands.
+/// The ngspice backend for a topology and model card.
 func makeSpiceSolver(topology: Topology, model: ModelCard) throws -> any EquilibriumSolver {
-    throw SolverError.nonFiniteInput("spice backend")
+    try SpiceSolver(topology: topology, model: model)
 }
 
-func spiceBackendInfo(model: String) throws -> [String: String] { ["model": model] }
+/// What a SPICE training summary records about the backend.
+func spiceBackendInfo(model: String) throws -> [String: String] {
+    let card = try ModelCard.named(model)
+    let engine = try NgspiceEngine.shared()
+    return ["ngspice_version": engine.version, "model": card.name, "model_origin": card.origin,
+            "spice_options": SpiceSolver.defaultSpiceOptions(model: card)]
+}
 
-func runSpiceBenchmark(sizes: [Int], emit: (String, (String) -> String) throws -> Void) throws {}
+/// `clln bench solve --backend spice`: ngspice's `op` time and our layer's, and resident memory.
+func runSpiceBenchmark(sizes: [Int], emit: (SpiceBenchmarkReport, (SpiceBenchmarkReport) -> String) throws -> Void) throws {
+    let report = try SpiceBenchmark.run(
+        sizes: sizes.isEmpty ? [16, 256, 1024, 4096] : sizes,
+        progress: { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
+    try emit(report) { r in
+        var lines = ["ngspice \(r.ngspiceVersion), model \(r.modelName), options \(r.spiceOptions)"]
+        for t in r.timings {
+            lines.append("\(t.nodes) nodes \(t.scenario) \(t.updateMode)/\(t.gateStyle): "
+                + String(format: "%.1f µs/solve (op %.1f, other ngspice %.1f, our layer %.1f)",
+                         t.microsecondsPerSolve, t.operatingPointMicroseconds, t.otherNgspiceMicroseconds, t.layerMicroseconds))
+        }
+        if let m = r.memory {
+            lines.append(String(format: "resident memory over %d solves: %.1f → %.1f MiB", m.solves, m.residentMiBAtStart, m.residentMiBAtEnd))
+        }
+        return lines.joined(separator: "\n")
+    }
+}
