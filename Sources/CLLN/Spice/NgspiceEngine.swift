@@ -193,7 +193,7 @@ public final class NgspiceEngine: @unchecked Sendable {
     /// Sends one command (no newline, at most ``maximumCommandLength`` bytes).
     func command(_ text: String) throws {
         precondition(
-            text.utf8.count <= Self.maximumCommandLength && !text.contains("\n"),
+            text.utf8.count <= Self.maximumCommandLength && !text.utf8.contains(UInt8(ascii: "\n")),
             "ngspice commands are single lines of at most \(Self.maximumCommandLength) bytes")
         _ = try call(.command(text)) {
             text.withCString { api.command(UnsafeMutablePointer(mutating: $0)) }

@@ -10,9 +10,9 @@ import Foundation
 /// `op`, the time in its other calls (`alter`, `altermod`, `setcirc`, `destroy all`, loads) and
 /// the time in this package's layer (everything else).
 public enum SpiceBenchmark {
-    /// Runs the timing cases for each lattice size in `sizes` (node counts, squares of multiples
-    /// of 4), then `memorySolves` solves of the 16-node lattice with new gates every solve,
-    /// sampling resident memory (skipped when 0). `solves` is the number of timed solves at 16
+    /// Runs `memorySolves` solves of the 16-node lattice with new gates every solve, sampling
+    /// resident memory (skipped when 0), then the timing cases for each lattice size in `sizes`
+    /// (node counts, squares of multiples of 4). `solves` is the number of timed solves at 16
     /// nodes; a lattice of N nodes gets max(2, solves · 16 / N). `progress` receives one line per case.
     public static func run(
         sizes: [Int] = [16, 256, 1024, 4096], solves: Int = 1000, memorySolves: Int = 100_000,
@@ -20,6 +20,11 @@ public enum SpiceBenchmark {
     ) throws -> SpiceBenchmarkReport {
         let engine = try NgspiceEngine.shared()
         let model = try ModelCard.standard()
+        // Memory first, so that memory freed by the large cases cannot hide growth.
+        let memory = memorySolves > 0 ? try measureMemory(solves: memorySolves, model: model, engine: engine) : nil
+        if let memory {
+            progress("memory over \(memory.solves) solves: \(memory.residentMiBAtStart) → \(memory.residentMiBAtEnd) MiB")
+        }
         var timings: [SpiceBenchmarkReport.Timing] = []
         for nodes in sizes {
             let topology = lattice(nodes: nodes)
@@ -32,13 +37,9 @@ public enum SpiceBenchmark {
                 timings.append(timing)
             }
         }
-        let memory = memorySolves > 0 ? try measureMemory(solves: memorySolves, model: model, engine: engine) : nil
-        if let memory {
-            progress("memory over \(memory.solves) solves: \(memory.residentMiBAtStart) → \(memory.residentMiBAtEnd) MiB")
-        }
         return SpiceBenchmarkReport(
             ngspiceVersion: engine.version, modelName: model.name,
-            spiceOptions: NetlistOptions(model: model).spiceOptions, timings: timings, memory: memory)
+            spiceOptions: SpiceSolver.defaultSpiceOptions(model: model), timings: timings, memory: memory)
     }
 
     /// The benchmark lattice of `nodes` nodes (a square of a multiple of 4).

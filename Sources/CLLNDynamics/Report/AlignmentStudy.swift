@@ -1,0 +1,73 @@
+import CLLNReport
+import Foundation
+
+/// How well the local update follows the gradient as a function of the nudge η: for each η,
+/// the cosine cos(Δθ_local, −∇C) at the initial parameters of `samples` independently seeded
+/// instances of a task (the paper's PAR condition asks for a positive mean).
+public struct AlignmentStudy: Sendable {
+    /// The alignment statistics at one η.
+    public struct Point: Sendable, Codable {
+        public var eta: Double
+        public var mean: Double
+        public var standardDeviation: Double
+        /// Share of samples with positive alignment.
+        public var positiveFraction: Double
+        public var values: [Double]
+
+        enum CodingKeys: String, CodingKey {
+            case eta, mean, values
+            case standardDeviation = "standard_deviation", positiveFraction = "positive_fraction"
+        }
+    }
+
+    public var task: String
+    public var seed: UInt64
+    public var points: [Point]
+
+    /// Runs the study; `progress` is called after each (η, sample) pair.
+    public static func run(
+        task name: String, etas: [Double], samples: Int, seed: UInt64, progress: (@Sendable () -> Void)? = nil
+    ) throws -> AlignmentStudy {
+        guard !etas.isEmpty, etas.allSatisfy({ $0 > 0 && $0.isFinite }), samples > 0 else {
+            throw DynamicsError.invalidArgument("alignment study needs positive finite η values and at least one sample")
+        }
+        let tasks = try (0..<samples).map { try DynamicsTask(name: name, seed: seed &+ UInt64($0)) }
+        let points = try etas.map { eta -> Point in
+            let values = try tasks.map { task -> Double in
+                defer { progress?() }
+                return try IterationStep(task: task, parameters: task.initialParameters, nudge: eta).alignment
+            }
+            let finite = values.filter(\.isFinite)
+            let mean = finite.reduce(0, +) / Double(max(1, finite.count))
+            let variance = finite.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(1, finite.count - 1))
+            return Point(
+                eta: eta, mean: mean, standardDeviation: variance.squareRoot(),
+                positiveFraction: Double(finite.filter { $0 > 0 }.count) / Double(max(1, finite.count)), values: values)
+        }
+        return AlignmentStudy(task: name, seed: seed, points: points)
+    }
+
+    /// Writes `alignment.json`, `alignment.csv` and `alignment.svg` into `directory`.
+    @discardableResult
+    public func writeReport(to directory: URL) throws -> [URL] {
+        var table = CSVTable(header: ["eta", "mean", "standard_deviation", "positive_fraction"])
+        for point in points { table.append([point.eta, point.mean, point.standardDeviation, point.positiveFraction]) }
+        var chart = LineChart(title: "\(task): alignment vs nudge η", xLabel: "η", yLabel: "cos(Δθ_local, −∇C)")
+        chart.xLog = true
+        let etas = points.map(\.eta)
+        chart.series = [
+            LineSeries(name: "mean", x: etas, y: points.map(\.mean), color: ColorScale.categorical(0)),
+            LineSeries(name: "mean ± s.d.", x: etas, y: points.map { $0.mean + $0.standardDeviation }, dashed: true, color: ColorScale.categorical(0)),
+            LineSeries(name: "", x: etas, y: points.map { $0.mean - $0.standardDeviation }, dashed: true, color: ColorScale.categorical(0)),
+        ]
+        chart.horizontalLines = [ReferenceLine(value: 0, label: "")]
+        let files: [(String, Data)] = [
+            ("alignment.json", try JSONOutput.encode(self)),
+            ("alignment.csv", Data(table.text.utf8)),
+            ("alignment.svg", Data(chart.svg().utf8)),
+        ]
+        return try writeFiles(files, to: directory)
+    }
+}
+
+extension AlignmentStudy: Codable {}

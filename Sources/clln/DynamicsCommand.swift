@@ -1,0 +1,134 @@
+import ArgumentParser
+import CLLNDynamics
+import CLLNReport
+import Foundation
+
+/// `clln dynamics …`: tunable ODE networks (oscillators, Kuramoto, LIF, Michaelis–Menten,
+/// Lotka–Volterra) trained with the local contrastive rule and the forward supervisor.
+struct DynamicsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dynamics",
+        abstract: "Dynamical contrastive learning: ODE networks trained by a local rule and a causal supervisor.",
+        subcommands: [Train.self, Align.self, List.self]
+    )
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List the tasks with a one-line description.")
+
+        func run() throws {
+            let width = DynamicsTask.names.map(\.count).max() ?? 0
+            for name in DynamicsTask.names {
+                let task = try DynamicsTask(name: name)
+                print(name.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + task.summary)
+            }
+        }
+    }
+
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train a task; write cost/alignment (CSV, SVG), trajectories (SVG), parameters and a summary.")
+
+        @Argument(help: "Task name (see `clln dynamics list`).")
+        var task: String
+        @Option(help: "Training iterations (default: the task's).")
+        var iterations: Int?
+        @Option(help: "Seed of the network, initial parameters and data.")
+        var seed: UInt64 = 1
+        @Option(help: "Nudge strength η of the forward supervisor (default: the task's).")
+        var eta: Double?
+        @Option(name: .customLong("learning-rate"), help: "Learning rate α (default: the task's).")
+        var learningRate: Double?
+        @Option(help: "Update rule: local (the method) or gradient (exact gradient descent, the benchmark).")
+        var rule: UpdateRule = .local
+        @Option(help: "Output folder (default: out/dynamics/<task>).")
+        var out: String?
+        @Flag(help: "Print the summary as JSON on stdout.")
+        var json = false
+
+        func validate() throws {
+            try validateTask(task)
+            if let iterations, iterations < 1 { throw ValidationError("--iterations must be ≥ 1") }
+            if let eta, !(eta > 0 && eta.isFinite) { throw ValidationError("--eta must be a positive number, e.g. --eta 0.1") }
+            if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
+                throw ValidationError("--learning-rate must be a positive number")
+            }
+        }
+
+        func run() throws {
+            try Exit.run {
+                var definition = try DynamicsTask(name: task, seed: seed)
+                if let eta { definition.nudge = eta }
+                if let learningRate { definition.learningRate = learningRate }
+                let trainer = DynamicsTrainer(task: definition, iterations: iterations, rule: rule)
+                let progress = ProgressBar(total: trainer.iterations, label: task)
+                let result = try trainer.train { _ in progress.advance() }
+                progress.finish()
+                let folder = URL(fileURLWithPath: out ?? "out/dynamics/\(task)")
+                try result.writeReport(to: folder)
+                if json {
+                    printOut(String(decoding: try JSONOutput.encode(result.summary), as: UTF8.self))
+                } else {
+                    let summary = result.summary
+                    printOut(String(
+                        format: "%@: cost %.4g → %.4g (×%.1f) in %d iterations, mean alignment %.3f, %.2f s\nwrote %@",
+                        task, summary.costInitial, summary.costFinal, summary.reductionFactor, summary.iterations,
+                        summary.alignmentMean, summary.wallSeconds, folder.path))
+                }
+            }
+        }
+    }
+
+    struct Align: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Alignment of the local update with the exact gradient as a function of the nudge η.")
+
+        @Argument(help: "Task name (see `clln dynamics list`).")
+        var task: String
+        @Option(parsing: .upToNextOption, help: "Nudge strengths η to study.")
+        var etas: [Double] = [0.001, 0.01, 0.1, 1, 10]
+        @Option(help: "Independently seeded networks per η.")
+        var samples: Int = 8
+        @Option(help: "Seed of the first sample (sample k uses seed + k).")
+        var seed: UInt64 = 1
+        @Option(help: "Output folder (default: out/dynamics/<task>/alignment).")
+        var out: String?
+        @Flag(help: "Print the study as JSON on stdout.")
+        var json = false
+
+        func validate() throws {
+            try validateTask(task)
+            if samples < 1 { throw ValidationError("--samples must be ≥ 1") }
+            if etas.isEmpty || !etas.allSatisfy({ $0 > 0 && $0.isFinite }) {
+                throw ValidationError("--etas must be positive numbers, e.g. --etas 0.01 0.1 1")
+            }
+        }
+
+        func run() throws {
+            try Exit.run {
+                let progress = ProgressBar(total: etas.count * samples, label: "\(task) alignment")
+                let study = try AlignmentStudy.run(task: task, etas: etas, samples: samples, seed: seed) { progress.advance() }
+                progress.finish()
+                let folder = URL(fileURLWithPath: out ?? "out/dynamics/\(task)/alignment")
+                try study.writeReport(to: folder)
+                if json {
+                    printOut(String(decoding: try JSONOutput.encode(study), as: UTF8.self))
+                } else {
+                    for point in study.points {
+                        printOut(String(format: "η = %-8g alignment %+.3f ± %.3f (%.0f%% positive)",
+                                        point.eta, point.mean, point.standardDeviation, 100 * point.positiveFraction))
+                    }
+                    printOut("wrote \(folder.path)")
+                }
+            }
+        }
+    }
+}
+
+/// An unknown task is a usage error that lists the valid names.
+private func validateTask(_ name: String) throws {
+    guard DynamicsTask.names.contains(name) else {
+        throw ValidationError(DynamicsError.unknownTask(name).description)
+    }
+}
+
+extension UpdateRule: ExpressibleByArgument {}
