@@ -14,7 +14,9 @@ import Foundation
 ///
 /// **Convergence criterion.** The scaled residual `ρ = maxᵢ |rᵢ| / Dᵢ`, where `Dᵢ` is the total
 /// conductance at node i, estimates the voltage error in volts; a solve has converged when
-/// `ρ ≤ tolerance · max(1, range)` (default tolerance 1e-13 V). A cold start begins from the
+/// `ρ ≤ tolerance · max(1, range)` (default tolerance 1e-13 V), or, when no Newton step can
+/// reduce it further, `ρ ≤ 1e4 · tolerance` (rounding at nodes joined only by floor
+/// conductances, whose totals Dᵢ are ~1e-5·k). A cold start begins from the
 /// solution of the linear network whose conductances are frozen at the mid-range voltage.
 public final class IdealSolver: EquilibriumSolver {
     /// Tunables of the Newton iteration.
@@ -109,6 +111,7 @@ public final class IdealSolver: EquilibriumSolver {
         try loadCoefficients(parameters)
         let range = high - low
         let tolerance = options.tolerance * max(1, range)
+        let roundingFloor = 1e4 * tolerance
 
         if let warm = warmStart, warm.count == topology.nodeCount {
             for node in structure.freeNodes {
@@ -153,6 +156,8 @@ public final class IdealSolver: EquilibriumSolver {
             iterations += 1
             try structure.factorAndSolve(iteration: iterations)
             if lineSearch(minimumStep: 1.0 / 64) { continue }
+            // At the rounding floor (nodes joined only by floor conductances) no step helps.
+            if structure.scaledResidual <= roundingFloor { break }
             // Newton's local model failed: a conductance-floor or saturation kink lies in the
             // way (near threshold the model can have several equilibria, and ∂I/∂V changes sign).
             // Relax node by node instead, then let Newton finish.
