@@ -82,7 +82,7 @@ public struct LocalRuleAccumulator: Sendable, Codable, Hashable {
         switch topology.edges[e].element {
         case .mosfet: 1
         case .expGateMosfet: exp(p)
-        case .diodeResistor: 1 / topology.device.k
+        case .diodeResistor, .resistor: 1 / topology.device.k
         case .potentiometer:
             // G = 1/R(step), R geometric in the step: dG/dstep = −G · ln(Rmax/Rmin)/99.
             -log(Potentiometer.maximumOhms / Potentiometer.minimumOhms) / Double(Potentiometer.steps - 1)

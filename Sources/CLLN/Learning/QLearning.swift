@@ -15,6 +15,8 @@ public struct QLearningConfig: Sendable, Hashable, Codable {
     public var initialGateSpread: Double
     /// Number of log-spaced measurement points requested (M; spec §3).
     public var measurements: Int
+    /// When set, measure every this many steps instead of at the log-spaced steps.
+    public var measurementInterval: Int?
     /// Reproduce the reference code's measurement quirk (spec §3) instead of the faithful
     /// algorithm: after each measurement the rest of that batch re-uses the measurement's
     /// clamped solutions, which were clamped toward the data table's labels.
@@ -41,6 +43,7 @@ public struct QLearningConfig: Sendable, Hashable, Codable {
     /// The reference's measurement steps: unique(floor(logspace(−0.01, log10(T−1), M))), then
     /// every step less than 10 after the previous kept one dropped.
     public var measurementSteps: [Int] {
+        if let interval = measurementInterval, interval > 0 { return Array(stride(from: 0, to: steps, by: interval)) }
         guard steps > 2, measurements > 1 else { return [max(steps - 1, 0)] }
         let top = log10(Double(steps - 1))
         var raw: [Int] = []
@@ -135,6 +138,16 @@ public final class QLearningTrainer {
     private var freeSolves = 0
     private var clampedSolves = 0
 
+    /// Edges opened (removed) at a step of the run: the damage experiment.
+    public struct Damage: Sendable, Hashable {
+        public var step: Int
+        public var edges: Set<Int>
+        public init(step: Int, edges: Set<Int>) {
+            self.step = step
+            self.edges = edges
+        }
+    }
+
     public init(topology: Topology, environment: any TabularEnvironment, config: QLearningConfig, solver: any EquilibriumSolver) throws {
         try config.validate()
         guard topology.states.count == environment.stateCount else {
@@ -170,7 +183,7 @@ public final class QLearningTrainer {
     /// batch boundaries every `checkpointEvery` steps; `progress` with the steps done since its
     /// last call.
     public func run(
-        trial: Int, seed: UInt64, resume: TrialCheckpoint? = nil, checkpointEvery: Int = 10_000,
+        trial: Int, seed: UInt64, resume: TrialCheckpoint? = nil, checkpointEvery: Int = 10_000, damage: Damage? = nil,
         checkpoint: (TrialCheckpoint) throws -> Void = { _ in }, progress: (Int) -> Void = { _ in }
     ) throws -> TrialResult {
         let start = DispatchTime.now().uptimeNanoseconds
@@ -202,7 +215,17 @@ public final class QLearningTrainer {
         var lastCheckpoint = t
         func elapsed() -> Double { previousWall + Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 }
 
+        var frozen: Set<Int> = []
+        var damaged = false
         while t < config.steps {
+            if let damage, !damaged, t >= damage.step {
+                damaged = true
+                // An opened transistor: gone from the circuit, its gate no longer learns.
+                try solver.removeEdges(damage.edges)
+                frozen = damage.edges
+                invalidateBatch()
+                for s in warmStarts.indices { warmStarts[s] = nil }
+            }
             if t % rule.batchSize == 0, t - lastCheckpoint >= checkpointEvery {
                 try checkpoint(TrialCheckpoint(
                     trial: trial, seed: seed, step: t, state: state, gates: gates, rng: rng, rewardSum: rewardSum,
@@ -252,7 +275,7 @@ public final class QLearningTrainer {
             state = next
             t += 1
             if t % rule.batchSize == 0 || t == config.steps {
-                accumulator.apply(to: &gates, topology: topology, rule: rule)
+                accumulator.apply(to: &gates, topology: topology, rule: rule, frozen: frozen)
                 invalidateBatch()
             }
             if t - lastProgress >= 1000 || t == config.steps {

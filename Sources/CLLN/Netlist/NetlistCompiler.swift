@@ -46,7 +46,7 @@ public struct NetlistOptions: Sendable {
 /// Naming scheme (stable, so sources can be changed in place): node `i` is `n<i>`; MOSFET edge
 /// `e` is `m<e>` with gate node `g<e>` driven by source `vg<e>`; a held node `i` is driven by
 /// source `vh<i>` (`alter vh<i> = V`); a diode-resistor edge is diode `d<e>` from `n<a>` to
-/// internal node `x<e>` plus resistor `r<e>` to `n<b>`; a potentiometer edge is resistor `r<e>`.
+/// internal node `x<e>` plus resistor `r<e>` to `n<b>`; a resistor or potentiometer edge is resistor `r<e>`.
 public struct Netlist: Sendable, Hashable {
     public var title: String
     public var lines: [String]
@@ -129,6 +129,8 @@ public enum NetlistCompiler {
             case .diodeResistor:
                 lines.append("d\(e) \(n(edge.a)) x\(e) d_edge")
                 lines.append("r\(e) x\(e) \(n(edge.b)) \(SpiceNumber.format(1 / p))")
+            case .resistor:
+                lines.append("r\(e) \(n(edge.a)) \(n(edge.b)) \(SpiceNumber.format(1 / p))")
             case .potentiometer:
                 lines.append("r\(e) \(n(edge.a)) \(n(edge.b)) \(SpiceNumber.format(Potentiometer.ohms(step: Potentiometer.step(for: p))))")
             }
@@ -159,5 +161,5 @@ public enum NetlistCompiler {
 
 extension EdgeElement {
     /// Every element kind, in a fixed order (for summaries).
-    static let allInOrder: [EdgeElement] = [.mosfet, .expGateMosfet, .diodeResistor, .potentiometer]
+    static let allInOrder: [EdgeElement] = [.mosfet, .expGateMosfet, .diodeResistor, .resistor, .potentiometer]
 }

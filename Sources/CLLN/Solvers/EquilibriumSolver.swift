@@ -97,6 +97,8 @@ public enum EdgeModel {
             return device.k * max(gate - device.thresholdVoltage - (va + vb) / 2, device.conductanceFloor) * (va - vb)
         case .diodeResistor:
             return p * (va > vb ? 1 : device.conductanceFloor) * (va - vb)
+        case .resistor:
+            return p * (va - vb)
         case .potentiometer:
             return (va - vb) / Potentiometer.ohms(step: Potentiometer.step(for: p))
         }

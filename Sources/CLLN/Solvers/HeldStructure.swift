@@ -117,7 +117,7 @@ final class HeldStructure {
 
 /// In-place LU with partial pivoting of the row-major n×n matrix `a`, then solves for `x`
 /// (overwritten). Returns false for a singular matrix.
-private func denseLUSolve(
+func denseLUSolve(
     n: Int, a: UnsafeMutablePointer<Double>, x: UnsafeMutablePointer<Double>, pivots: UnsafeMutablePointer<Int>
 ) -> Bool {
     for col in 0..<n {

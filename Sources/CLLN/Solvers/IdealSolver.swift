@@ -69,7 +69,7 @@ public final class IdealSolver: EquilibriumSolver {
             switch $0.element {
             case .mosfet, .expGateMosfet: .transistor
             case .diodeResistor: .diode
-            case .potentiometer: .linear
+            case .potentiometer, .resistor: .linear
             }
         }
         coefficient = [Double](repeating: 0, count: topology.edgeCount)
@@ -233,6 +233,7 @@ public final class IdealSolver: EquilibriumSolver {
             case .mosfet: coefficient[e] = p - vt
             case .expGateMosfet: coefficient[e] = exp(p) - vt
             case .diodeResistor: coefficient[e] = p
+            case .resistor: coefficient[e] = p
             case .potentiometer: coefficient[e] = 1 / Potentiometer.ohms(step: Potentiometer.step(for: p))
             }
         }

@@ -43,10 +43,11 @@ public enum NgspiceCall: Sendable, Hashable, CustomStringConvertible {
 ///
 /// At start the engine sets the C numeric locale, sends `set nomoremode`, `unset interactive`
 /// and `set noaskquit`, and restores the signal handlers that were installed before
-/// `ngSpice_Init`. During each command ngspice installs its own SIGINT handler (and restores the
-/// previous one afterwards); an interrupt it swallowed is re-raised once the call returns, so the
-/// process's own Ctrl-C handling keeps working. Like every ngspice program it sources a
-/// `.spiceinit` from the working directory or the home directory, if one exists.
+/// `ngSpice_Init`, so the process's own Ctrl-C handling keeps working. (Debian's ngspice 39
+/// installs no SIGINT handler during commands either; upstream builds may, for the duration of
+/// a command, and then handle a Ctrl-C that arrives inside `op` themselves.) Like every ngspice
+/// program it sources a `.spiceinit` from the working directory or the home directory, if one
+/// exists.
 ///
 /// Results are judged from data, never from return codes (ngspice returns 0 after most failures):
 /// a netlist is accepted when a parameter of one of its devices can be read back; an operating
@@ -135,7 +136,6 @@ public final class NgspiceEngine: @unchecked Sendable {
         defer {
             lockOwner = nil
             lock.unlock()
-            if output.takeInterrupt() { raise(SIGINT) }
         }
         try ensureAlive()
         return try body()
@@ -474,7 +474,6 @@ private struct PointCollector {
 private final class OutputLog: @unchecked Sendable {
     private let lock = NSLock()
     private var ring: [String]
-    private var interruptPending = false
     private var appended = 0
 
     /// Lines appended since the start (a mark for ``lines(since:)``).
@@ -490,7 +489,6 @@ private final class OutputLog: @unchecked Sendable {
 
     func append(_ line: String) {
         lock.withLock {
-            if line.hasPrefix("stderr Interrupted") { interruptPending = true }
             ring[appended % ring.count] = line
             appended += 1
         }
@@ -503,14 +501,6 @@ private final class OutputLog: @unchecked Sendable {
     }
 
     func tail(_ n: Int) -> [String] { lines(since: count - n) }
-
-    /// Whether ngspice's SIGINT handler caught an interrupt since the last call; clears the flag.
-    func takeInterrupt() -> Bool {
-        lock.withLock {
-            defer { interruptPending = false }
-            return interruptPending
-        }
-    }
 }
 
 private final class CallRecorder: @unchecked Sendable {

@@ -15,9 +15,10 @@ public enum SpiceUpdateMode: String, Sendable, Codable, CaseIterable {
 /// compiled netlist (see ``NetlistCompiler``), run in-process through ``NgspiceEngine``.
 ///
 /// **Numerical contract.** Node voltages equal those of `ngspice -b` on the netlist that
-/// ``netlist(parameters:held:)`` returns (measured ≤ 1e-12 V on the presets). With the default
-/// options (`.options gmin=1e-18 reltol=1e-6`, and `is=0` on the shipped `nmos-ideal` card) they
-/// equal ``IdealSolver``'s to ≤ 1e-9 V (measured ~1e-14 V) wherever no transistor saturates;
+/// ``netlist(parameters:held:)`` returns (tested to 1e-9 V; measured ≤ 3e-16 V on the presets).
+/// With the default options (``defaultSpiceOptions(model:)``, and `is=0` on the shipped
+/// `nmos-ideal` card) they equal ``IdealSolver``'s to ≤ 1e-9 V (measured ≤ 6e-13 V) wherever no
+/// transistor saturates;
 /// where one does, SPICE's level-1 saturation current differs from the idealized triode law by
 /// design, and ``Equilibrium/saturatedEdges`` lists those edges. ``Equilibrium/iterations`` and
 /// ``Equilibrium/residual`` are 0: ngspice converged by its own test (each node's Newton step
@@ -27,7 +28,7 @@ public enum SpiceUpdateMode: String, Sendable, Codable, CaseIterable {
 /// **How a solve runs.** The netlist of a held-node set (free phase, clamped phase, …) is loaded
 /// once; later solves with the same held nodes change only what differs from the values ngspice
 /// already holds: a gate by `altermod me<e> vto = V_T − U_G` (the per-edge threshold form,
-/// chosen whenever the model card has no body effect; otherwise `alter vg<e> = U_G`), a held
+/// chosen whenever the netlist compiler accepts it for the card; otherwise `alter vg<e> = U_G`), a held
 /// voltage by `alter vh<i> = V`, a resistive edge by `alter r<e> = R`. Then `op`, one pass that
 /// copies every node voltage out of ngspice's data callback, and `destroy all`.
 ///
@@ -92,7 +93,7 @@ public final class SpiceSolver: EquilibriumSolver {
         modelName = model.name
         var netlistOptions = NetlistOptions(model: model, gateStyle: options.gateStyle ?? .thresholdPerEdge, includeAnalysis: false)
         netlistOptions.spiceOptions = options.spiceOptions ?? Self.defaultSpiceOptions(model: model)
-        if options.gateStyle == nil, !Self.acceptsThresholdStyle(topology, netlistOptions) {
+        if options.gateStyle == nil, try !Self.acceptsThresholdStyle(netlistOptions) {
             netlistOptions.gateStyle = .sources
         }
         self.netlistOptions = netlistOptions
@@ -108,7 +109,7 @@ public final class SpiceSolver: EquilibriumSolver {
     /// entries below ngspice's default pivot threshold (1e-13), and Sparse 1.3's reordering,
     /// which runs at every `op`, then searches far and wide for pivots: ~10× slower at 1,024
     /// nodes (0.4 s instead of 0.04 s per `op`). The smaller threshold restores the fast diagonal
-    /// search; results agree with the default threshold's to ~1e-14 V where both converge.
+    /// search; results agree with the default threshold's (measured ≤ 6e-16 V on the presets).
     public static func defaultSpiceOptions(model: ModelCard) -> String {
         NetlistOptions(model: model).spiceOptions + " pivtol=1e-25"
     }
@@ -168,6 +169,8 @@ public final class SpiceSolver: EquilibriumSolver {
     /// The ngspice circuit of one held-node set and the values it currently holds.
     private final class LoadedCircuit {
         let heldNodes: [Int]
+        /// `alter vh<i> = ` per held node.
+        let heldPrefixes: [String]
         var id: NgspiceEngine.CircuitID
         var parameters: [Double]
         var heldValues: [Double]
@@ -175,6 +178,7 @@ public final class SpiceSolver: EquilibriumSolver {
         init(id: NgspiceEngine.CircuitID, parameters: [Double], held: HeldNodes) {
             self.id = id
             heldNodes = held.nodes
+            heldPrefixes = held.nodes.map { "alter vh\($0) = " }
             self.parameters = parameters
             heldValues = held.values
         }
@@ -223,10 +227,10 @@ public final class SpiceSolver: EquilibriumSolver {
         var batch = CommandBatch(joined: options.updateMode == .batched)
         for (e, prefix) in updatePrefix.enumerated() where parameters[e] != circuit.parameters[e] {
             guard let prefix else { continue }
-            try batch.add(prefix + SpiceNumber.format(spiceValue(edge: e, parameter: parameters[e])), to: engine)
+            try batch.add(prefix, spiceValue(edge: e, parameter: parameters[e]), to: engine)
         }
-        for (k, node) in held.nodes.enumerated() where held.values[k] != circuit.heldValues[k] {
-            try batch.add("alter vh\(node) = " + SpiceNumber.format(held.values[k]), to: engine)
+        for k in held.values.indices where held.values[k] != circuit.heldValues[k] {
+            try batch.add(circuit.heldPrefixes[k], held.values[k], to: engine)
         }
         try batch.flush(to: engine)
     }
@@ -237,7 +241,7 @@ public final class SpiceSolver: EquilibriumSolver {
         case .mosfet, .expGateMosfet:
             let gate = topology.gateVoltage(edge: e, parameter: p)!
             return netlistOptions.gateStyle == .thresholdPerEdge ? topology.device.thresholdVoltage - gate : gate
-        case .diodeResistor: return 1 / p
+        case .diodeResistor, .resistor: return 1 / p
         case .potentiometer: return Potentiometer.ohms(step: Potentiometer.step(for: p))
         }
     }
@@ -251,47 +255,52 @@ public final class SpiceSolver: EquilibriumSolver {
             switch edge.element {
             case .mosfet, .expGateMosfet:
                 return netlistOptions.gateStyle == .thresholdPerEdge ? "altermod me\(number) vto = " : "alter vg\(number) = "
-            case .diodeResistor, .potentiometer:
+            case .diodeResistor, .resistor, .potentiometer:
                 return "alter r\(number) = "
             }
         }
     }
 
-    /// Whether the compiler accepts the per-edge threshold form for this card (no body effect).
-    private static func acceptsThresholdStyle(_ topology: Topology, _ options: NetlistOptions) -> Bool {
-        let gate = (topology.gateBounds.lowerBound + topology.gateBounds.upperBound) / 2
+    /// Whether the compiler accepts the per-edge threshold form for the card (no body effect),
+    /// tried on a one-transistor circuit.
+    private static func acceptsThresholdStyle(_ options: NetlistOptions) throws -> Bool {
+        let probe = Topology(name: "gate style probe", nodeCount: 2, edges: [Edge(0, 1)], inputs: [0, 1])
         do {
             _ = try NetlistCompiler.compile(
-                topology, parameters: topology.uniformParameters(gate: gate),
-                held: HeldNodes(nodes: topology.inputs, values: topology.inputs.map { _ in 0 }),
-                phaseLabel: "gate style check", options: options)
+                probe, parameters: [3], held: HeldNodes(nodes: [0, 1], values: [0, 0]), phaseLabel: "probe", options: options)
             return true
         } catch NetlistError.bodyEffectWithThresholdStyle {
             return false
-        } catch {
-            return true  // other problems surface, with their own message, at the first solve
         }
     }
 }
 
-/// Joins commands with `;` up to ngspice's command-line limit (or sends each alone).
+/// Joins `alter`/`altermod` commands with `;` up to ngspice's command-line limit (or sends each alone).
 private struct CommandBatch {
     let joined: Bool
     private var pending = ""
 
-    init(joined: Bool) { self.joined = joined }
+    init(joined: Bool) {
+        self.joined = joined
+        if joined { pending.reserveCapacity(NgspiceEngine.maximumCommandLength) }
+    }
 
-    mutating func add(_ command: String, to engine: NgspiceEngine) throws {
-        guard joined else { return try engine.command(command) }
-        if !pending.isEmpty, pending.utf8.count + 3 + command.utf8.count > NgspiceEngine.maximumCommandLength {
+    /// Adds the command `prefix` + `value` (e.g. `altermod me3 vto = ` and −1.3).
+    mutating func add(_ prefix: String, _ value: Double, to engine: NgspiceEngine) throws {
+        let number = SpiceNumber.format(value)
+        guard joined else { return try engine.command(prefix + number) }
+        let length = prefix.utf8.count + number.utf8.count
+        if !pending.isEmpty, pending.utf8.count + 3 + length > NgspiceEngine.maximumCommandLength {
             try flush(to: engine)
         }
-        pending += pending.isEmpty ? command : " ; " + command
+        if !pending.isEmpty { pending += " ; " }
+        pending += prefix
+        pending += number
     }
 
     mutating func flush(to engine: NgspiceEngine) throws {
         guard !pending.isEmpty else { return }
         try engine.command(pending)
-        pending = ""
+        pending.removeAll(keepingCapacity: true)
     }
 }

@@ -111,6 +111,11 @@ public func DiodeResistor(from: Node, to: Node, fileID: String = #fileID, line: 
     Element(.diodeResistor, from, to, fileID: fileID, line: line)
 }
 
+/// A linear resistor edge (parameter: conductance in siemens).
+public func Resistor(_ a: Node, _ b: Node, fileID: String = #fileID, line: Int = #line) -> Element {
+    Element(.resistor, a, b, fileID: fileID, line: line)
+}
+
 /// An X9C303-like digital potentiometer edge.
 public func DigitalPotentiometer(_ a: Node, _ b: Node, fileID: String = #fileID, line: Int = #line) -> Element {
     Element(.potentiometer, a, b, fileID: fileID, line: line)

@@ -14,6 +14,9 @@ public enum EdgeElement: Sendable, Hashable {
     /// A resistor in series with an ideal diode: conducts only from `a` (+) to `b` (−).
     /// The parameter is the conductance in siemens.
     case diodeResistor
+    /// A linear resistor; the parameter is its conductance in siemens (the control case of
+    /// coupled learning, where it equals gradient descent as η → 0).
+    case resistor
     /// A digital potentiometer (X9C303-like): 100 geometric steps from 40 Ω to 32 kΩ.
     /// The parameter is the wiper position, rounded to the nearest step in 0...99.
     case potentiometer
@@ -24,6 +27,7 @@ public enum EdgeElement: Sendable, Hashable {
         case .mosfet: "mosfet"
         case .expGateMosfet: "exp-gate-mosfet"
         case .diodeResistor: "diode-resistor"
+        case .resistor: "resistor"
         case .potentiometer: "potentiometer"
         }
     }
@@ -34,6 +38,7 @@ public enum EdgeElement: Sendable, Hashable {
         case "mosfet", "nmos": self = .mosfet
         case "exp-gate-mosfet", "expgatemosfet", "exp-gate": self = .expGateMosfet
         case "diode-resistor", "dioderesistor", "diode": self = .diodeResistor
+        case "resistor", "linear": self = .resistor
         case "potentiometer", "pot", "digipot": self = .potentiometer
         default: return nil
         }

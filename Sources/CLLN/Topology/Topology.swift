@@ -114,7 +114,7 @@ public struct Topology: Sendable, Hashable {
         switch edges[e].element {
         case .mosfet: gateBounds
         case .expGateMosfet: log(gateBounds.lowerBound)...log(gateBounds.upperBound)
-        case .diodeResistor: 0...Double.greatestFiniteMagnitude
+        case .diodeResistor, .resistor: 0...Double.greatestFiniteMagnitude
         case .potentiometer: 0...Double(Potentiometer.steps - 1)
         }
     }
@@ -126,7 +126,7 @@ public struct Topology: Sendable, Hashable {
             switch edge.element {
             case .mosfet: gate
             case .expGateMosfet: log(gate)
-            case .diodeResistor: 1e-3
+            case .diodeResistor, .resistor: 1e-3
             case .potentiometer: Double(Potentiometer.steps / 2)
             }
         }
@@ -137,7 +137,7 @@ public struct Topology: Sendable, Hashable {
         switch edges[e].element {
         case .mosfet: p
         case .expGateMosfet: exp(p)
-        case .diodeResistor, .potentiometer: nil
+        case .diodeResistor, .resistor, .potentiometer: nil
         }
     }
 

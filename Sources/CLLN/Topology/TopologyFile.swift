@@ -144,7 +144,7 @@ public enum TopologyFileError: Error, CustomStringConvertible {
         case let .unreadable(path, reason): "cannot read \(path): \(reason)"
         case let .malformed(path, reason): "\(path) is not a valid topology file: \(reason)"
         case let .unknownElement(name, e):
-            "edge \(e) has unknown element \"\(name)\"; use mosfet, exp-gate-mosfet, diode-resistor or potentiometer"
+            "edge \(e) has unknown element \"\(name)\"; use mosfet, exp-gate-mosfet, diode-resistor, resistor or potentiometer"
         case let .badGateBounds(g): "gate_bounds \(g) must be two finite numbers [min, max] with min < max"
         case let .unknownPreset(name):
             "\"\(name)\" is neither a preset (\(TopologyPresets.names.joined(separator: ", "))) nor an existing file"
