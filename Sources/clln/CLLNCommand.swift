@@ -7,7 +7,10 @@ struct CLLNCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "clln",
         abstract: "Contrastive local learning networks: describe, compile to SPICE, solve, train.",
-        subcommands: [CompileCommand.self, SolveCommand.self, TrainCommand.self, BenchCommand.self, DynamicsCommand.self]
+        subcommands: [
+            CompileCommand.self, SolveCommand.self, TrainCommand.self, CheckCommand.self, ExperimentCommand.self,
+            BenchCommand.self, DynamicsCommand.self,
+        ]
     )
 }
 

@@ -1,0 +1,200 @@
+import ArgumentParser
+import CLLN
+import CLLNReport
+import Foundation
+
+struct CheckCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check", abstract: "The paper's proposed checks of the learning rule.",
+        subcommands: [GradientCheck.self])
+}
+
+struct ExperimentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "experiment", abstract: "Stress and damage experiments on the Q-learning presets.",
+        subcommands: [StressCommand.self, DamageCommand.self])
+}
+
+/// Output options shared by the checks: JSON on stdout, files in a folder.
+struct ResultOptions: ParsableArguments {
+    @Flag(help: "Print the JSON summary.")
+    var json = false
+
+    @Option(help: "Output folder.")
+    var out: String?
+
+    /// Writes `summary.json` and the SVG files, then prints the JSON or the text.
+    func emit<T: Encodable>(_ summary: T, folder defaultFolder: String, svgs: [String: String], text: String) throws {
+        let folder = URL(fileURLWithPath: out ?? defaultFolder)
+        let data = try JSONOutput.encode(summary)
+        try AtomicFile.write(data, to: folder.appendingPathComponent("summary.json"))
+        for (name, svg) in svgs { try AtomicFile.write(svg, to: folder.appendingPathComponent(name)) }
+        printOut(json ? String(decoding: data, as: UTF8.self) : text + "\nresults: \(folder.path)")
+    }
+}
+
+struct GradientCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gradient",
+        abstract: "Cosine between the local-rule update and the exact gradient, vs η (MOSFET and linear edges).")
+
+    @Argument(help: "A preset (four-state, navigation) or a topology file with outputs and states.")
+    var topology: String
+
+    @Option(help: "Nudges η, comma-separated.")
+    var etas = "1,0.3,0.1,0.03,0.01,0.001"
+
+    @Option(help: "Random (gates, state, labels) samples.")
+    var samples = 200
+
+    @Option(help: "Seed.")
+    var seed: UInt64 = 0
+
+    @OptionGroup var result: ResultOptions
+
+    func run() throws {
+        try Exit.run {
+            let t = try Topology.load(topology)
+            let etaValues = etas.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard !etaValues.isEmpty, etaValues.allSatisfy({ $0 > 0 && $0 <= 1 }) else {
+                throw ValidationError("--etas must be comma-separated numbers in (0, 1]")
+            }
+            let curves = try GradientAlignment.run(topology: t, etas: etaValues, samples: samples, seed: seed)
+            var chart = LineChart(title: "\(t.name): local rule vs exact gradient", xLabel: "nudge η", yLabel: "cosine similarity")
+            chart.xLog = true
+            for (i, c) in curves.enumerated() {
+                let color = ColorScale.categorical(i)
+                chart.series.append(LineSeries(name: "\(c.edgeModel) (mean)", x: c.points.map(\.eta), y: c.points.map(\.cosineMean), color: color))
+                chart.series.append(LineSeries(name: "\(c.edgeModel) (min, max)", x: c.points.map(\.eta), y: c.points.map(\.cosineMin), dashed: true, color: color))
+                chart.series.append(LineSeries(name: "", x: c.points.map(\.eta), y: c.points.map(\.cosineMax), dashed: true, color: color))
+            }
+            let text = curves.map { c in
+                "\(c.edgeModel) (\(c.samples) samples, \(c.skipped) skipped):\n" + c.points.map {
+                    String(format: "  η %-7g cosine mean %.4f  min %.4f  max %.4f  sd %.4f", $0.eta, $0.cosineMean, $0.cosineMin, $0.cosineMax, $0.cosineStd)
+                }.joined(separator: "\n")
+            }.joined(separator: "\n")
+            struct Summary: Encodable { var topology: String; var samples: Int; var curves: [GradientAlignment.Curve] }
+            try result.emit(Summary(topology: t.name, samples: samples, curves: curves),
+                            folder: "out/check-gradient/\(t.name)", svgs: ["cosine.svg": chart.svg()], text: text)
+        }
+    }
+}
+
+/// Options of the Q-learning experiments.
+struct ExperimentOptions: ParsableArguments {
+    @Argument(help: "A preset (four-state, navigation).")
+    var preset: String
+
+    @Option(help: "Training steps per run (default: the preset's).")
+    var steps: Int?
+
+    @Option(help: "Seed.")
+    var seed: UInt64 = 0
+
+    @OptionGroup var backendOptions: BackendOptions
+
+    func experiment() throws -> QLearningExperiment {
+        guard var e = ExperimentPresets.named(preset) else { throw TopologyFileError.unknownPreset(preset) }
+        e.config.steps = steps ?? e.config.steps
+        try e.config.validate()
+        return e
+    }
+
+    func solverFactory() -> SolverFactory {
+        { topology in
+            switch backendOptions.backend {
+            case .ideal:
+                var options = IdealSolver.Options()
+                options.diagnostics = false
+                return try IdealSolver(topology: topology, options: options)
+            case .spice: return try backendOptions.makeSolver(for: topology)
+            }
+        }
+    }
+}
+
+struct StressCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stress", abstract: "Scale the rewards until learning fails; gate and output saturation per factor.")
+
+    @OptionGroup var options: ExperimentOptions
+
+    @Option(help: "Reward scale factors, comma-separated.")
+    var factors = "1,2,5,10,20,50"
+
+    @Option(help: "Trials per factor.")
+    var trials = 3
+
+    @OptionGroup var result: ResultOptions
+
+    func run() throws {
+        try Exit.run {
+            let e = try options.experiment()
+            let values = factors.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard !values.isEmpty, values.allSatisfy({ $0 > 0 }) else { throw ValidationError("--factors must be positive numbers") }
+            let rows = try StressExperiment.run(
+                experiment: e, factors: values, trials: trials, seed: options.seed, makeSolver: options.solverFactory(),
+                progress: { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
+            let failure = rows.first { !$0.learned }?.factor
+            let text = rows.map {
+                String(format: "factor %-5g ratio mean %.3f min %.3f  best %d/%d  gates at GMN %.2f GMX %.2f  outputs at rails %.2f",
+                       $0.factor, $0.meanRatio, $0.minRatio, $0.bestCount, $0.trials, $0.gatesAtMinimum, $0.gatesAtMaximum,
+                       $0.outputsAtRails) + ($0.learned ? "" : "  FAILS")
+            }.joined(separator: "\n") + "\nlearning fails from factor: " + (failure.map { "\($0)" } ?? "none tested")
+            struct Summary: Encodable {
+                var preset: String; var backend: String; var steps: Int; var failsFromFactor: Double?; var factors: [StressExperiment.Row]
+                enum CodingKeys: String, CodingKey { case preset, backend, steps, failsFromFactor = "fails_from_factor", factors }
+            }
+            try result.emit(
+                Summary(preset: e.name, backend: options.backendOptions.backend.rawValue, steps: e.config.steps,
+                        failsFromFactor: failure, factors: rows),
+                folder: "out/experiment-stress/\(e.name)", svgs: ["stress.svg": StressExperiment.chart(rows, name: e.name).svg()], text: text)
+        }
+    }
+}
+
+struct DamageCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "damage", abstract: "Open a fraction of the edges mid-training and measure the recovery.")
+
+    @OptionGroup var options: ExperimentOptions
+
+    @Option(help: "Fractions of edges removed, comma-separated.")
+    var fractions = "0.1,0.2,0.3"
+
+    @Option(help: "Step of the damage (default: half the run).")
+    var at: Int?
+
+    @OptionGroup var result: ResultOptions
+
+    func run() throws {
+        try Exit.run {
+            let e = try options.experiment()
+            let values = fractions.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
+            guard !values.isEmpty, values.allSatisfy({ $0 >= 0 && $0 < 1 }) else { throw ValidationError("--fractions must lie in [0, 1)") }
+            let damageAt = at ?? e.config.steps / 2
+            let rows = try DamageExperiment.run(
+                experiment: e, fractions: values, at: damageAt, seed: options.seed, makeSolver: options.solverFactory(),
+                progress: { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
+            var config = e.config
+            config.measurementInterval = max(config.steps / 200, config.rule.batchSize)
+            let step = DamageExperiment.damageStep(at: damageAt, config: config)
+            func f(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "-" }
+            let text = rows.map { r in
+                "fraction \(r.fraction) (\(r.removedEdges.count) edges): \(r.outcome); reward before \(f(r.rewardBefore)), "
+                    + "right after \(f(r.rewardAfter)), recovered in \(r.stepsToRecover.map(String.init) ?? "-") steps; "
+                    + "from scratch reaches it in \(r.scratchStepsToReach.map(String.init) ?? "-") steps; "
+                    + "final ratio \(f(r.finalRatio)) vs scratch \(f(r.scratchFinalRatio))"
+            }.joined(separator: "\n")
+            struct Summary: Encodable {
+                var preset: String; var backend: String; var steps: Int; var damageStep: Int; var fractions: [DamageExperiment.Row]
+                enum CodingKeys: String, CodingKey { case preset, backend, steps, damageStep = "damage_step", fractions }
+            }
+            try result.emit(
+                Summary(preset: e.name, backend: options.backendOptions.backend.rawValue, steps: e.config.steps,
+                        damageStep: step, fractions: rows),
+                folder: "out/experiment-damage/\(e.name)",
+                svgs: ["damage.svg": DamageExperiment.chart(rows, name: e.name, damageStep: step).svg()], text: text)
+        }
+    }
+}
