@@ -26,6 +26,11 @@ let package = Package(
             name: "CKLU",
             providers: [.apt(["libsuitesparse-dev"])]
         ),
+        // SuiteSparse UMFPACK: multifrontal sparse LU on BLAS (sparse path of the ideal solver).
+        .systemLibrary(
+            name: "CUMFPACK",
+            providers: [.apt(["libsuitesparse-dev"])]
+        ),
         // Model cards and subcircuits (top-level `templates/`), shipped as resources.
         .target(
             name: "CLLNTemplates",
@@ -39,7 +44,7 @@ let package = Package(
         .target(
             name: "CLLN",
             dependencies: [
-                "CNgspice", "CKLU", "CLLNTemplates", "CLLNReport",
+                "CNgspice", "CKLU", "CUMFPACK", "CLLNTemplates", "CLLNReport",
                 .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]

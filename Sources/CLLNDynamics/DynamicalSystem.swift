@@ -59,6 +59,12 @@ extension DynamicalSystem {
     }
 }
 
+/// A network whose parameters include directed pairwise couplings (drawn as arrows in reports).
+public protocol PairwiseCoupled {
+    /// Every coupling target ← source with its parameter index (self-couplings included).
+    var couplings: [Coupling] { get }
+}
+
 /// A directed coupling "source acts on target through parameter `parameter`". Reciprocal networks
 /// list both directions of an edge with the same parameter.
 public struct Coupling: Sendable, Equatable {
@@ -94,10 +100,8 @@ public enum CouplingGraph {
 
     /// A sparse spatial network: `nodeCount` random points in the unit square, each joined to its
     /// `neighbours` nearest points (union of the k-nearest-neighbour relations), a stand-in for the
-    /// contact network of a disordered packing. Returns the positions too, for drawing.
-    public static func nearestNeighbours(
-        nodeCount: Int, neighbours: Int, generator: inout SplitMix64
-    ) -> (edges: [(Int, Int)], positions: [(x: Double, y: Double)]) {
+    /// contact network of a disordered packing.
+    public static func nearestNeighbours(nodeCount: Int, neighbours: Int, generator: inout SplitMix64) -> [(Int, Int)] {
         let positions = (0..<nodeCount).map { _ in (x: generator.uniform(), y: generator.uniform()) }
         var edges = Set<[Int]>()
         for a in 0..<nodeCount {
@@ -106,7 +110,7 @@ public enum CouplingGraph {
             }
             for b in nearest.prefix(neighbours) { edges.insert([min(a, b), max(a, b)]) }
         }
-        return (edges.sorted { ($0[0], $0[1]) < ($1[0], $1[1]) }.map { ($0[0], $0[1]) }, positions)
+        return edges.sorted { ($0[0], $0[1]) < ($1[0], $1[1]) }.map { ($0[0], $0[1]) }
     }
 
     /// Breadth-first hop distances from `start` over undirected `edges`.

@@ -6,8 +6,6 @@ public enum DynamicsError: Error, CustomStringConvertible, Sendable, Equatable {
         case step
         /// The adaptive integrator could not make progress.
         case stiffness
-        /// Training drove the parameters to an unstable network.
-        case training
     }
 
     case unknownTask(String)
@@ -25,7 +23,6 @@ public enum DynamicsError: Error, CustomStringConvertible, Sendable, Equatable {
             switch hint {
             case .step: fix = "use a smaller time step, or a smaller nudge η / learning rate so the couplings stay moderate"
             case .stiffness: fix = "the system is stiff or unstable here; loosen the tolerances or check the parameters"
-            case .training: fix = "use a smaller --eta or learning rate"
             }
             return "integration of the \(system) produced a non-finite state at t = \(time): \(fix)."
         case .trainingDiverged(let task, let iteration, let underlying):

@@ -90,6 +90,8 @@ struct DynamicsCommand: ParsableCommand {
         var samples: Int = 8
         @Option(help: "Seed of the first sample (sample k uses seed + k).")
         var seed: UInt64 = 1
+        @Option(name: .customLong("trained"), help: "Measure after this many local-rule iterations (0: at initialisation).")
+        var trainingIterations: Int = 0
         @Option(help: "Output folder (default: out/dynamics/<task>/alignment).")
         var out: String?
         @Flag(help: "Print the study as JSON on stdout.")
@@ -98,6 +100,7 @@ struct DynamicsCommand: ParsableCommand {
         func validate() throws {
             try validateTask(task)
             if samples < 1 { throw ValidationError("--samples must be ≥ 1") }
+            if trainingIterations < 0 { throw ValidationError("--trained must be ≥ 0") }
             if etas.isEmpty || !etas.allSatisfy({ $0 > 0 && $0.isFinite }) {
                 throw ValidationError("--etas must be positive numbers, e.g. --etas 0.01 0.1 1")
             }
@@ -106,7 +109,9 @@ struct DynamicsCommand: ParsableCommand {
         func run() throws {
             try Exit.run {
                 let progress = ProgressBar(total: etas.count * samples, label: "\(task) alignment")
-                let study = try AlignmentStudy.run(task: task, etas: etas, samples: samples, seed: seed) { progress.advance() }
+                let study = try AlignmentStudy.run(
+                    task: task, etas: etas, samples: samples, seed: seed, trainingIterations: trainingIterations
+                ) { progress.advance() }
                 progress.finish()
                 let folder = URL(fileURLWithPath: out ?? "out/dynamics/\(task)/alignment")
                 try study.writeReport(to: folder)

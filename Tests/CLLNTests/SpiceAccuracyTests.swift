@@ -5,7 +5,8 @@ import Testing
 /// The numerical contract of the SPICE backend: it equals `ngspice -b` on its own netlist, and
 /// the idealized solver wherever no transistor saturates. Options: the compiler's default
 /// `.options gmin=1e-18 reltol=1e-6` and `is=0` on the `nmos-ideal` card remove the junction and
-/// gmin leakage (~1e-9 V at ngspice's defaults) and tighten Newton's test, leaving ~1e-14 V.
+/// gmin leakage (~1e-9 V at ngspice's defaults) and tighten Newton's test, leaving < 1e-12 V;
+/// the solver adds `pivtol=1e-25` (speed only).
 @Suite(.serialized) struct SpiceAccuracyTests {
     static let presets = ["four-state", "navigation"]
 
@@ -28,6 +29,23 @@ import Testing
                 #expect(maxDifference(solution.voltages, reference) <= 1e-9, "\(preset) state \(state) clamped \(clamped)")
             }
         }
+    }
+
+    /// A card the compiler cannot write in the per-edge threshold form (bulk tied to the source):
+    /// the solver falls back to gate sources, and still equals `ngspice -b`.
+    @Test func cardsWithoutThresholdFormFallBackToGateSources() throws {
+        let t = TopologyPresets.fourState
+        let card = try ModelCard(
+            name: "bulk-at-source", origin: "test",
+            text: "*@ bulk=source\n.model {{model}} nmos level=1 vto={{vto}} kp={{kp}} gamma=0.4 lambda=0 is=0")
+        let solver = try SpiceSolver(topology: t, model: card)
+        #expect(solver.netlistOptions.gateStyle == .sources)
+        var rng = SeededGenerator(seed: 18)
+        let held = try t.freeHeld(state: 2)
+        _ = try solver.solve(parameters: randomGates(t, &rng), held: held)
+        let gates = randomGates(t, &rng)
+        let reference = try NgspiceBatch.operatingPoint(solver.netlist(parameters: gates, held: held))
+        #expect(maxDifference(try solver.solve(parameters: gates, held: held).voltages, reference) <= 1e-9)
     }
 
     /// Gates ≥ 2.5 V with every voltage in [0, 1] keep every channel in the triode region

@@ -17,6 +17,8 @@ final class HeldStructure {
     var conductanceTotal: [Double]
     var step: [Double]
     var scaledResidual = Double.infinity
+    /// Position in `values` of each free node's diagonal entry (filled by the solver).
+    var diagonalPositions: [Int] = []
     private let factorization: Factorization
 
     private enum Factorization {

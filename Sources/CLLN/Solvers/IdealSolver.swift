@@ -8,9 +8,9 @@ import Foundation
 /// (large ones; the symbolic analysis is kept per held-node set), and takes the step with a
 /// backtracking line search on the scaled residual norm ‖r/D‖₂, projecting every iterate onto the range of the held voltages
 /// (the maximum principle). Where the line search fails (conductance-floor and saturation kinks;
-/// with gates near threshold the model can have several equilibria) it runs nonlinear
-/// Gauss–Seidel sweeps — each free node's own KCL equation solved by bisection within the held
-/// range, where a root always exists — and then resumes Newton.
+/// with gates near threshold the model can have several equilibria) it relaxes like the circuit
+/// itself — implicit-Euler steps with node capacitances to ground, the time step growing until
+/// the iteration is Newton's again — which settles into a stable equilibrium.
 ///
 /// **Convergence criterion.** The scaled residual `ρ = maxᵢ |rᵢ| / Dᵢ`, where `Dᵢ` is the total
 /// conductance at node i, estimates the voltage error in volts; a solve has converged when
@@ -38,8 +38,6 @@ public final class IdealSolver: EquilibriumSolver {
 
     private let edgeA: [Int]
     private let edgeB: [Int]
-    /// Per node, its edges with +1 where the node is the edge's `a` end, −1 where it is `b`.
-    private let incidence: [[(edge: Int, sign: Double)]]
     private var kind: [EdgeKind]
     private var removed: Set<Int> = []
     private var structures: [[Int]: HeldStructure] = [:]
@@ -59,12 +57,6 @@ public final class IdealSolver: EquilibriumSolver {
         self.options = options
         edgeA = topology.edges.map(\.a)
         edgeB = topology.edges.map(\.b)
-        var incidence = [[(edge: Int, sign: Double)]](repeating: [], count: topology.nodeCount)
-        for (e, edge) in topology.edges.enumerated() {
-            incidence[edge.a].append((e, 1))
-            incidence[edge.b].append((e, -1))
-        }
-        self.incidence = incidence
         kind = topology.edges.map {
             switch $0.element {
             case .mosfet, .expGateMosfet: .transistor
@@ -148,7 +140,6 @@ public final class IdealSolver: EquilibriumSolver {
             }
             return false
         }
-        var sweeps = 8  // Gauss–Seidel sweeps of the next fallback; doubles each time
         while structure.scaledResidual > tolerance {
             guard iterations < options.maxIterations else {
                 throw SolverError.noConvergence(iterations: iterations, residual: structure.scaledResidual)
@@ -160,9 +151,8 @@ public final class IdealSolver: EquilibriumSolver {
             if structure.scaledResidual <= roundingFloor { break }
             // Newton's local model failed: a conductance-floor or saturation kink lies in the
             // way (near threshold the model can have several equilibria, and ∂I/∂V changes sign).
-            // Relax node by node instead, then let Newton finish.
-            relaxNodes(structure, low: low, high: high, sweeps: sweeps)
-            sweeps = min(2 * sweeps, 4096)
+            // Follow the circuit's own relaxation instead, then let Newton finish.
+            try relax(structure, low: low, high: high, tolerance: tolerance)
             merit = evaluate(structure, at: voltages, linearized: false)
         }
         guard voltages.allSatisfy(\.isFinite) else { throw SolverError.nonFiniteInput("a node voltage (diverged)") }
@@ -174,54 +164,54 @@ public final class IdealSolver: EquilibriumSolver {
             floorEdges: floor, saturatedEdges: saturated)
     }
 
-    /// Nonlinear Gauss–Seidel: moves each free node, in turn, in the direction its current
-    /// imbalance pushes it (down when net current flows out) to the nearest voltage where its
-    /// KCL balances — the first crossing, bracketed by doubling steps and then bisected. Like the
-    /// physical relaxation of one node, this never jumps between the several roots a node's
-    /// equation can have near a conductance-floor kink.
-    private func relaxNodes(_ s: HeldStructure, low: Double, high: Double, sweeps: Int) {
-        let resolution = 1e-15 * max(1, high - low)
-        for _ in 0..<sweeps {
-            for node in s.freeNodes {
-                let v = voltages[node]
-                let f = netOutflow(node, at: v)
-                if f == 0 { continue }
-                let direction: Double = f > 0 ? -1 : 1
-                var (near, far) = (v, v)
-                var delta = 1e-9 * max(1, high - low)
-                while true {
-                    far = min(max(near + direction * delta, low), high)
-                    if far == near || (netOutflow(node, at: far) > 0) != (f > 0) { break }
-                    near = far
-                    delta *= 2
+    /// Pseudo-transient relaxation: implicit-Euler steps of `C·dv/dt = −r(v)` with equal node
+    /// capacitances C (one mean node conductance × unit time), each step solved by Newton on
+    /// `C·(v − vₙ)/h + r(v) = 0`. The step h doubles after every accepted step and shrinks
+    /// fourfold when the inner Newton fails, so the iteration follows the physical circuit into a
+    /// stable equilibrium and turns into plain Newton as h grows. Returns once the scaled
+    /// residual is below `tolerance`, or after `maxIterations` inner solves.
+    private func relax(_ s: HeldStructure, low: Double, high: Double, tolerance: Double) throws {
+        _ = evaluate(s, at: voltages, linearized: false)
+        let capacitance = s.conductanceTotal.reduce(0, +) / Double(max(s.count, 1))
+        var h = 1e-2
+        var previous = voltages
+        var solves = 0
+        while s.scaledResidual > tolerance && solves < 50 * options.maxIterations {
+            previous = voltages
+            var converged = false
+            for _ in 0..<8 {
+                solves += 1
+                let shift = capacitance / h
+                for (i, node) in s.freeNodes.enumerated() {
+                    s.residual[i] += shift * (voltages[node] - previous[node])
+                    s.values[s.diagonalPositions[i]] += shift
                 }
-                while abs(far - near) > resolution {
-                    let mid = 0.5 * (near + far)
-                    if (netOutflow(node, at: mid) > 0) == (f > 0) { near = mid } else { far = mid }
+                try s.factorAndSolve(iteration: solves)
+                for (i, node) in s.freeNodes.enumerated() {
+                    voltages[node] = min(max(voltages[node] + s.step[i], low), high)
                 }
-                voltages[node] = 0.5 * (near + far)
+                _ = evaluate(s, at: voltages, linearized: false)
+                // Converged when the implicit-Euler equation holds (a step cut short by the
+                // held range does not count), in the same scaled units as the outer test.
+                var worst = 0.0
+                for (i, node) in s.freeNodes.enumerated() {
+                    let implicitResidual = s.residual[i] + shift * (voltages[node] - previous[node])
+                    worst = max(worst, abs(implicitResidual) / (shift + s.conductanceTotal[i]))
+                }
+                if worst <= tolerance {
+                    converged = true
+                    break
+                }
+            }
+            if converged {
+                h = min(2 * h, 1e12)
+            } else {
+                for node in s.freeNodes { voltages[node] = previous[node] }
+                _ = evaluate(s, at: voltages, linearized: false)
+                h /= 4
+                if h < 1e-12 { break }
             }
         }
-    }
-
-    /// Net current leaving `node` if its voltage were `v` (others as in `voltages`).
-    private func netOutflow(_ node: Int, at v: Double) -> Double {
-        let k = topology.device.k
-        let floor = topology.device.conductanceFloor
-        var total = 0.0
-        for (e, sign) in incidence[node] {
-            let other = voltages[sign > 0 ? edgeB[e] : edgeA[e]]
-            let (va, vb) = sign > 0 ? (v, other) : (other, v)
-            let g: Double
-            switch kind[e] {
-            case .transistor: g = k * max(coefficient[e] - 0.5 * (va + vb), floor)
-            case .diode: g = coefficient[e] * (va > vb ? 1 : floor)
-            case .linear: g = coefficient[e]
-            case .open: continue
-            }
-            total += sign * g * (va - vb)
-        }
-        return total
     }
 
     private func loadCoefficients(_ parameters: [Double]) throws {
@@ -250,6 +240,12 @@ public final class IdealSolver: EquilibriumSolver {
             try pruned.checkHeldCoverage(heldNodes)
             s = try HeldStructure(
                 topology: topology, held: heldNodes, open: removed, sparseThreshold: options.sparseThreshold)
+            s.diagonalPositions = [Int](repeating: -1, count: s.count)
+            for e in topology.edges.indices where !removed.contains(e) {
+                let (ia, ib) = (Int(s.freeIndex[edgeA[e]]), Int(s.freeIndex[edgeB[e]]))
+                if ia >= 0 { s.diagonalPositions[ia] = Int(s.positions[4 * e]) }
+                if ib >= 0 { s.diagonalPositions[ib] = Int(s.positions[4 * e + 3]) }
+            }
             structures[heldNodes] = s
         }
         lastHeldNodes = heldNodes

@@ -30,12 +30,12 @@ public struct DynamicsTrainer: Sendable {
     /// - Throws: ``DynamicsError/trainingDiverged(task:iteration:underlying:)`` if an integration
     ///   blows up during training.
     public func train(progress: (@Sendable (Int) -> Void)? = nil) throws -> TrainingResult {
-        let clock = ContinuousClock(), start = clock.now
         var parameters = task.initialParameters
         var costs: [Double] = [], alignments: [Double] = []
         costs.reserveCapacity(iterations)
         alignments.reserveCapacity(iterations)
         let metricsBefore = measuresMetrics ? try task.metrics(parameters: parameters) : [:]
+        let clock = ContinuousClock(), start = clock.now
         var before: [Trajectory] = []
         for iteration in 0..<iterations {
             let step: IterationStep
@@ -55,12 +55,13 @@ public struct DynamicsTrainer: Sendable {
             progress?(iteration + 1)
         }
         let solver = task.solver
-        let after = try task.episodes.map { try solver.free($0, parameters: parameters).trajectory }
-        if before.isEmpty { before = try task.episodes.map { try solver.free($0, parameters: parameters).trajectory } }
-        let finalCost = try task.cost(parameters: parameters)
+        let finalRuns = try task.episodes.map { try solver.free($0, parameters: parameters) }
+        let after = finalRuns.map(\.trajectory)
+        if before.isEmpty { before = after }
+        let finalCost = finalRuns.reduce(0) { $0 + $1.cost } / Double(finalRuns.count)
+        let elapsed = start.duration(to: clock.now).components
         let metricsAfter = measuresMetrics ? try task.metrics(parameters: parameters) : [:]
         let stiffness = try solver.stiffness(task.episodes[0], parameters: parameters)
-        let elapsed = start.duration(to: clock.now).components
         return TrainingResult(
             task: task, rule: rule, costs: costs, alignments: alignments, finalCost: finalCost,
             finalParameters: parameters, before: before, after: after,

@@ -81,8 +81,6 @@ struct EpisodeField<System: DynamicalSystem>: VectorField {
         for input in episode.prescribed { substituted[input.node] = input.signal.value(at: t) }
     }
 
-    var substitutedState: [Double] { substituted }
-
     private mutating func maskPrescribed(_ v: [Double]) {
         for i in 0..<system.stateCount { masked[i] = isPrescribed[i] ? 0 : v[i] }
     }

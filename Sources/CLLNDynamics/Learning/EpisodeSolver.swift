@@ -46,7 +46,7 @@ public struct EpisodeSolver: Sendable {
 
     /// The number of RK4 steps and the step used for `episode`.
     public func grid(for episode: Episode) -> (steps: Int, step: Double) {
-        let steps = max(1, Int((episode.duration / timeStep).rounded(.up) - 1e-9))
+        let steps = max(1, Int((episode.duration / timeStep - 1e-9).rounded(.up)))
         return (steps, episode.duration / Double(steps))
     }
 
@@ -79,6 +79,14 @@ public struct EpisodeSolver: Sendable {
             clamped: observed(clamped, system, episode))
     }
 
+    /// The free run by the adaptive ``DormandPrince54`` sampled at `times`: the accuracy reference
+    /// for the fixed grid, and the integrator of choice for long horizons.
+    public func referenceRun(
+        _ episode: Episode, parameters: [Double], times: [Double], tolerance: Double = 1e-10
+    ) throws -> Trajectory {
+        try adaptiveRun(system, episode, parameters, times, tolerance)
+    }
+
     /// Measures the Gershgorin bound of ∂F/∂x along the free run (about 50 samples).
     public func stiffness(_ episode: Episode, parameters: [Double]) throws -> Stiffness {
         try gershgorinBound(system, episode, parameters)
@@ -104,6 +112,14 @@ public struct EpisodeSolver: Sendable {
         }
         let step = grid(for: episode).step
         return Stiffness(spectralBound: bound, timeStep: step, stabilityProduct: bound * step)
+    }
+
+    private func adaptiveRun<S: DynamicalSystem>(
+        _ system: S, _ episode: Episode, _ parameters: [Double], _ times: [Double], _ tolerance: Double
+    ) throws -> Trajectory {
+        var field = EpisodeField(system: system, episode: episode, parameters: parameters, nudge: 0)
+        let integrator = DormandPrince54(relativeTolerance: tolerance, absoluteTolerance: tolerance)
+        return observed(try integrator.solve(&field, initial: episode.initialState + [0], times: times).trajectory, system, episode)
     }
 
     private func integrate<S: DynamicalSystem>(_ system: S, _ episode: Episode, _ parameters: [Double], nudge: Double) throws -> Trajectory {

@@ -16,6 +16,7 @@ public struct TrainingResult: Sendable {
     public var metricsAfter: [String: Double]
     /// Stiffness of the first episode's free run after training.
     public var stiffness: EpisodeSolver.Stiffness
+    /// Seconds spent training (iterations and the final evaluation; task metrics excluded).
     public var wallSeconds: Double
 
     public var initialCost: Double { costs.first ?? finalCost }

@@ -34,8 +34,7 @@ public struct Trajectory: Sendable {
 
     /// Component `component` at sample `index`.
     public subscript(index: Int, component: Int) -> Double {
-        get { states[index * dimension + component] }
-        set { states[index * dimension + component] = newValue }
+        states[index * dimension + component]
     }
 
     /// The state at sample `index`.

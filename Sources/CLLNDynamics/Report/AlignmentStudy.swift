@@ -2,9 +2,10 @@ import CLLNReport
 import Foundation
 
 /// How well the local update follows the gradient as a function of the nudge η: for each η,
-/// the cosine cos(Δθ_local, −∇C) at the initial parameters of `samples` independently seeded
-/// instances of a task (the paper's PAR condition asks for a positive mean).
-public struct AlignmentStudy: Sendable {
+/// the cosine cos(Δθ_local, −∇C) over `samples` independently seeded instances of a task, at
+/// their initial parameters or after some local-rule training (the paper's PAR condition asks
+/// for a positive mean).
+public struct AlignmentStudy: Sendable, Codable {
     /// The alignment statistics at one η.
     public struct Point: Sendable, Codable {
         public var eta: Double
@@ -22,20 +23,33 @@ public struct AlignmentStudy: Sendable {
 
     public var task: String
     public var seed: UInt64
+    /// Local-rule iterations run (at the task's η) before measuring.
+    public var trainingIterations: Int
     public var points: [Point]
+
+    enum CodingKeys: String, CodingKey {
+        case task, seed, points
+        case trainingIterations = "training_iterations"
+    }
 
     /// Runs the study; `progress` is called after each (η, sample) pair.
     public static func run(
-        task name: String, etas: [Double], samples: Int, seed: UInt64, progress: (@Sendable () -> Void)? = nil
+        task name: String, etas: [Double], samples: Int, seed: UInt64, trainingIterations: Int = 0,
+        progress: (@Sendable () -> Void)? = nil
     ) throws -> AlignmentStudy {
         guard !etas.isEmpty, etas.allSatisfy({ $0 > 0 && $0.isFinite }), samples > 0 else {
             throw DynamicsError.invalidArgument("alignment study needs positive finite η values and at least one sample")
         }
-        let tasks = try (0..<samples).map { try DynamicsTask(name: name, seed: seed &+ UInt64($0)) }
+        let instances = try (0..<samples).map { sample -> (task: DynamicsTask, parameters: [Double]) in
+            let task = try DynamicsTask(name: name, seed: seed &+ UInt64(sample))
+            guard trainingIterations > 0 else { return (task, task.initialParameters) }
+            let trainer = DynamicsTrainer(task: task, iterations: trainingIterations, measuresMetrics: false)
+            return (task, try trainer.train().finalParameters)
+        }
         let points = try etas.map { eta -> Point in
-            let values = try tasks.map { task -> Double in
+            let values = try instances.map { instance -> Double in
                 defer { progress?() }
-                return try IterationStep(task: task, parameters: task.initialParameters, nudge: eta).alignment
+                return try IterationStep(task: instance.task, parameters: instance.parameters, nudge: eta).alignment
             }
             let finite = values.filter(\.isFinite)
             let mean = finite.reduce(0, +) / Double(max(1, finite.count))
@@ -44,7 +58,7 @@ public struct AlignmentStudy: Sendable {
                 eta: eta, mean: mean, standardDeviation: variance.squareRoot(),
                 positiveFraction: Double(finite.filter { $0 > 0 }.count) / Double(max(1, finite.count)), values: values)
         }
-        return AlignmentStudy(task: name, seed: seed, points: points)
+        return AlignmentStudy(task: name, seed: seed, trainingIterations: trainingIterations, points: points)
     }
 
     /// Writes `alignment.json`, `alignment.csv` and `alignment.svg` into `directory`.
@@ -52,7 +66,8 @@ public struct AlignmentStudy: Sendable {
     public func writeReport(to directory: URL) throws -> [URL] {
         var table = CSVTable(header: ["eta", "mean", "standard_deviation", "positive_fraction"])
         for point in points { table.append([point.eta, point.mean, point.standardDeviation, point.positiveFraction]) }
-        var chart = LineChart(title: "\(task): alignment vs nudge η", xLabel: "η", yLabel: "cos(Δθ_local, −∇C)")
+        let state = trainingIterations > 0 ? "after \(trainingIterations) iterations" : "at initialisation"
+        var chart = LineChart(title: "\(task): alignment vs nudge η (\(state))", xLabel: "η", yLabel: "cos(Δθ_local, −∇C)")
         chart.xLog = true
         let etas = points.map(\.eta)
         chart.series = [
@@ -70,4 +85,3 @@ public struct AlignmentStudy: Sendable {
     }
 }
 
-extension AlignmentStudy: Codable {}

@@ -4,17 +4,19 @@ import Foundation
 /// The files of a training run, as the paper's figures: cost and alignment per iteration
 /// (Fig. 10), trajectories before/after training, and the learned parameters.
 extension TrainingResult {
-    /// Writes `summary.json`, `cost_alignment.csv`, `cost_alignment.svg`, `trajectories.svg` and
-    /// `parameters.json` into `directory` (created if needed); returns the files written.
+    /// Writes `summary.json`, `cost_alignment.csv`, `cost_alignment.svg`, `trajectories.svg`,
+    /// `parameters.json` and, for pairwise networks, `network.svg` into `directory` (created if
+    /// needed); returns the files written.
     @discardableResult
     public func writeReport(to directory: URL) throws -> [URL] {
-        let files: [(String, Data)] = [
+        var files: [(String, Data)] = [
             ("summary.json", try JSONOutput.encode(summary)),
             ("cost_alignment.csv", Data(costAlignmentTable.text.utf8)),
             ("cost_alignment.svg", Data(costAlignmentFigure.utf8)),
             ("trajectories.svg", Data(trajectoryFigure.utf8)),
             ("parameters.json", try JSONOutput.encode(parameterTable)),
         ]
+        if let networkFigure { files.append(("network.svg", Data(networkFigure.utf8))) }
         return try writeFiles(files, to: directory)
     }
 

@@ -22,11 +22,17 @@ public struct KuramotoNetwork: DynamicalSystem {
 
     public func rates(_ x: [Double], parameters k: [Double], into rates: inout [Double]) {
         for i in 0..<stateCount { rates[i] = frequencies[i] }
-        for c in graph.couplings { rates[c.target] += k[c.parameter] * sin(x[c.source] - x[c.target]) }
+        let couplings = graph.couplings
+        for index in 0..<couplings.count {
+            let c = couplings[index]
+            rates[c.target] += k[c.parameter] * sin(x[c.source] - x[c.target])
+        }
     }
 
     public func addStateVJP(_ v: [Double], at x: [Double], parameters k: [Double], to result: inout [Double]) {
-        for c in graph.couplings {
+        let couplings = graph.couplings
+        for index in 0..<couplings.count {
+            let c = couplings[index]
             let slope = v[c.target] * k[c.parameter] * cos(x[c.source] - x[c.target])
             result[c.source] += slope
             result[c.target] -= slope
@@ -34,9 +40,17 @@ public struct KuramotoNetwork: DynamicalSystem {
     }
 
     public func addParameterVJP(_ v: [Double], at x: [Double], parameters k: [Double], scale: Double, to result: inout [Double]) {
-        for c in graph.couplings { result[c.parameter] += scale * v[c.target] * sin(x[c.source] - x[c.target]) }
+        let couplings = graph.couplings
+        for index in 0..<couplings.count {
+            let c = couplings[index]
+            result[c.parameter] += scale * v[c.target] * sin(x[c.source] - x[c.target])
+        }
     }
 
     public func nodes(touchedBy index: Int) -> [Int] { graph.nodes(touchedBy: index) }
     public func parameterName(_ index: Int) -> String { graph.name(index, symbol: "K") }
+}
+
+extension KuramotoNetwork: PairwiseCoupled {
+    public var couplings: [Coupling] { graph.couplings }
 }

@@ -28,21 +28,24 @@ public struct LeakyIntegrateAndFireNetwork: DynamicalSystem {
 
     public func rates(_ x: [Double], parameters θ: [Double], into rates: inout [Double]) {
         for i in 0..<stateCount { rates[i] = -θ[leakOffset + i] * x[i] + θ[biasOffset + i] }
-        for (index, synapse) in synapses.enumerated() {
+        for index in 0..<synapses.count {
+            let synapse = synapses[index]
             rates[synapse.target] += θ[index] * Self.sigmoid(x[synapse.source])
         }
     }
 
     public func addStateVJP(_ v: [Double], at x: [Double], parameters θ: [Double], to result: inout [Double]) {
         for i in 0..<stateCount { result[i] -= v[i] * θ[leakOffset + i] }
-        for (index, synapse) in synapses.enumerated() {
+        for index in 0..<synapses.count {
+            let synapse = synapses[index]
             let s = Self.sigmoid(x[synapse.source])
             result[synapse.source] += v[synapse.target] * θ[index] * s * (1 - s)
         }
     }
 
     public func addParameterVJP(_ v: [Double], at x: [Double], parameters θ: [Double], scale: Double, to result: inout [Double]) {
-        for (index, synapse) in synapses.enumerated() {
+        for index in 0..<synapses.count {
+            let synapse = synapses[index]
             result[index] += scale * v[synapse.target] * Self.sigmoid(x[synapse.source])
         }
         for i in 0..<stateCount {
@@ -64,5 +67,12 @@ public struct LeakyIntegrateAndFireNetwork: DynamicalSystem {
 
     public func project(_ parameters: inout [Double]) {
         for i in leakOffset..<parameterCount { parameters[i] = max(minimumLeak, parameters[i]) }
+    }
+}
+
+extension LeakyIntegrateAndFireNetwork: PairwiseCoupled {
+    /// The synapses; weight i is parameter i.
+    public var couplings: [Coupling] {
+        synapses.enumerated().map { Coupling(target: $0.element.target, source: $0.element.source, parameter: $0.offset) }
     }
 }

@@ -28,18 +28,34 @@ public struct LinearOscillatorNetwork: DynamicalSystem {
 
     public func rates(_ x: [Double], parameters k: [Double], into rates: inout [Double]) {
         for i in 0..<stateCount { rates[i] = -leak * x[i] }
-        for c in graph.couplings { rates[c.target] += k[c.parameter] * x[c.source] }
+        let couplings = graph.couplings
+        for index in 0..<couplings.count {
+            let c = couplings[index]
+            rates[c.target] += k[c.parameter] * x[c.source]
+        }
     }
 
     public func addStateVJP(_ v: [Double], at x: [Double], parameters k: [Double], to result: inout [Double]) {
         for i in 0..<stateCount { result[i] -= leak * v[i] }
-        for c in graph.couplings { result[c.source] += v[c.target] * k[c.parameter] }
+        let couplings = graph.couplings
+        for index in 0..<couplings.count {
+            let c = couplings[index]
+            result[c.source] += v[c.target] * k[c.parameter]
+        }
     }
 
     public func addParameterVJP(_ v: [Double], at x: [Double], parameters k: [Double], scale: Double, to result: inout [Double]) {
-        for c in graph.couplings { result[c.parameter] += scale * v[c.target] * x[c.source] }
+        let couplings = graph.couplings
+        for index in 0..<couplings.count {
+            let c = couplings[index]
+            result[c.parameter] += scale * v[c.target] * x[c.source]
+        }
     }
 
     public func nodes(touchedBy index: Int) -> [Int] { graph.nodes(touchedBy: index) }
     public func parameterName(_ index: Int) -> String { graph.name(index, symbol: "k") }
+}
+
+extension LinearOscillatorNetwork: PairwiseCoupled {
+    public var couplings: [Coupling] { graph.couplings }
 }

@@ -23,22 +23,36 @@ public struct LotkaVolterraNetwork: DynamicalSystem {
 
     public func rates(_ x: [Double], parameters α: [Double], into rates: inout [Double]) {
         for i in 0..<stateCount { rates[i] = 1 - x[i] }  // per-capita growth, completed below
-        for c in graph.couplings { rates[c.target] -= α[c.parameter] * x[c.source] }
+        let couplings = graph.couplings
+        for index in 0..<couplings.count {
+            let c = couplings[index]
+            rates[c.target] -= α[c.parameter] * x[c.source]
+        }
         for i in 0..<stateCount { rates[i] = x[i] * rates[i] + invasionRate }
     }
 
     public func addStateVJP(_ v: [Double], at x: [Double], parameters α: [Double], to result: inout [Double]) {
         for i in 0..<stateCount { result[i] += v[i] * (1 - 2 * x[i]) }
-        for c in graph.couplings {
+        let couplings = graph.couplings
+        for index in 0..<couplings.count {
+            let c = couplings[index]
             result[c.target] -= v[c.target] * α[c.parameter] * x[c.source]
             result[c.source] -= v[c.target] * α[c.parameter] * x[c.target]
         }
     }
 
     public func addParameterVJP(_ v: [Double], at x: [Double], parameters α: [Double], scale: Double, to result: inout [Double]) {
-        for c in graph.couplings { result[c.parameter] -= scale * v[c.target] * x[c.target] * x[c.source] }
+        let couplings = graph.couplings
+        for index in 0..<couplings.count {
+            let c = couplings[index]
+            result[c.parameter] -= scale * v[c.target] * x[c.target] * x[c.source]
+        }
     }
 
     public func nodes(touchedBy index: Int) -> [Int] { graph.nodes(touchedBy: index) }
     public func parameterName(_ index: Int) -> String { graph.name(index, symbol: "α") }
+}
+
+extension LotkaVolterraNetwork: PairwiseCoupled {
+    public var couplings: [Coupling] { graph.couplings }
 }

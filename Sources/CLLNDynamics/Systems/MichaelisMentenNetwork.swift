@@ -21,6 +21,9 @@ public struct MichaelisMentenNetwork: DynamicalSystem {
     public let decay: Double
     public let channels: [Channel]
     public let minimumMichaelisConstant = 0.01
+    /// Start of the K and κ blocks in the parameter vector.
+    let michaelisOffset: Int
+    let inhibitionOffset: Int
 
     /// The fully connected three-body hypergraph: every ordered (product, substrate) pair with
     /// every third species as inhibitor, N(N−1)(N−2) channels.
@@ -36,18 +39,21 @@ public struct MichaelisMentenNetwork: DynamicalSystem {
             }
         }
         self.channels = channels
+        michaelisOffset = channels.count
+        inhibitionOffset = 2 * channels.count
     }
 
     public var label: String { "Michaelis–Menten network" }
     public var parameterCount: Int { 3 * channels.count }
     public var isReciprocal: Bool { false }
-    var michaelisOffset: Int { channels.count }
-    var inhibitionOffset: Int { 2 * channels.count }
 
     public func rates(_ x: [Double], parameters θ: [Double], into rates: inout [Double]) {
         for i in 0..<stateCount { rates[i] = -decay * x[i] }
-        for (c, channel) in channels.enumerated() {
-            let flux = kinetics(c, channel, x, θ).flux
+        for c in 0..<channels.count {
+            let channel = channels[c]
+            let s = Self.level(x[channel.substrate]), michaelis = θ[michaelisOffset + c]
+            let relief = 1 / (1 + θ[inhibitionOffset + c] * Self.level(x[channel.inhibitor]))
+            let flux = θ[c] * s / (michaelis + s) * relief
             rates[channel.product] += flux
             rates[channel.substrate] -= flux
         }
@@ -55,27 +61,32 @@ public struct MichaelisMentenNetwork: DynamicalSystem {
 
     public func addStateVJP(_ v: [Double], at x: [Double], parameters θ: [Double], to result: inout [Double]) {
         for i in 0..<stateCount { result[i] -= decay * v[i] }
-        for (c, channel) in channels.enumerated() {
-            let kinetic = kinetics(c, channel, x, θ)
-            let weight = v[channel.product] - v[channel.substrate]
-            if x[channel.substrate] > 0 {
-                let denominator = kinetic.michaelis + kinetic.substrate
-                result[channel.substrate] += weight * θ[c] * kinetic.relief * kinetic.michaelis / (denominator * denominator)
+        for c in 0..<channels.count {
+            let channel = channels[c]
+            let s = Self.level(x[channel.substrate]), michaelis = θ[michaelisOffset + c]
+            let inhibition = θ[inhibitionOffset + c]
+            let relief = 1 / (1 + inhibition * Self.level(x[channel.inhibitor]))
+            let weight = (v[channel.product] - v[channel.substrate]) * θ[c] * relief
+            if x[channel.substrate] > 0 {  // ∂φ/∂x_j = V K / (K + s)² · relief
+                result[channel.substrate] += weight * michaelis / ((michaelis + s) * (michaelis + s))
             }
-            if x[channel.inhibitor] > 0 {
-                result[channel.inhibitor] -= weight * kinetic.flux * kinetic.inhibition * kinetic.relief
+            if x[channel.inhibitor] > 0 {  // ∂φ/∂x_k = −φ κ relief
+                result[channel.inhibitor] -= weight * s / (michaelis + s) * inhibition * relief
             }
         }
     }
 
     public func addParameterVJP(_ v: [Double], at x: [Double], parameters θ: [Double], scale: Double, to result: inout [Double]) {
-        for (c, channel) in channels.enumerated() {
-            let kinetic = kinetics(c, channel, x, θ)
+        for c in 0..<channels.count {
+            let channel = channels[c]
+            let s = Self.level(x[channel.substrate]), michaelis = θ[michaelisOffset + c]
+            let inhibitor = Self.level(x[channel.inhibitor])
+            let relief = 1 / (1 + θ[inhibitionOffset + c] * inhibitor)
             let weight = scale * (v[channel.product] - v[channel.substrate])
-            let unitFlux = kinetic.saturation * kinetic.relief  // ∂φ/∂V
+            let unitFlux = s / (michaelis + s) * relief  // ∂φ/∂V
             result[c] += weight * unitFlux
-            result[michaelisOffset + c] -= weight * θ[c] * unitFlux / (kinetic.michaelis + kinetic.substrate)
-            result[inhibitionOffset + c] -= weight * kinetic.flux * kinetic.inhibitorLevel * kinetic.relief
+            result[michaelisOffset + c] -= weight * θ[c] * unitFlux / (michaelis + s)
+            result[inhibitionOffset + c] -= weight * θ[c] * unitFlux * inhibitor * relief
         }
     }
 
@@ -98,27 +109,8 @@ public struct MichaelisMentenNetwork: DynamicalSystem {
         }
     }
 
-    /// The pieces of one channel's flux φ = V · saturation · relief.
-    private struct Kinetics {
-        var substrate: Double       // s = x_j⁺
-        var michaelis: Double       // K
-        var saturation: Double      // s / (K + s)
-        var inhibitorLevel: Double  // x_k⁺
-        var inhibition: Double      // κ
-        var relief: Double          // 1 / (1 + κ x_k⁺)
-        var flux: Double
-    }
-
-    @inline(__always)
-    private func kinetics(_ c: Int, _ channel: Channel, _ x: [Double], _ θ: [Double]) -> Kinetics {
-        let substrate = max(0, x[channel.substrate])
-        let michaelis = θ[michaelisOffset + c]
-        let saturation = substrate / (michaelis + substrate)
-        let inhibitorLevel = max(0, x[channel.inhibitor])
-        let inhibition = θ[inhibitionOffset + c]
-        let relief = 1 / (1 + inhibition * inhibitorLevel)
-        return Kinetics(
-            substrate: substrate, michaelis: michaelis, saturation: saturation, inhibitorLevel: inhibitorLevel,
-            inhibition: inhibition, relief: relief, flux: θ[c] * saturation * relief)
+    /// x⁺: concentrations enter the kinetics clipped at zero (an RK stage may undershoot slightly).
+    private static func level(_ concentration: Double) -> Double {
+        concentration > 0 ? concentration : 0
     }
 }

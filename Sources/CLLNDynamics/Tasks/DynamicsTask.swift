@@ -45,7 +45,7 @@ public struct DynamicsTask: Sendable {
         case "lif-target": self = Self.lifTarget(seed: seed)
         case "lif-classify": self = Self.lifClassify(seed: seed)
         case "mm-logic": self = Self.michaelisMentenLogic(seed: seed)
-        case "glv-target": self = Self.lotkaVolterraTarget(seed: seed)
+        case "glv-target": self = try Self.lotkaVolterraTarget(seed: seed)
         default: throw DynamicsError.unknownTask(name)
         }
     }
@@ -78,12 +78,6 @@ public struct DynamicsTask: Sendable {
     /// Task-specific measurements at `parameters` (keys in snake_case, e.g. `test_accuracy`).
     public func metrics(parameters: [Double]) throws -> [String: Double] {
         try measure(self, parameters)
-    }
-
-    /// Mean free-run cost over the episodes.
-    public func cost(parameters: [Double]) throws -> Double {
-        let solver = self.solver
-        return try episodes.reduce(0) { $0 + (try solver.free($1, parameters: parameters).cost) } / Double(episodes.count)
     }
 
     /// Node names "input", "output", "h2"… from the roles of the nodes.

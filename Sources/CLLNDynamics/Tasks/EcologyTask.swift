@@ -1,7 +1,7 @@
 /// A chosen species of a multi-attractor Lotka–Volterra community must settle at a target
 /// abundance (the paper's §III.5, Fig. 9, Appendix D).
 extension DynamicsTask {
-    static func lotkaVolterraTarget(seed: UInt64) -> DynamicsTask {
+    static func lotkaVolterraTarget(seed: UInt64) throws -> DynamicsTask {
         var generator = SplitMix64(seed: seed)
         let count = 10, meanInteraction = 1.0, targetAbundance = 0.5
         let system = LotkaVolterraNetwork(speciesCount: count)
@@ -11,8 +11,9 @@ extension DynamicsTask {
         // The output is the species rarest at the end of the untrained run from the training start.
         let probe = Episode(name: "probe", initialState: initial, duration: duration, targets: [])
         let solver = EpisodeSolver(system: system, timeStep: 0.1)
-        let untrained = (try? solver.free(probe, parameters: parameters).trajectory).map { $0.state(at: $0.count - 1) }
-        let output = untrained.flatMap { final in final.indices.min { final[$0] < final[$1] } } ?? 0
+        let untrained = try solver.free(probe, parameters: parameters).trajectory
+        let final = untrained.state(at: untrained.count - 1)
+        let output = final.indices.min { final[$0] < final[$1] }!
         let episode = Episode(
             name: "x0 = 0.1", initialState: initial, duration: duration,
             targets: [Target(node: output, signal: .constant(targetAbundance), window: .after(start: duration / 3, rise: 2))])

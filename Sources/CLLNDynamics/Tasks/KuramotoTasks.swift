@@ -8,7 +8,7 @@ extension DynamicsTask {
     static func kuramotoAllostery(seed: UInt64) -> DynamicsTask {
         var generator = SplitMix64(seed: seed)
         let count = 10
-        let (edges, _) = CouplingGraph.nearestNeighbours(nodeCount: count, neighbours: 3, generator: &generator)
+        let edges = CouplingGraph.nearestNeighbours(nodeCount: count, neighbours: 3, generator: &generator)
         let (input, output) = farthestPair(nodeCount: count, edges: edges)
         let system = KuramotoNetwork(frequencies: [Double](repeating: 0, count: count), edges: edges, reciprocal: false)
         // Slow enough (period 40) for the phase to propagate over a few hops almost quasi-statically.
@@ -44,7 +44,7 @@ extension DynamicsTask {
     public static func kuramotoSync(seed: UInt64, reciprocal: Bool) -> DynamicsTask {
         var generator = SplitMix64(seed: seed)
         let count = 10
-        let (edges, _) = CouplingGraph.nearestNeighbours(nodeCount: count, neighbours: 3, generator: &generator)
+        let edges = CouplingGraph.nearestNeighbours(nodeCount: count, neighbours: 3, generator: &generator)
         let frequencies = (0..<count).map { _ in 0.5 * generator.normal() }
         let meanFrequency = frequencies.reduce(0, +) / Double(count)
         let targetFrequency = meanFrequency + 0.5

@@ -1,1 +1,0 @@
-// Placeholder until the dynamics module lands; replace freely.
