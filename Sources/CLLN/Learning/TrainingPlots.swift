@@ -46,11 +46,15 @@ struct TrainingPlots {
 
     /// Every gate voltage of one trial vs step (log x).
     func gateChart(_ r: TrialResult) -> LineChart {
-        var chart = LineChart(title: "\(experiment.name), trial \(r.trial): gate voltages", xLabel: "training step", yLabel: "U_G (V)")
+        var chart = LineChart(
+            title: "\(experiment.name), trial \(r.trial): gate voltages (one line per edge, coloured by edge index)",
+            xLabel: "training step", yLabel: "U_G (V)")
         chart.xLog = true
         let points = r.curve.filter { $0.step > 0 }
-        chart.series = experiment.topology.edges.indices.map { e in
-            LineSeries(name: "edge \(e)", x: points.map { Double($0.step) }, y: points.map { $0.gates[e] })
+        let edges = experiment.topology.edgeCount
+        chart.series = (0..<edges).map { e in
+            LineSeries(name: "", x: points.map { Double($0.step) }, y: points.map { $0.gates[e] },
+                       color: ColorScale.viridis(Double(e) / Double(max(edges - 1, 1))))
         }
         let bounds = experiment.topology.gateBounds
         chart.horizontalLines = [ReferenceLine(value: bounds.lowerBound, label: "GMN"), ReferenceLine(value: bounds.upperBound, label: "GMX")]
@@ -60,11 +64,12 @@ struct TrainingPlots {
     /// The grid with each state's greedy action as an arrow; the goal cell highlighted.
     func policyGrid(_ grid: GridNavigation, _ r: TrialResult) -> String {
         let cell = 90.0, margin = 40.0
-        var canvas = SVGCanvas(width: 2 * margin + cell * Double(grid.columns), height: 2 * margin + 20 + cell * Double(grid.rows))
-        canvas.text(x: margin, y: 24, "\(experiment.name), trial \(r.trial): greedy policy (reward \(String(format: "%.6f", r.reward)))", size: 13, bold: true)
+        var canvas = SVGCanvas(width: max(2 * margin + cell * Double(grid.columns), 320), height: 2 * margin + 30 + cell * Double(grid.rows))
+        canvas.text(x: margin, y: 20, "\(experiment.name), trial \(r.trial): greedy policy", size: 13, bold: true)
+        canvas.text(x: margin, y: 38, "exact average reward " + String(format: "%.7f", r.reward) + " (goal cell shaded)", size: 11)
         for s in 0..<grid.stateCount {
             let (row, col) = (s % grid.rows, s / grid.rows)
-            let x = margin + Double(col) * cell, y = margin + 10 + Double(row) * cell
+            let x = margin + Double(col) * cell, y = margin + 20 + Double(row) * cell
             canvas.rect(x: x, y: y, width: cell, height: cell, fill: s == grid.goal ? "#ffe9a8" : "#f4f4f4", stroke: "#888888")
             canvas.text(x: x + 6, y: y + 16, "s\(s)", size: 11, color: "#666666")
             let center = SVGPoint(x: x + cell / 2, y: y + cell / 2)
