@@ -137,9 +137,9 @@ struct StressCommand: ParsableCommand {
                 progress: { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
             let failure = rows.first { !$0.learned }?.factor
             let text = rows.map {
-                String(format: "factor %-5g ratio mean %.3f min %.3f  best %d/%d  gates at GMN %.2f GMX %.2f  outputs at rails %.2f",
-                       $0.factor, $0.meanRatio, $0.minRatio, $0.bestCount, $0.trials, $0.gatesAtMinimum, $0.gatesAtMaximum,
-                       $0.outputsAtRails) + ($0.learned ? "" : "  FAILS")
+                String(format: "factor %-5g score %.3f  ratio mean %.3f min %.3f  best %d/%d  gates at GMN %.2f GMX %.2f  outputs at rails %.2f",
+                       $0.factor, $0.meanScore, $0.meanRatio, $0.minRatio, $0.bestCount, $0.trials, $0.gatesAtMinimum,
+                       $0.gatesAtMaximum, $0.outputsAtRails) + ($0.learned ? "" : "  FAILS")
             }.joined(separator: "\n") + "\nlearning fails from factor: " + (failure.map { "\($0)" } ?? "none tested")
             struct Summary: Encodable {
                 var preset: String; var backend: String; var steps: Int; var failsFromFactor: Double?; var factors: [StressExperiment.Row]

@@ -55,3 +55,32 @@ import Testing
         #expect(control.points[0].cosineMin > 0.9999, "\(control.points[0])")
     }
 }
+
+@Suite struct ExperimentTests {
+    var short: QLearningExperiment {
+        var e = ExperimentPresets.fourState
+        e.config.steps = 2000
+        return e
+    }
+    let ideal: SolverFactory = { try IdealSolver(topology: $0) }
+
+    @Test func scaledRewardsScaleMeansNoiseAndLabels() {
+        let scaled = ScaledRewards(TableEnvironment.fourState, factor: 10)
+        #expect(scaled.meanReward(state: 1, action: 0) == 10 * TableEnvironment.fourState.meanReward(state: 1, action: 0))
+        #expect(abs(scaled.rewardNoise - 0.1) < 1e-15 && scaled.measurementLabels(state: 0)[2] == 10 * 0.21530358025636442)
+        #expect(scaled.nextState(state: 0, action: 3) == 3)
+    }
+
+    @Test func stressReportsSaturationFractions() throws {
+        let rows = try StressExperiment.run(experiment: short, factors: [1, 50], trials: 1, seed: 0, makeSolver: ideal)
+        #expect(rows.count == 2 && rows.allSatisfy { $0.trials == 1 })
+        #expect(rows.allSatisfy { (0...1).contains($0.gatesAtMinimum) && (0...1).contains($0.outputsAtRails) })
+        #expect(rows[1].gatesAtMinimum + rows[1].gatesAtMaximum > rows[0].gatesAtMinimum + rows[0].gatesAtMaximum)
+    }
+
+    @Test func damageRunsAndReportsDisconnection() throws {
+        let rows = try DamageExperiment.run(experiment: short, fractions: [0.1, 0.95], at: 1000, seed: 0, makeSolver: ideal)
+        #expect(rows[0].removedEdges.count == 3 && rows[0].rewardBefore != nil && !rows[0].curve.isEmpty)
+        #expect(rows[1].outcome.hasPrefix("disconnected"))
+    }
+}

@@ -31,6 +31,9 @@ public enum StressExperiment {
         public var meanRatio: Double
         public var minRatio: Double
         public var bestCount: Int
+        /// Mean of (reward − worst) / (optimum − worst): 1 for the best policy, 0 for the worst.
+        /// The ratio alone flatters tasks with a large base reward (navigation: 0.91 never reaching the goal).
+        public var meanScore: Double
         /// Fractions of all final gates at GMN and at GMX.
         public var gatesAtMinimum: Double
         public var gatesAtMaximum: Double
@@ -39,23 +42,25 @@ public enum StressExperiment {
         public var learned: Bool
         public var errors: [String]
         enum CodingKeys: String, CodingKey {
-            case factor, trials, meanRatio = "mean_ratio", minRatio = "min_ratio", bestCount = "best_count"
+            case factor, trials, meanRatio = "mean_ratio", minRatio = "min_ratio", bestCount = "best_count", meanScore = "mean_score"
             case gatesAtMinimum = "gates_at_min", gatesAtMaximum = "gates_at_max", outputsAtRails = "outputs_at_rails"
             case learned, errors
         }
     }
 
-    /// Trains `trials` trials per factor; "learned" means a mean ratio ≥ 0.9.
+    /// Trains `trials` trials per factor; "learned" means a mean score ≥ 0.9.
     public static func run(
         experiment: QLearningExperiment, factors: [Double], trials: Int, seed: UInt64, makeSolver: SolverFactory,
         progress: (String) -> Void = { _ in }
     ) throws -> [Row] {
-        guard let optimum = experiment.environment.enumeratePolicies()?.optimum else {
+        guard let extremes = experiment.environment.enumeratePolicies() else {
             throw LearningError.mismatch("the policy space is too large to find the optimum")
         }
+        let (optimum, worst) = (extremes.optimum, extremes.worst)
         let bounds = experiment.topology.gateBounds
         return try factors.map { factor in
             var ratios: [Double] = []
+            var scores: [Double] = []
             var best = 0
             var atMin = 0, atMax = 0, gates = 0, atRails = 0, outputs = 0
             var errors: [String] = []
@@ -67,6 +72,7 @@ public enum StressExperiment {
                     let r = try trainer.run(trial: trial, seed: seed)
                     let reward = experiment.environment.exactAverageReward(policy: r.policy)
                     ratios.append(reward / optimum)
+                    scores.append((reward - worst) / (optimum - worst))
                     if reward >= optimum - 1e-12 { best += 1 }
                     atMin += r.finalGates.filter { $0 <= bounds.lowerBound + 1e-9 }.count
                     atMax += r.finalGates.filter { $0 >= bounds.upperBound - 1e-9 }.count
@@ -81,11 +87,12 @@ public enum StressExperiment {
                 }
             }
             let mean = ratios.isEmpty ? .nan : ratios.reduce(0, +) / Double(ratios.count)
-            progress(String(format: "factor %g: mean ratio %.3f", factor, mean))
+            let score = scores.isEmpty ? .nan : scores.reduce(0, +) / Double(scores.count)
+            progress(String(format: "factor %g: mean ratio %.3f, score %.3f", factor, mean, score))
             return Row(
-                factor: factor, trials: ratios.count, meanRatio: mean, minRatio: ratios.min() ?? .nan, bestCount: best,
+                factor: factor, trials: ratios.count, meanRatio: mean, minRatio: ratios.min() ?? .nan, bestCount: best, meanScore: score,
                 gatesAtMinimum: Double(atMin) / Double(max(gates, 1)), gatesAtMaximum: Double(atMax) / Double(max(gates, 1)),
-                outputsAtRails: Double(atRails) / Double(max(outputs, 1)), learned: mean >= 0.9, errors: errors)
+                outputsAtRails: Double(atRails) / Double(max(outputs, 1)), learned: score >= 0.9, errors: errors)
         }
     }
 
@@ -96,11 +103,12 @@ public enum StressExperiment {
         let x = rows.map(\.factor)
         chart.series = [
             LineSeries(name: "mean reward / optimum", x: x, y: rows.map(\.meanRatio)),
+            LineSeries(name: "score (worst 0, best 1)", x: x, y: rows.map(\.meanScore)),
             LineSeries(name: "gates at GMN", x: x, y: rows.map(\.gatesAtMinimum)),
             LineSeries(name: "gates at GMX", x: x, y: rows.map(\.gatesAtMaximum)),
             LineSeries(name: "outputs at the rails", x: x, y: rows.map(\.outputsAtRails)),
         ]
-        chart.horizontalLines = [ReferenceLine(value: 0.9, label: "learning threshold 0.9")]
+        chart.horizontalLines = [ReferenceLine(value: 0.9, label: "learning threshold: score 0.9")]
         return chart
     }
 }
