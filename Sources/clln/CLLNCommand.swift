@@ -8,7 +8,7 @@ struct CLLNCommand: ParsableCommand {
         commandName: "clln",
         abstract: "Contrastive local learning networks: describe, compile to SPICE, solve, train.",
         subcommands: [
-            CompileCommand.self, SolveCommand.self, TrainCommand.self, CheckCommand.self, ExperimentCommand.self,
+            CompileCommand.self, SolveCommand.self, TrainCommand.self, ValidateCommand.self, CheckCommand.self, ExperimentCommand.self,
             BenchCommand.self, DynamicsCommand.self,
         ]
     )

@@ -59,6 +59,16 @@ public enum ExactGradient {
 }
 
 extension EdgeModel {
+    /// Whether every transistor edge is in triode, U_G − V_T > max(V_a, V_b): the region where the
+    /// idealized model equals a level-1 MOSFET with GAMMA = LAMBDA = 0.
+    public static func allInTriode(topology: Topology, parameters: [Double], voltages: [Double]) -> Bool {
+        topology.edges.indices.allSatisfy { e in
+            guard let gate = topology.gateVoltage(edge: e, parameter: parameters[e]) else { return true }
+            let edge = topology.edges[e]
+            return gate - topology.device.thresholdVoltage > max(voltages[edge.a], voltages[edge.b])
+        }
+    }
+
     /// Current from a to b through edge `e` and its derivatives in V_a, V_b and the parameter.
     public static func derivatives(
         topology: Topology, edge e: Int, parameter p: Double, va: Double, vb: Double

@@ -1,0 +1,67 @@
+import ArgumentParser
+import CLLN
+import CLLNReport
+import Foundation
+
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Solve the same cases with the idealized model and ngspice; report where and how much they differ.")
+
+    @Argument(help: "A preset (four-state, navigation) or a topology file with state encodings.")
+    var topology: String
+
+    @Option(help: "SPICE model card: a name from templates/models or a .lib file.")
+    var model = ModelCard.defaultName
+
+    @Option(help: "Random gate vectors (uniform in the gate bounds).")
+    var samples = 50
+
+    @Option(help: "Seed.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Also validate these gates: a JSON array of gate vectors, or a trial-K.json / summary of a training run.")
+    var gates: String?
+
+    @OptionGroup var result: ResultOptions
+
+    /// Gate vectors from a JSON array of arrays, a single array, or a trial result (`final_gates`).
+    func extraGates(count: Int) throws -> [[Double]] {
+        guard let gates else { return [] }
+        let data = try Data(contentsOf: URL(fileURLWithPath: gates))
+        if let many = try? JSONDecoder().decode([[Double]].self, from: data) { return many }
+        if let one = try? JSONDecoder().decode([Double].self, from: data) { return [one] }
+        struct Trial: Decodable { var final_gates: [Double] }
+        if let trial = try? JSONDecoder().decode(Trial.self, from: data) { return [trial.final_gates] }
+        throw InputFileError.notNumbers(gates)
+    }
+
+    func run() throws {
+        try Exit.run {
+            let t = try Topology.load(topology)
+            let card = try ModelCard.named(model)
+            let report = try BackendComparison.run(
+                topology: t, ideal: IdealSolver(topology: t), reference: SpiceSolver(topology: t, model: card),
+                model: card.name, samples: samples, seed: seed, extraGates: try extraGates(count: t.edgeCount))
+            func line(_ name: String, _ d: BackendComparison.Difference) -> String {
+                "\(name): \(d.count) cases, max |ΔV| " + String(format: "%.3g V, mean %.3g V", d.maxAbsDiff, d.meanAbsDiff)
+            }
+            let busiest = report.edgeSaturationFrequency.enumerated().sorted { $0.element > $1.element }.prefix(5)
+            let text = ["\(t.name), model \(card.name): \(report.cases) cases",
+                        line("no transistor saturated", report.unsaturated),
+                        line("some transistor saturated", report.saturated),
+                        "decision flips (argmax output differs): \(report.decisionFlips) of \(report.freeCases) free-phase cases",
+                        "most often saturated edges: " + busiest.map { "\($0.offset) (" + String(format: "%.0f%%", 100 * $0.element) + ")" }
+                            .joined(separator: ", ")].joined(separator: "\n")
+            var csv = CSVTable(header: ["node", "max_abs_diff", "mean_abs_diff", "max_abs_diff_unsaturated", "max_abs_diff_saturated"])
+            for n in report.nodes { csv.append([Double(n.node), n.maxAbsDiff, n.meanAbsDiff, n.maxAbsDiffUnsaturated, n.maxAbsDiffSaturated]) }
+            let folder = result.out ?? "out/validate/\(t.name)-\(card.name)"
+            try AtomicFile.write(csv.text, to: URL(fileURLWithPath: folder).appendingPathComponent("nodes.csv"))
+            try result.emit(report, folder: folder, svgs: [
+                "outputs-scatter.svg": BackendComparison.scatter(report).svg(),
+                "difference-histogram.svg": BackendComparison.histogram(report).svg(),
+                "saturation-network.svg": BackendComparison.networkFigure(t, frequency: report.edgeSaturationFrequency),
+            ], text: text)
+        }
+    }
+}
