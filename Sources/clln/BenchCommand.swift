@@ -39,6 +39,8 @@ struct BenchSolve: ParsableCommand {
                     if let g = r.growthExponent { lines.append(String(format: "growth exponent (time ~ N^p): p = %.3f", g)) }
                     return lines.joined(separator: "\n")
                 }
+            case .both:
+                throw ValidationError("bench solve times one backend at a time: --backend ideal or spice")
             case .spice:
                 try runSpiceBenchmark(sizes: sizes) { try emit($0, text: $1) }
             }

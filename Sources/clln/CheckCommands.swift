@@ -107,7 +107,7 @@ struct ExperimentOptions: ParsableArguments {
                 var options = IdealSolver.Options()
                 options.diagnostics = false
                 return try IdealSolver(topology: topology, options: options)
-            case .spice: return try backendOptions.makeSolver(for: topology)
+            case .spice, .both: return try backendOptions.makeSolver(for: topology)
             }
         }
     }

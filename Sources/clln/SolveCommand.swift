@@ -6,11 +6,13 @@ import Foundation
 /// Which solver backs a command.
 enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
     case ideal, spice
+    /// Both backends on the same trials (`clln train` only).
+    case both
 }
 
 /// Options shared by every command that solves: backend and model card.
 struct BackendOptions: ParsableArguments {
-    @Option(help: "Solver backend: ideal (native Newton) or spice (ngspice in-process).")
+    @Option(help: "Solver backend: ideal (native Newton), spice (ngspice in-process), or both (train only: compares them).")
     var backend: BackendChoice = .ideal
 
     @Option(help: "SPICE model card: a name from templates/models or a .lib file (spice backend).")
@@ -20,6 +22,7 @@ struct BackendOptions: ParsableArguments {
         switch backend {
         case .ideal: try IdealSolver(topology: topology)
         case .spice: try makeSpiceSolver(topology: topology, model: try ModelCard.named(model))
+        case .both: throw ValidationError("--backend both compares the backends and is only available for `clln train`")
         }
     }
 }

@@ -82,31 +82,54 @@ struct TrainCommand: ParsableCommand {
         try Exit.run {
             let e = try loadExperiment()
             let folder = URL(fileURLWithPath: out ?? "out/train/\(e.name)")
-            let run = TrainingRun(experiment: e, seed: seed, folder: folder)
             if let k = workerTrial {
+                let run = TrainingRun(experiment: e, seed: seed, folder: folder)
                 try run.runTrial(k, solver: try backendOptions.makeSolver(for: e.topology), resume: true)
                 return
             }
-            if !resume {
-                try? FileManager.default.removeItem(at: folder.appendingPathComponent("trials"))
-                try? FileManager.default.removeItem(at: folder.appendingPathComponent("checkpoints"))
+            guard backendOptions.backend == .both else {
+                let summary = try train(e, backend: backendOptions.backend, folder: folder)
+                printOut(json ? String(decoding: try JSONOutput.encode(summary), as: UTF8.self) : humanSummary(summary, folder: folder))
+                if !summary.failedTrials.isEmpty { throw ExitCode(70) }
+                return
             }
-            let pending = (0..<e.trials).filter { run.finishedTrial($0) == nil }
-            let progress = ProgressBar(total: pending.count * e.config.steps, label: "\(e.name) \(backendOptions.backend.rawValue)")
-            switch backendOptions.backend {
-            case .ideal: try runThreads(run, pending: pending, progress: progress)
-            case .spice: try runWorkers(run, pending: pending, folder: folder)
-            }
-            progress.finish()
-            let info = backendOptions.backend == .spice ? try spiceBackendInfo(model: backendOptions.model) : [:]
-            let summary = try run.writeReport(backend: backendOptions.backend.rawValue, backendInfo: info)
+            // Same seeds, same trials, both backends: do they learn the same policy?
+            let ideal = try train(e, backend: .ideal, folder: folder.appendingPathComponent("ideal"))
+            let spice = try train(e, backend: .spice, folder: folder.appendingPathComponent("spice"))
+            let comparison = BackendTrainingComparison(ideal: ideal, spice: spice)
+            try AtomicFile.write(try JSONOutput.encode(comparison), to: folder.appendingPathComponent("comparison.json"))
             if json {
-                printOut(String(decoding: try JSONOutput.encode(summary), as: UTF8.self))
+                printOut(String(decoding: try JSONOutput.encode(comparison), as: UTF8.self))
             } else {
-                printOut(humanSummary(summary, folder: folder))
+                printOut(humanSummary(ideal, folder: folder.appendingPathComponent("ideal")))
+                printOut(humanSummary(spice, folder: folder.appendingPathComponent("spice")))
+                for t in comparison.trials {
+                    printOut("trial \(t.trial): ideal \(t.idealPolicy.map(String.init).joined(separator: ",")) "
+                        + String(format: "(%.6f)", t.idealReward) + " spice \(t.spicePolicy.map(String.init).joined(separator: ",")) "
+                        + String(format: "(%.6f)", t.spiceReward) + (t.agree ? " agree" : " DIFFER"))
+                }
+                printOut("policies agree in \(comparison.agreeCount) of \(comparison.trials.count) trials; results: \(folder.path)")
             }
-            if !summary.failedTrials.isEmpty { throw ExitCode(70) }
         }
+    }
+
+    /// Trains every unfinished trial of `e` on `backend` into `folder` and writes the report.
+    func train(_ e: QLearningExperiment, backend: BackendChoice, folder: URL) throws -> TrainingSummary {
+        let run = TrainingRun(experiment: e, seed: seed, folder: folder)
+        if !resume {
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent("trials"))
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent("checkpoints"))
+        }
+        let pending = (0..<e.trials).filter { run.finishedTrial($0) == nil }
+        let progress = ProgressBar(total: pending.count * e.config.steps, label: "\(e.name) \(backend.rawValue)")
+        switch backend {
+        case .ideal: try runThreads(run, pending: pending, progress: progress)
+        case .spice: try runWorkers(run, pending: pending, folder: folder)
+        case .both: preconditionFailure("train(_:backend:folder:) takes one backend")
+        }
+        progress.finish()
+        let info = backend == .spice ? try spiceBackendInfo(model: backendOptions.model) : [:]
+        return try run.writeReport(backend: backend.rawValue, backendInfo: info)
     }
 
     /// Ideal backend: one solver per thread, trials spread over `jobs` threads.
@@ -135,8 +158,8 @@ struct TrainCommand: ParsableCommand {
     /// process of this executable (`--worker-trial K`), at most `jobs` at a time.
     func runWorkers(_ run: TrainingRun, pending: [Int], folder: URL) throws {
         let executable = URL(fileURLWithPath: CommandLine.arguments[0])
-        var arguments = Array(CommandLine.arguments.dropFirst()).filter { $0 != "--json" && $0 != "--resume" }
-        if out == nil { arguments += ["--out", folder.path] }
+        let arguments = Array(CommandLine.arguments.dropFirst()).filter { $0 != "--json" && $0 != "--resume" }
+            + ["--out", folder.path, "--backend", "spice"]
         var running: [Process] = []
         var queue = pending[...]
         while !queue.isEmpty || !running.isEmpty {
@@ -165,5 +188,48 @@ struct TrainCommand: ParsableCommand {
         lines.append("best policy in \(s.bestCount)/\(s.trials.count + s.failedTrials.count) trials; within 1% of the optimum: \(s.nearOptimalCount)")
         lines.append("results: \(folder.path)")
         return lines.joined(separator: "\n")
+    }
+}
+
+/// Per-trial comparison of the same trials trained on the idealized and the SPICE backend.
+struct BackendTrainingComparison: Encodable {
+    struct Trial: Encodable {
+        var trial: Int
+        var idealPolicy: [Int]
+        var spicePolicy: [Int]
+        var idealReward: Double
+        var spiceReward: Double
+        var agree: Bool
+        enum CodingKeys: String, CodingKey {
+            case trial, idealPolicy = "ideal_policy", spicePolicy = "spice_policy", idealReward = "ideal_reward"
+            case spiceReward = "spice_reward", agree
+        }
+    }
+    var preset: String
+    var optimum: Double
+    var trials: [Trial]
+    var agreeCount: Int
+    var idealBestCount: Int
+    var spiceBestCount: Int
+    var spiceBackendInfo: [String: String]
+    enum CodingKeys: String, CodingKey {
+        case preset, optimum, trials, agreeCount = "agree_count", idealBestCount = "ideal_best_count"
+        case spiceBestCount = "spice_best_count", spiceBackendInfo = "spice_backend_info"
+    }
+
+    init(ideal: TrainingSummary, spice: TrainingSummary) {
+        preset = ideal.preset
+        optimum = ideal.optimum
+        let spiceByTrial = Dictionary(uniqueKeysWithValues: spice.trials.map { ($0.trial, $0) })
+        trials = ideal.trials.compactMap { a in
+            spiceByTrial[a.trial].map { b in
+                Trial(trial: a.trial, idealPolicy: a.policy, spicePolicy: b.policy, idealReward: a.reward,
+                      spiceReward: b.reward, agree: a.policy == b.policy)
+            }
+        }
+        agreeCount = trials.filter(\.agree).count
+        idealBestCount = ideal.bestCount
+        spiceBestCount = spice.bestCount
+        spiceBackendInfo = spice.backendInfo
     }
 }
