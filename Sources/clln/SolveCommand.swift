@@ -18,10 +18,51 @@ struct BackendOptions: ParsableArguments {
     @Option(help: "SPICE model card: a name from templates/models or a .lib file (spice backend).")
     var model = ModelCard.defaultName
 
-    func makeSolver(for topology: Topology) throws -> any EquilibriumSolver {
+    @Option(help: "A chip: JSON with sigma_vto, sigma_kp, seed, twin, read_noise (device mismatch and read noise).")
+    var mismatch: String?
+
+    @Option(help: "σ of per-device threshold shifts (V).") var sigmaVto: Double?
+    @Option(help: "Relative σ of per-device drive strength KP.") var sigmaKp: Double?
+    @Option(help: "Seed of the device draws (the chip).") var chipSeed: UInt64?
+    @Flag(help: "Run the clamped phase on a twin network (separate device draws).") var twin = false
+    @Option(help: "σ of Gaussian read noise on measured voltages (V).") var readNoise: Double?
+
+    /// The chip the flags and `--mismatch` file describe (flags override the file).
+    func chip() throws -> ChipSpec {
+        var spec = ChipSpec()
+        if let mismatch {
+            let data: Data
+            do { data = try Data(contentsOf: URL(fileURLWithPath: mismatch)) } catch {
+                throw InputFileError.unreadable(mismatch, error.localizedDescription)
+            }
+            do { spec = try JSONDecoder().decode(ChipSpec.self, from: data) } catch {
+                throw InputFileError.unreadable(mismatch, "expected {\"sigma_vto\", \"sigma_kp\", \"seed\", \"twin\", \"read_noise\"}")
+            }
+        }
+        spec.sigmaThreshold = sigmaVto ?? spec.sigmaThreshold
+        spec.sigmaGain = sigmaKp ?? spec.sigmaGain
+        spec.seed = chipSeed ?? spec.seed
+        spec.twin = spec.twin || twin
+        spec.readNoise = readNoise ?? spec.readNoise
+        guard spec.sigmaThreshold >= 0, spec.sigmaGain >= 0, spec.readNoise >= 0 else {
+            throw ValidationError("mismatch spreads and read noise must be ≥ 0")
+        }
+        return spec
+    }
+
+    /// A solver for the free network (`clamped: false`) or the clamped phase's network (its twin
+    /// when the chip has one), with the chip's device draws.
+    func makeSolver(for topology: Topology, clamped: Bool = false) throws -> any EquilibriumSolver {
+        let spec = try chip()
+        let devices = spec.sigmaThreshold > 0 || spec.sigmaGain > 0
+            ? spec.devices(edgeCount: topology.edgeCount, clamped: clamped) : nil
         switch backend {
-        case .ideal: try IdealSolver(topology: topology)
-        case .spice: try makeSpiceSolver(topology: topology, model: try ModelCard.named(model))
+        case .ideal:
+            let solver = try IdealSolver(topology: topology)
+            solver.mismatch = devices
+            return solver
+        case .spice:
+            return try makeSpiceSolver(topology: topology, model: try ModelCard.named(model), mismatch: devices)
         case .both: throw ValidationError("--backend both compares the backends and is only available for `clln train`")
         }
     }

@@ -2,9 +2,11 @@ import CLLN
 import CLLNReport
 import Foundation
 
-/// The ngspice backend for a topology and model card.
-func makeSpiceSolver(topology: Topology, model: ModelCard) throws -> any EquilibriumSolver {
-    try SpiceSolver(topology: topology, model: model)
+/// The ngspice backend for a topology and model card, with the chip's device draws.
+func makeSpiceSolver(topology: Topology, model: ModelCard, mismatch: DeviceMismatch? = nil) throws -> any EquilibriumSolver {
+    var options = SpiceSolver.Options()
+    options.mismatch = mismatch
+    return try SpiceSolver(topology: topology, model: model, options: options)
 }
 
 /// What a SPICE training summary records about the backend.

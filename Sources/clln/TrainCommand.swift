@@ -84,7 +84,11 @@ struct TrainCommand: ParsableCommand {
             let folder = URL(fileURLWithPath: out ?? "out/train/\(e.name)")
             if let k = workerTrial {
                 let run = TrainingRun(experiment: e, seed: seed, folder: folder)
-                try run.runTrial(k, solver: try backendOptions.makeSolver(for: e.topology), resume: true)
+                let chip = try backendOptions.chip()
+                try run.runTrial(
+                    k, solver: try backendOptions.makeSolver(for: e.topology),
+                    clampedSolver: chip.twin ? try backendOptions.makeSolver(for: e.topology, clamped: true) : nil,
+                    readNoise: chip.readNoise, resume: true)
                 return
             }
             guard backendOptions.backend == .both else {
@@ -142,10 +146,19 @@ struct TrainCommand: ParsableCommand {
                 let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard i < pending.count else { return }
                 do {
-                    var options = IdealSolver.Options()
-                    options.diagnostics = false
-                    let solver = try IdealSolver(topology: run.experiment.topology, options: options)
-                    try run.runTrial(pending[i], solver: solver, resume: resume) { progress.advance(by: $0) }
+                    let chip = try backendOptions.chip()
+                    func solver(clamped: Bool) throws -> IdealSolver {
+                        var options = IdealSolver.Options()
+                        options.diagnostics = false
+                        let solver = try IdealSolver(topology: run.experiment.topology, options: options)
+                        if chip.sigmaThreshold > 0 || chip.sigmaGain > 0 {
+                            solver.mismatch = chip.devices(edgeCount: run.experiment.topology.edgeCount, clamped: clamped)
+                        }
+                        return solver
+                    }
+                    try run.runTrial(
+                        pending[i], solver: try solver(clamped: false), clampedSolver: chip.twin ? try solver(clamped: true) : nil,
+                        readNoise: chip.readNoise, resume: resume) { progress.advance(by: $0) }
                 } catch {
                     failures.withLock { $0.append("trial \(pending[i]): \(error)") }
                 }

@@ -1,5 +1,6 @@
 import CLLN
 import Foundation
+import CLLNReport
 import Testing
 
 @Suite(.serialized) struct SpiceValidationTests {
@@ -24,5 +25,48 @@ import Testing
         #expect(v.allSatisfy { (0...1).contains($0) })
         let ideal = try IdealSolver(topology: t).solve(parameters: t.uniformParameters(gate: 3), held: t.freeHeld(state: 0)).voltages
         #expect(zip(v, ideal).contains { abs($0 - $1) > 1e-4 })  // body effect and λ move the voltages
+    }
+}
+
+@Suite(.serialized) struct MismatchTests {
+    @Test func drawsAreReproducibleFromTheSeed() {
+        let a = DeviceMismatch.draw(edgeCount: 32, sigmaThreshold: 0.02, sigmaGain: 0.1, seed: 4)
+        #expect(a == DeviceMismatch.draw(edgeCount: 32, sigmaThreshold: 0.02, sigmaGain: 0.1, seed: 4))
+        #expect(a != DeviceMismatch.draw(edgeCount: 32, sigmaThreshold: 0.02, sigmaGain: 0.1, seed: 5))
+        let chip = ChipSpec(sigmaThreshold: 0.02, sigmaGain: 0.1, seed: 4, twin: true)
+        #expect(chip.devices(edgeCount: 32, clamped: false) == a)
+        #expect(chip.devices(edgeCount: 32, clamped: true) != a)  // the twin has its own devices
+    }
+
+    @Test(arguments: [GateStyle.sources, .thresholdPerEdge])
+    func bothBackendsApplyTheSameMismatch(style: GateStyle) throws {
+        let t = TopologyPresets.fourState
+        let mismatch = DeviceMismatch.draw(edgeCount: t.edgeCount, sigmaThreshold: 0.05, sigmaGain: 0.2, seed: 9)
+        let ideal = try IdealSolver(topology: t)
+        ideal.mismatch = mismatch
+        var options = SpiceSolver.Options(gateStyle: style)
+        options.mismatch = mismatch
+        let spice = try SpiceSolver(topology: t, model: ModelCard.standard(), options: options)
+        let gates = t.uniformParameters(gate: 5)  // all triode
+        let held = try t.freeHeld(state: 2)
+        let a = try ideal.solve(parameters: gates, held: held).voltages
+        let b = try spice.solve(parameters: gates, held: held).voltages
+        let plain = try IdealSolver(topology: t).solve(parameters: gates, held: held).voltages
+        #expect(zip(a, b).allSatisfy { abs($0 - $1) < 1e-9 })
+        #expect(zip(a, plain).contains { abs($0 - $1) > 1e-3 })  // the mismatch matters
+    }
+
+    @Test func shortSpiceTrainingIsReproducible() throws {
+        var e = ExperimentPresets.fourState
+        e.config.steps = 600
+        func run() throws -> TrialResult {
+            var r = try QLearningTrainer(
+                topology: e.topology, environment: e.environment, config: e.config,
+                solver: SpiceSolver(topology: e.topology, model: ModelCard.standard())
+            ).run(trial: 0, seed: 3)
+            r.wallSeconds = 0
+            return r
+        }
+        #expect(try JSONOutput.encode(run()) == JSONOutput.encode(run()))
     }
 }

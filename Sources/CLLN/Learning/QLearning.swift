@@ -110,6 +110,8 @@ public struct TrialCheckpoint: Sendable, Codable, Hashable {
     public var state: Int
     public var gates: [Double]
     public var rng: SeededGenerator
+    /// The read-noise generator's state (nil when the run has no read noise).
+    public var noiseRNG: SeededGenerator?
     public var rewardSum: Double
     public var rewardCount: Int
     public var curve: [Measurement]
@@ -126,6 +128,10 @@ public final class QLearningTrainer {
     public let environment: any TabularEnvironment
     public let config: QLearningConfig
     private let solver: any EquilibriumSolver
+    /// Solver of the clamped phase: the same network, or its twin on separate devices.
+    private let clampedSolver: any EquilibriumSolver
+    /// σ of the Gaussian noise added to every measured voltage (V).
+    private let readNoise: Double
     private let freeHeld: [HeldNodes]
     private let clampedNodes: [Int]
     private let outputs: [Int]
@@ -137,6 +143,9 @@ public final class QLearningTrainer {
     private var quirkClamped: [[Double]?]
     private var freeSolves = 0
     private var clampedSolves = 0
+    /// Read-noise draws of free measurements (free solutions are measured inside helpers that do
+    /// not see the step's generator); reseeded per trial.
+    private var noiseRNG = SeededGenerator(seed: 0)
 
     /// Edges opened (removed) at a step of the run: the damage experiment.
     public struct Damage: Sendable, Hashable {
@@ -148,7 +157,12 @@ public final class QLearningTrainer {
         }
     }
 
-    public init(topology: Topology, environment: any TabularEnvironment, config: QLearningConfig, solver: any EquilibriumSolver) throws {
+    /// `clampedSolver` runs the clamped phase on a twin network (default: `solver`); `readNoise`
+    /// adds Gaussian noise of that σ (V) to every voltage the learning loop reads.
+    public init(
+        topology: Topology, environment: any TabularEnvironment, config: QLearningConfig, solver: any EquilibriumSolver,
+        clampedSolver: (any EquilibriumSolver)? = nil, readNoise: Double = 0
+    ) throws {
         try config.validate()
         guard topology.states.count == environment.stateCount else {
             throw LearningError.mismatch("the topology encodes \(topology.states.count) states, the task has \(environment.stateCount)")
@@ -160,6 +174,8 @@ public final class QLearningTrainer {
         self.environment = environment
         self.config = config
         self.solver = solver
+        self.clampedSolver = clampedSolver ?? solver
+        self.readNoise = readNoise
         freeHeld = try (0..<topology.states.count).map { try topology.freeHeld(state: $0) }
         clampedNodes = topology.inputs + topology.outputs
         outputs = topology.outputs
@@ -188,6 +204,7 @@ public final class QLearningTrainer {
     ) throws -> TrialResult {
         let start = DispatchTime.now().uptimeNanoseconds
         var rng = SeededGenerator(seed: seed, stream: UInt64(trial))
+        noiseRNG = SeededGenerator(seed: seed ^ 0x5EED_0F_0015E, stream: UInt64(trial))
         gates = Self.initialGates(topology: topology, config: config, rng: &rng)
         var state = rng.index(environment.stateCount)
         var t = 0
@@ -205,6 +222,7 @@ public final class QLearningTrainer {
             (t, state, gates, rng) = (resume.step, resume.state, resume.gates, resume.rng)
             (rewardSum, rewardCount, curve, warmStarts) = (resume.rewardSum, resume.rewardCount, resume.curve, resume.warmStarts)
             (previousWall, freeSolves, clampedSolves) = (resume.wallSeconds, resume.freeSolves, resume.clampedSolves)
+            if let saved = resume.noiseRNG { noiseRNG = saved }
         }
         invalidateBatch()
         let measureAt = Set(config.measurementSteps)
@@ -228,7 +246,8 @@ public final class QLearningTrainer {
             }
             if t % rule.batchSize == 0, t - lastCheckpoint >= checkpointEvery {
                 try checkpoint(TrialCheckpoint(
-                    trial: trial, seed: seed, step: t, state: state, gates: gates, rng: rng, rewardSum: rewardSum,
+                    trial: trial, seed: seed, step: t, state: state, gates: gates, rng: rng,
+                    noiseRNG: readNoise > 0 ? noiseRNG : nil, rewardSum: rewardSum,
                     rewardCount: rewardCount, curve: curve, warmStarts: warmStarts, wallSeconds: elapsed(),
                     freeSolves: freeSolves, clampedSolves: clampedSolves))
                 lastCheckpoint = t
@@ -266,7 +285,9 @@ public final class QLearningTrainer {
                 for (n, node) in outputs.enumerated() {
                     clampValues[inputValues.count + n] = n == action ? (1 - rule.eta) * free[node] + rule.eta * target : free[node]
                 }
-                clamped = try solveRetryingCold(held: HeldNodes(nodes: clampedNodes, values: clampValues), warmStart: free)
+                clamped = measured(
+                    try solveRetryingCold(clampedSolver, held: HeldNodes(nodes: clampedNodes, values: clampValues), warmStart: free),
+                    rng: &rng)
                 clampedSolves += 1
             }
             accumulator.accumulate(topology: topology, parameters: gates, free: free, clamped: clamped, rule: rule)
@@ -314,7 +335,7 @@ public final class QLearningTrainer {
             let free = try freeSolution(s)
             let clamps = config.rule.clampValues(free: outputs.map { free[$0] }, labels: environment.measurementLabels(state: s))
             let held = HeldNodes(nodes: clampedNodes, values: freeHeld[s].values + clamps)
-            quirkClamped[s] = try solveRetryingCold(held: held, warmStart: free)
+            quirkClamped[s] = try solveRetryingCold(clampedSolver, held: held, warmStart: free)
             clampedSolves += 1
         }
     }
@@ -322,21 +343,28 @@ public final class QLearningTrainer {
     /// Free solution of `state` under the current gates (cached until the gates change).
     private func freeSolution(_ state: Int) throws -> [Double] {
         if let cached = freeCache[state] { return cached }
-        let v = try solveRetryingCold(held: freeHeld[state], warmStart: warmStarts[state])
+        let v = try solveRetryingCold(solver, held: freeHeld[state], warmStart: warmStarts[state])
         freeSolves += 1
-        freeCache[state] = v
         warmStarts[state] = v
-        return v
+        let reading = measured(v, rng: &noiseRNG)
+        freeCache[state] = reading
+        return reading
     }
 
     /// A warm-started solve; if Newton does not converge from there (near-threshold gates can
     /// give several equilibria), once more from a cold start.
-    private func solveRetryingCold(held: HeldNodes, warmStart: [Double]?) throws -> [Double] {
+    private func solveRetryingCold(_ solver: any EquilibriumSolver, held: HeldNodes, warmStart: [Double]?) throws -> [Double] {
         do {
             return try solver.solve(parameters: gates, held: held, warmStart: warmStart).voltages
         } catch SolverError.noConvergence where warmStart != nil {
             return try solver.solve(parameters: gates, held: held, warmStart: nil).voltages
         }
+    }
+
+    /// What a voltmeter with read noise reports for `voltages`.
+    private func measured(_ voltages: [Double], rng: inout SeededGenerator) -> [Double] {
+        guard readNoise > 0 else { return voltages }
+        return voltages.map { $0 + readNoise * rng.gaussian() }
     }
 
     private func invalidateBatch() {

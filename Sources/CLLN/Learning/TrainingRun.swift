@@ -83,14 +83,18 @@ public struct TrainingRun: Sendable {
     /// Runs trial `k` on `solver` (resuming from its checkpoint when `resume`), writes its
     /// result file, and returns it. A solver failure is recorded in `trial-K.error.txt` and thrown.
     @discardableResult
-    public func runTrial(_ k: Int, solver: any EquilibriumSolver, resume: Bool, progress: (Int) -> Void = { _ in }) throws -> TrialResult {
+    public func runTrial(
+        _ k: Int, solver: any EquilibriumSolver, clampedSolver: (any EquilibriumSolver)? = nil, readNoise: Double = 0,
+        resume: Bool, progress: (Int) -> Void = { _ in }
+    ) throws -> TrialResult {
         var checkpoint: TrialCheckpoint?
         if resume, let data = try? Data(contentsOf: checkpointFile(k)) {
             checkpoint = try? JSONOutput.decode(TrialCheckpoint.self, from: data)
             if let c = checkpoint { progress(c.step) }
         }
         let trainer = try QLearningTrainer(
-            topology: experiment.topology, environment: experiment.environment, config: experiment.config, solver: solver)
+            topology: experiment.topology, environment: experiment.environment, config: experiment.config, solver: solver,
+            clampedSolver: clampedSolver, readNoise: readNoise)
         do {
             let result = try trainer.run(
                 trial: k, seed: seed, resume: checkpoint, checkpointEvery: checkpointEvery,

@@ -75,6 +75,21 @@ public struct ModelCard: Sendable, Hashable {
     /// W/L of the channel.
     public var aspectRatio: Double { SpiceNumber.parse(width)! / SpiceNumber.parse(length)! }
 
+    /// A `.model` line with its `vto` shifted by `threshold` and its `kp` multiplied by `gain`
+    /// (device mismatch); other lines unchanged.
+    public static func shifting(_ line: String, threshold: Double, gain: Double) -> String {
+        guard line.lowercased().hasPrefix(".model"), threshold != 0 || gain != 1 else { return line }
+        return line.split(separator: " ", omittingEmptySubsequences: false).map { token -> String in
+            let parts = token.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, let value = SpiceNumber.parse(String(parts[1])) else { return String(token) }
+            switch parts[0].lowercased() {
+            case "vto": return "vto=" + SpiceNumber.format(value + threshold)
+            case "kp": return "kp=" + SpiceNumber.format(value * gain)
+            default: return String(token)
+            }
+        }.joined(separator: " ")
+    }
+
     /// The card's lines with placeholders filled (comments kept, metadata lines dropped).
     public func render(modelName: String, values: [String: Double]) -> [String] {
         text.split(separator: "\n", omittingEmptySubsequences: false).compactMap { raw -> String? in

@@ -29,6 +29,8 @@ public struct NetlistOptions: Sendable {
     public var spiceOptions: String
     /// Append `.op` so that `ngspice -b` prints the operating point.
     public var includeAnalysis: Bool
+    /// Per-device deviations: each MOSFET gets its own model with VTO + ΔV_T and KP · gain.
+    public var mismatch: DeviceMismatch?
 
     public init(
         model: ModelCard, gateStyle: GateStyle = .sources, spiceOptions: String = "gmin=1e-18 reltol=1e-6",
@@ -104,8 +106,9 @@ public enum NetlistCompiler {
             "*        change in place: alter vg<e> = U ; alter vh<i> = V",
             ".options \(options.spiceOptions)",
         ]
+        if let mismatch = options.mismatch { try mismatch.validate(edgeCount: topology.edgeCount) }
         let hasTransistors = topology.edges.contains { $0.element.isTransistor }
-        if hasTransistors && options.gateStyle == .sources {
+        if hasTransistors && options.gateStyle == .sources && options.mismatch == nil {
             lines += card.render(modelName: "nmos_edge", values: ["vto": vt, "kp": kp])
         }
         if topology.edges.contains(where: { $0.element == .diodeResistor }) {
@@ -120,10 +123,19 @@ public enum NetlistCompiler {
                 let bulk = card.bulk == .ground ? "0" : n(edge.b)
                 switch options.gateStyle {
                 case .sources:
-                    lines.append("m\(e) \(n(edge.a)) g\(e) \(n(edge.b)) \(bulk) nmos_edge w=\(card.width) l=\(card.length)")
+                    var model = "nmos_edge"
+                    if let mismatch = options.mismatch {
+                        model = "mm\(e)"
+                        lines += card.render(modelName: model, values: ["vto": vt, "kp": kp]).map {
+                            ModelCard.shifting($0, threshold: mismatch.thresholdOffsets[e], gain: mismatch.gainFactors[e])
+                        }
+                    }
+                    lines.append("m\(e) \(n(edge.a)) g\(e) \(n(edge.b)) \(bulk) \(model) w=\(card.width) l=\(card.length)")
                     lines.append("vg\(e) g\(e) 0 dc \(SpiceNumber.format(gate))")
                 case .thresholdPerEdge:
-                    lines += card.render(modelName: "me\(e)", values: ["vto": vt - gate, "kp": kp])
+                    lines += card.render(modelName: "me\(e)", values: ["vto": vt - gate, "kp": kp]).map {
+                        ModelCard.shifting($0, threshold: options.mismatch?.thresholdOffsets[e] ?? 0, gain: options.mismatch?.gainFactors[e] ?? 1)
+                    }
                     lines.append("m\(e) \(n(edge.a)) 0 \(n(edge.b)) \(bulk) me\(e) w=\(card.width) l=\(card.length)")
                 }
             case .diodeResistor:

@@ -44,6 +44,12 @@ public final class IdealSolver: EquilibriumSolver {
     private var lastHeldNodes: [Int] = []
     private var lastStructure: HeldStructure?
 
+    /// Per-device deviations (threshold shifts, gain factors) of this chip; none by default.
+    public var mismatch: DeviceMismatch? {
+        didSet { gain = mismatch?.gainFactors ?? [Double](repeating: 1, count: topology.edgeCount) }
+    }
+    private var gain: [Double]
+
     /// Per-edge coefficient of the current solve: U_G − V_T for transistors, the conductance otherwise.
     private var coefficient: [Double]
     private var voltages: [Double]
@@ -65,6 +71,7 @@ public final class IdealSolver: EquilibriumSolver {
             }
         }
         coefficient = [Double](repeating: 0, count: topology.edgeCount)
+        gain = [Double](repeating: 1, count: topology.edgeCount)
         voltages = [Double](repeating: 0, count: topology.nodeCount)
         trial = voltages
     }
@@ -215,8 +222,8 @@ public final class IdealSolver: EquilibriumSolver {
     }
 
     private func loadCoefficients(_ parameters: [Double]) throws {
-        let vt = topology.device.thresholdVoltage
         for e in 0..<topology.edgeCount {
+            let vt = topology.device.thresholdVoltage + (mismatch?.thresholdOffsets[e] ?? 0)
             let p = parameters[e]
             guard p.isFinite else { throw SolverError.nonFiniteInput("edge \(e)'s parameter") }
             switch topology.edges[e].element {
@@ -276,12 +283,13 @@ public final class IdealSolver: EquilibriumSolver {
                                         switch kind[e] {
                                         case .transistor:
                                             let m = c[e] - 0.5 * (va + vb)
+                                            let ke = k * gain[e]
                                             if m > floor {
-                                                g = k * m
-                                                dIdA = linearized ? g : k * (c[e] - va)
-                                                dIdB = linearized ? -g : -k * (c[e] - vb)
+                                                g = ke * m
+                                                dIdA = linearized ? g : ke * (c[e] - va)
+                                                dIdB = linearized ? -g : -ke * (c[e] - vb)
                                             } else {
-                                                g = k * floor
+                                                g = ke * floor
                                                 dIdA = g
                                                 dIdB = -g
                                             }

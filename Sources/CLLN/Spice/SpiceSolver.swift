@@ -40,13 +40,16 @@ public final class SpiceSolver: EquilibriumSolver {
         /// The `.options` line; `nil` uses ``SpiceSolver/defaultSpiceOptions(model:)``.
         public var spiceOptions: String?
         /// How gates enter the netlist; `nil` picks ``GateStyle/thresholdPerEdge`` when the model
-        /// card allows it, ``GateStyle/sources`` otherwise.
+        /// card allows it (its `vto` is the `{{vto}}` placeholder and the compiler accepts the
+        /// form), ``GateStyle/sources`` otherwise.
         public var gateStyle: GateStyle?
         public var updateMode: SpiceUpdateMode
         /// The engine to run on; `nil` uses ``NgspiceEngine/shared()``.
         public var engine: NgspiceEngine?
         /// Compute ``Equilibrium/floorEdges`` and ``Equilibrium/saturatedEdges``.
         public var diagnostics: Bool
+        /// Per-device deviations of the chip (each transistor its own model card values).
+        public var mismatch: DeviceMismatch?
 
         public init(
             spiceOptions: String? = nil, gateStyle: GateStyle? = nil, updateMode: SpiceUpdateMode = .batched,
@@ -92,9 +95,19 @@ public final class SpiceSolver: EquilibriumSolver {
         self.options = options
         modelName = model.name
         var netlistOptions = NetlistOptions(model: model, gateStyle: options.gateStyle ?? .thresholdPerEdge, includeAnalysis: false)
+        netlistOptions.mismatch = options.mismatch
         netlistOptions.spiceOptions = options.spiceOptions ?? Self.defaultSpiceOptions(model: model)
-        if options.gateStyle == nil, try !Self.acceptsThresholdStyle(netlistOptions) {
-            netlistOptions.gateStyle = .sources
+        // The threshold form writes each edge's `vto` as V_T − U_G, which needs the card's `vto`
+        // to be the `{{vto}}` placeholder (the shipped `ald1106` card has a fixed one).
+        let cardTakesThreshold = model.text.contains("{{vto}}")
+        switch options.gateStyle {
+        case nil:
+            let thresholdForm = try cardTakesThreshold && Self.acceptsThresholdStyle(netlistOptions)
+            if !thresholdForm { netlistOptions.gateStyle = .sources }
+        case .thresholdPerEdge where !cardTakesThreshold:
+            throw NetlistError.badModelCard(name: model.name, reason: "the per-edge threshold form needs vto={{vto}} on the card")
+        default:
+            break
         }
         self.netlistOptions = netlistOptions
         circuitTopology = topology
@@ -159,6 +172,7 @@ public final class SpiceSolver: EquilibriumSolver {
     /// The netlist this solver loads for these values, with `.op` appended: run it with
     /// `ngspice -b` to reproduce a solve. Edges are numbered without the removed ones.
     public func netlist(parameters: [Double], held: HeldNodes) throws -> Netlist {
+        try topology.validateParameters(parameters)
         var withAnalysis = netlistOptions
         withAnalysis.includeAnalysis = true
         return try compile(parameters: parameters, held: held, options: withAnalysis)
@@ -217,9 +231,14 @@ public final class SpiceSolver: EquilibriumSolver {
     }
 
     private func compile(parameters: [Double], held: HeldNodes, options: NetlistOptions) throws -> Netlist {
-        let kept = parameters.indices.filter { !removedEdges.contains($0) }.map { parameters[$0] }
+        let keptEdges = parameters.indices.filter { !removedEdges.contains($0) }
+        var options = options
+        options.mismatch = options.mismatch.map { m in
+            DeviceMismatch(thresholdOffsets: keptEdges.map { m.thresholdOffsets[$0] }, gainFactors: keptEdges.map { m.gainFactors[$0] })
+        }
         return try NetlistCompiler.compile(
-            circuitTopology, parameters: kept, held: held, phaseLabel: "held nodes \(held.nodes)", options: options)
+            circuitTopology, parameters: keptEdges.map { parameters[$0] }, held: held, phaseLabel: "held nodes \(held.nodes)",
+            options: options)
     }
 
     /// Sends the values that differ from what `circuit` holds, batched as the options say.
@@ -240,7 +259,8 @@ public final class SpiceSolver: EquilibriumSolver {
         switch topology.edges[e].element {
         case .mosfet, .expGateMosfet:
             let gate = topology.gateVoltage(edge: e, parameter: p)!
-            return netlistOptions.gateStyle == .thresholdPerEdge ? topology.device.thresholdVoltage - gate : gate
+            let shift = options.mismatch?.thresholdOffsets[e] ?? 0
+            return netlistOptions.gateStyle == .thresholdPerEdge ? topology.device.thresholdVoltage + shift - gate : gate
         case .diodeResistor, .resistor: return 1 / p
         case .potentiometer: return Potentiometer.ohms(step: Potentiometer.step(for: p))
         }

@@ -1,0 +1,88 @@
+import Foundation
+
+/// Fixed per-device deviations of one "chip": each edge's transistor has its own threshold
+/// shift ΔV_T and drive-strength factor (KP·W/L multiplied by `gainFactors[e]`).
+public struct DeviceMismatch: Codable, Sendable, Hashable {
+    public var thresholdOffsets: [Double]
+    public var gainFactors: [Double]
+
+    enum CodingKeys: String, CodingKey { case thresholdOffsets = "threshold_offsets", gainFactors = "gain_factors" }
+
+    public init(thresholdOffsets: [Double], gainFactors: [Double]) {
+        self.thresholdOffsets = thresholdOffsets
+        self.gainFactors = gainFactors
+    }
+
+    /// No mismatch.
+    public static func none(edgeCount: Int) -> DeviceMismatch {
+        DeviceMismatch(thresholdOffsets: .init(repeating: 0, count: edgeCount), gainFactors: .init(repeating: 1, count: edgeCount))
+    }
+
+    /// Draws ΔV_T ~ N(0, σ_VT²) and gain = max(1 + σ_KP·N(0,1), 0.05) per edge, reproducibly from
+    /// (seed, device set): set 0 is the chip, set 1 its twin (the clamped network in hardware with
+    /// twin networks).
+    public static func draw(edgeCount: Int, sigmaThreshold: Double, sigmaGain: Double, seed: UInt64, deviceSet: UInt64 = 0) -> DeviceMismatch {
+        var rng = SeededGenerator(seed: seed, stream: 0xC41B + deviceSet)
+        var offsets: [Double] = []
+        var gains: [Double] = []
+        for _ in 0..<edgeCount {
+            offsets.append(sigmaThreshold * rng.gaussian())
+            gains.append(max(1 + sigmaGain * rng.gaussian(), 0.05))
+        }
+        return DeviceMismatch(thresholdOffsets: offsets, gainFactors: gains)
+    }
+
+    public func validate(edgeCount: Int) throws {
+        guard thresholdOffsets.count == edgeCount, gainFactors.count == edgeCount else {
+            throw LearningError.mismatch("a mismatch needs one threshold offset and one gain per edge (\(edgeCount))")
+        }
+        guard thresholdOffsets.allSatisfy(\.isFinite), gainFactors.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+            throw LearningError.mismatch("mismatch offsets must be finite and gains positive")
+        }
+    }
+}
+
+/// A chip description (`--mismatch chip.json`): the spreads and seed of the device draws,
+/// whether the clamped phase runs on a twin network, and the read noise of voltage measurements.
+public struct ChipSpec: Codable, Sendable, Hashable {
+    /// σ of the threshold shifts (V).
+    public var sigmaThreshold: Double
+    /// Relative σ of the drive strength KP.
+    public var sigmaGain: Double
+    public var seed: UInt64
+    /// Free and clamped phases on separate twin devices (two independent draws).
+    public var twin: Bool
+    /// σ of the Gaussian noise on every measured voltage (V).
+    public var readNoise: Double
+
+    enum CodingKeys: String, CodingKey {
+        case sigmaThreshold = "sigma_vto", sigmaGain = "sigma_kp", seed, twin, readNoise = "read_noise"
+    }
+
+    public init(sigmaThreshold: Double = 0, sigmaGain: Double = 0, seed: UInt64 = 0, twin: Bool = false, readNoise: Double = 0) {
+        self.sigmaThreshold = sigmaThreshold
+        self.sigmaGain = sigmaGain
+        self.seed = seed
+        self.twin = twin
+        self.readNoise = readNoise
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            sigmaThreshold: try c.decodeIfPresent(Double.self, forKey: .sigmaThreshold) ?? 0,
+            sigmaGain: try c.decodeIfPresent(Double.self, forKey: .sigmaGain) ?? 0,
+            seed: try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? 0,
+            twin: try c.decodeIfPresent(Bool.self, forKey: .twin) ?? false,
+            readNoise: try c.decodeIfPresent(Double.self, forKey: .readNoise) ?? 0)
+    }
+
+    /// Whether this describes an ideal chip.
+    public var isIdeal: Bool { sigmaThreshold == 0 && sigmaGain == 0 && readNoise == 0 && !twin }
+
+    /// The device draws of the free network (set 0) or its clamped twin (set 1).
+    public func devices(edgeCount: Int, clamped: Bool) -> DeviceMismatch {
+        DeviceMismatch.draw(edgeCount: edgeCount, sigmaThreshold: sigmaThreshold, sigmaGain: sigmaGain, seed: seed,
+                            deviceSet: clamped && twin ? 1 : 0)
+    }
+}
