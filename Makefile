@@ -14,6 +14,7 @@ deps:
 	pkg-config --exists ngspice || missing="$$missing libngspice0-dev"; \
 	command -v ngspice >/dev/null 2>&1 || missing="$$missing ngspice"; \
 	[ -f /usr/include/suitesparse/klu.h ] || missing="$$missing libsuitesparse-dev"; \
+	ls /usr/lib/*/openblas-pthread/libblas.so.3 >/dev/null 2>&1 || missing="$$missing libopenblas0-pthread"; \
 	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing:$$missing"; \

@@ -31,7 +31,7 @@ import Testing
         }
     }
 
-    /// A card the compiler cannot write in the per-edge threshold form (bulk tied to the source):
+    /// Cards the per-edge threshold form cannot express (bulk tied to the source; a fixed `vto`):
     /// the solver falls back to gate sources, and still equals `ngspice -b`.
     @Test func cardsWithoutThresholdFormFallBackToGateSources() throws {
         let t = TopologyPresets.fourState
@@ -40,6 +40,12 @@ import Testing
             text: "*@ bulk=source\n.model {{model}} nmos level=1 vto={{vto}} kp={{kp}} gamma=0.4 lambda=0 is=0")
         let solver = try SpiceSolver(topology: t, model: card)
         #expect(solver.netlistOptions.gateStyle == .sources)
+        // A card with a fixed `vto` (no `{{vto}}`) cannot take the per-edge threshold either.
+        let fixed = try ModelCard.named("ald1106")
+        #expect(try SpiceSolver(topology: t, model: fixed).netlistOptions.gateStyle == .sources)
+        #expect(throws: NetlistError.self) {
+            try SpiceSolver(topology: t, model: fixed, options: .init(gateStyle: .thresholdPerEdge))
+        }
         var rng = SeededGenerator(seed: 18)
         let held = try t.freeHeld(state: 2)
         _ = try solver.solve(parameters: randomGates(t, &rng), held: held)

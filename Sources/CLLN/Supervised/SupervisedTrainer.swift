@@ -1,0 +1,178 @@
+import Foundation
+
+/// One supervised example: input voltages (in input order) and one label per logical output
+/// (per output node, or per output pair with differential outputs).
+public struct SupervisedExample: Sendable, Hashable, Codable {
+    public var inputs: [Double]
+    public var targets: [Double]
+    public init(inputs: [Double], targets: [Double]) {
+        self.inputs = inputs
+        self.targets = targets
+    }
+}
+
+/// What one training epoch did.
+public struct EpochStatistics: Sendable, Hashable, Codable {
+    /// Examples visited.
+    public var examples = 0
+    /// Examples that were nudged (a clamped phase was solved); the rest satisfied the hinge.
+    public var nudged = 0
+    /// Batches applied.
+    public var batches = 0
+    /// Mean loss of the free outputs as the examples were met, each before its own update.
+    public var runningLoss = 0.0
+    /// Largest change of one parameter in one batch.
+    public var largestStep = 0.0
+}
+
+/// Supervised coupled learning (spec §2) with the reference code's training options
+/// (``SupervisedOptions``): free phase with the example's inputs held, clamped phase with the
+/// inputs and the output nodes held at ``SupervisedClamp/clampValues(freeNodes:labels:eta:options:)``,
+/// the local rule accumulated over batches of B examples (``SupervisedAccumulator``).
+///
+/// Free solves are warm-started from the same example's previous solution, clamped solves from
+/// the free one. One trainer per thread (it owns its solver's workspace).
+public final class SupervisedTrainer {
+    public let topology: Topology
+    public let rule: CoupledLearningRule
+    public let options: SupervisedOptions
+    private let solver: any EquilibriumSolver
+    private var accumulator: SupervisedAccumulator
+    private var errorWeights: ErrorWeights
+    private var warmStarts: [Int: [Double]] = [:]
+    private var evaluationWarmStarts: [Int: [Double]] = [:]
+    /// Solves so far (free phases, including evaluations; clamped phases).
+    public private(set) var freeSolves = 0
+    public private(set) var clampedSolves = 0
+
+    public init(
+        topology: Topology, rule: CoupledLearningRule, solver: any EquilibriumSolver, options: SupervisedOptions = SupervisedOptions()
+    ) throws {
+        try rule.validate()
+        try options.validate()
+        guard !topology.outputs.isEmpty else { throw LearningError.mismatch("supervised learning needs output nodes") }
+        if options.differential, topology.outputs.count % 2 != 0 {
+            throw LearningError.mismatch(
+                "differential outputs pair the output nodes, but the topology has \(topology.outputs.count) outputs; give an even number")
+        }
+        guard solver.topology.edgeCount == topology.edgeCount, solver.topology.nodeCount == topology.nodeCount else {
+            throw LearningError.mismatch("the solver was built for another network (\(solver.topology.name))")
+        }
+        self.topology = topology
+        self.rule = rule
+        self.options = options
+        self.solver = solver
+        accumulator = SupervisedAccumulator(topology: topology, options: options)
+        errorWeights = ErrorWeights(
+            exponent: options.errorWeightExponent, normalized: options.normalization == .batch, count: 0)
+    }
+
+    /// Logical outputs per example: output nodes, or output pairs when differential.
+    public var logicalOutputCount: Int { options.differential ? topology.outputs.count / 2 : topology.outputs.count }
+
+    /// The Adam state, when Adam scaling is on.
+    public var adam: AdamScaler? { accumulator.adam }
+
+    /// Free-phase logical outputs for `inputs`.
+    public func predict(_ inputs: [Double], parameters: [Double]) throws -> [Double] {
+        var cache: [[Double]?] = [nil]
+        return try outputs(for: [SupervisedExample(inputs: inputs, targets: [])], parameters: parameters, warmStarts: &cache)[0]
+    }
+
+    /// Free-phase logical outputs of every example; `warmStarts` (one slot per example, grown as
+    /// needed) holds each example's last free solution, used as the next solve's starting point.
+    public func outputs(for examples: [SupervisedExample], parameters: [Double], warmStarts: inout [[Double]?]) throws -> [[Double]] {
+        if warmStarts.count < examples.count { warmStarts += [[Double]?](repeating: nil, count: examples.count - warmStarts.count) }
+        return try examples.enumerated().map { i, example in
+            guard example.inputs.count == topology.inputs.count else {
+                throw LearningError.mismatch("example \(i) has \(example.inputs.count) inputs; the network has \(topology.inputs.count)")
+            }
+            let free = try solveFree(example.inputs, parameters: parameters, warmStart: warmStarts[i])
+            warmStarts[i] = free
+            return SupervisedClamp.logicalOutputs(nodes: topology.outputs.map { free[$0] }, differential: options.differential)
+        }
+    }
+
+    /// The configured loss (MSE or shifted hinge) over `examples`, averaged over examples and
+    /// logical outputs.
+    public func loss(_ examples: [SupervisedExample], parameters: [Double]) throws -> Double {
+        try checkShapes(examples)
+        var cache = examples.indices.map { evaluationWarmStarts[$0] }
+        let outs = try outputs(for: examples, parameters: parameters, warmStarts: &cache)
+        for (i, solution) in cache.enumerated() { evaluationWarmStarts[i] = solution }
+        let total = zip(outs, examples).reduce(0.0) { $0 + SupervisedClamp.loss(outputs: $1.0, labels: $1.1.targets, options: options) }
+        return total / Double(examples.count)
+    }
+
+    /// One epoch over `examples` (in an order shuffled by `rng`, or in order); updates
+    /// `parameters` after every B examples and after the last. Returns the epoch's training loss
+    /// after the epoch (see ``train(epoch:parameters:rng:shuffle:)`` for the epoch's statistics).
+    @discardableResult
+    public func trainEpoch(_ examples: [SupervisedExample], parameters: inout [Double], rng: inout SeededGenerator) throws -> Double {
+        try train(epoch: examples, parameters: &parameters, rng: &rng)
+        return try loss(examples, parameters: parameters)
+    }
+
+    /// One epoch over `examples`; returns what it did. Pass the same example array every epoch:
+    /// warm starts and error weights are kept per example index.
+    @discardableResult
+    public func train(
+        epoch examples: [SupervisedExample], parameters: inout [Double], rng: inout SeededGenerator, shuffle: Bool = true
+    ) throws -> EpochStatistics {
+        try checkShapes(examples)
+        try topology.validateParameters(parameters)
+        if errorWeights.count != examples.count {
+            errorWeights = ErrorWeights(
+                exponent: options.errorWeightExponent, normalized: options.normalization == .batch, count: examples.count)
+        }
+        var stats = EpochStatistics()
+        let order = shuffle ? examples.indices.shuffled(using: &rng) : Array(examples.indices)
+        let clampedNodes = topology.inputs + topology.outputs
+        for (n, i) in order.enumerated() {
+            let example = examples[i]
+            let free = try solveFree(example.inputs, parameters: parameters, warmStart: warmStarts[i])
+            warmStarts[i] = free
+            let nodes = topology.outputs.map { free[$0] }
+            let outs = SupervisedClamp.logicalOutputs(nodes: nodes, differential: options.differential)
+            stats.runningLoss += SupervisedClamp.loss(outputs: outs, labels: example.targets, options: options)
+            var clamped: [Double]?
+            if let clamps = SupervisedClamp.clampValues(freeNodes: nodes, labels: example.targets, eta: rule.eta, options: options) {
+                clamped = try solver.solve(
+                    parameters: parameters, held: HeldNodes(nodes: clampedNodes, values: example.inputs + clamps), warmStart: free
+                ).voltages
+                clampedSolves += 1
+                stats.nudged += 1
+            }
+            let weight = errorWeights.isTrivial
+                ? 1
+                : errorWeights.factor(
+                    example: i, error: SupervisedClamp.errorMagnitude(outputs: outs, labels: example.targets, options: options))
+            accumulator.accumulate(
+                topology: topology, parameters: parameters, free: free, clamped: clamped, rule: rule, options: options, weight: weight)
+            stats.examples += 1
+            if (n + 1) % rule.batchSize == 0 || n == order.count - 1 {
+                stats.largestStep = max(stats.largestStep, accumulator.apply(to: &parameters, topology: topology, rule: rule))
+                stats.batches += 1
+            }
+        }
+        stats.runningLoss /= Double(max(stats.examples, 1))
+        return stats
+    }
+
+    private func solveFree(_ inputs: [Double], parameters: [Double], warmStart: [Double]?) throws -> [Double] {
+        freeSolves += 1
+        return try solver.solve(parameters: parameters, held: HeldNodes(nodes: topology.inputs, values: inputs), warmStart: warmStart).voltages
+    }
+
+    private func checkShapes(_ examples: [SupervisedExample]) throws {
+        guard !examples.isEmpty else { throw LearningError.mismatch("no training examples") }
+        for (i, e) in examples.enumerated() {
+            guard e.inputs.count == topology.inputs.count, e.targets.count == logicalOutputCount else {
+                throw LearningError.mismatch(
+                    "example \(i) has \(e.inputs.count) inputs and \(e.targets.count) labels; the network has "
+                        + "\(topology.inputs.count) inputs and \(logicalOutputCount) "
+                        + (options.differential ? "differential outputs (node pairs)" : "outputs"))
+            }
+        }
+    }
+}
