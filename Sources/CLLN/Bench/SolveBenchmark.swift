@@ -79,7 +79,7 @@ public enum SolveBenchmark {
             rows.append(Row(case_: "periodic lattice \(side)x\(side) cold", nodes: lattice.nodeCount, edges: lattice.edgeCount,
                             solves: repeats, microsecondsPerSolve: perSolve * 1e6,
                             meanIterations: Double(iterations) / Double(repeats),
-                            linearAlgebra: lattice.nodeCount - 4 > big.options.sparseThreshold ? "sparse (KLU)" : "dense"))
+                            linearAlgebra: lattice.nodeCount - 4 > big.options.sparseThreshold ? "sparse (KLU/UMFPACK)" : "dense"))
             points.append((log(Double(lattice.nodeCount)), log(perSolve)))
         }
         return Report(rows: rows, growthExponent: points.count >= 2 ? slope(points) : nil)

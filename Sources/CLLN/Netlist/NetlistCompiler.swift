@@ -13,8 +13,9 @@ public enum GateStyle: String, Sendable, Codable {
     /// One DC source `vg<e>` per gate (readable; gates change with `alter vg<e> = U`).
     case sources
     /// Gate at ground and a model per edge `me<e>` with `vto = V_T − U_G`: identical currents
-    /// when GAMMA = 0, five times fewer equations; gates change with `altermod me<e> vto = …`.
-    /// Only valid for cards without body effect.
+    /// (V_GS − V_T is unchanged; with the bulk at ground so is the body effect), five times fewer
+    /// equations; gates change with `altermod me<e> vto = …`. Needs a card whose `vto` is the
+    /// `{{vto}}` placeholder and whose bulk is tied to ground.
     case thresholdPerEdge
 }
 
@@ -25,7 +26,9 @@ public struct NetlistOptions: Sendable {
     /// The `.options` line. The default makes ngspice agree with the idealized model to ~1e-15 V
     /// where no transistor saturates: `reltol=1e-6` tightens Newton's test, `gmin=1e-18` shrinks
     /// the junction conductance that keeps nodes whose edges are all cut off solvable (1e-12 S by
-    /// default, which leaks ~1e-9 V into ~1e-3 S channels).
+    /// default, which leaks ~1e-9 V into ~1e-3 S channels). `pivtol=1e-25` is for speed only: with
+    /// gmin that small, cut-off channels leave matrix entries below the default pivot threshold
+    /// and ngspice's reordering searches ~10× longer (results unchanged to 6e-16 V).
     public var spiceOptions: String
     /// Append `.op` so that `ngspice -b` prints the operating point.
     public var includeAnalysis: Bool
@@ -33,7 +36,7 @@ public struct NetlistOptions: Sendable {
     public var mismatch: DeviceMismatch?
 
     public init(
-        model: ModelCard, gateStyle: GateStyle = .sources, spiceOptions: String = "gmin=1e-18 reltol=1e-6",
+        model: ModelCard, gateStyle: GateStyle = .sources, spiceOptions: String = "gmin=1e-18 reltol=1e-6 pivtol=1e-25",
         includeAnalysis: Bool = true
     ) {
         self.model = model
@@ -61,15 +64,15 @@ public struct Netlist: Sendable, Hashable {
 public enum NetlistError: Error, CustomStringConvertible {
     case unknownModel(String, available: [String])
     case badModelCard(name: String, reason: String)
-    case bodyEffectWithThresholdStyle(model: String)
+    case thresholdStyleUnsupported(model: String)
 
     public var description: String {
         switch self {
         case let .unknownModel(name, available):
             "no model card \"\(name)\"; shipped cards: \(available.joined(separator: ", ")) (or give a path to a .lib file)"
         case let .badModelCard(name, reason): "model card \(name) is unusable: \(reason)"
-        case let .bodyEffectWithThresholdStyle(model):
-            "model card \(model) has body effect or a bulk tied to the source, which the per-edge threshold form cannot express; use gate sources"
+        case let .thresholdStyleUnsupported(model):
+            "model card \(model) fixes its vto or ties the bulk to the source, which the per-edge threshold form cannot express; use --gate-style sources"
         }
     }
 }
@@ -85,8 +88,8 @@ public enum NetlistCompiler {
         try topology.validateParameters(parameters)
         try topology.validateHeld(held)
         let card = options.model
-        if options.gateStyle == .thresholdPerEdge, card.bulk != .ground || card.text.range(of: #"gamma=(?!0\b)[0-9.]"#, options: .regularExpression) != nil {
-            throw NetlistError.bodyEffectWithThresholdStyle(model: card.name)
+        if options.gateStyle == .thresholdPerEdge, card.bulk != .ground || !card.text.contains("{{vto}}") {
+            throw NetlistError.thresholdStyleUnsupported(model: card.name)
         }
         let n = { (i: Int) in "n\(i)" }
         let k = topology.device.k
@@ -103,13 +106,23 @@ public enum NetlistCompiler {
             "* model: \(card.name) (\(card.origin)), W/L = \(card.width)/\(card.length), bulk at \(card.bulk.rawValue), "
                 + "k = KP*W/L = \(SpiceNumber.format(k)) A/V^2, gate style: \(options.gateStyle.rawValue)",
             "* names: node i -> n<i>; MOSFET edge e -> m<e>, gate source vg<e>; held node i -> source vh<i>",
-            "*        change in place: alter vg<e> = U ; alter vh<i> = V",
+            options.gateStyle == .sources
+                ? "*        change in place: alter vg<e> = U ; alter vh<i> = V"
+                : "*        gate at ground, model me<e> per edge: altermod me<e> vto = V_T - U ; alter vh<i> = V",
             ".options \(options.spiceOptions)",
         ]
         if let mismatch = options.mismatch { try mismatch.validate(edgeCount: topology.edgeCount) }
         let hasTransistors = topology.edges.contains { $0.element.isTransistor }
+        let cardLines = card.render(modelName: "nmos_edge", values: ["vto": vt, "kp": kp])
         if hasTransistors && options.gateStyle == .sources && options.mismatch == nil {
-            lines += card.render(modelName: "nmos_edge", values: ["vto": vt, "kp": kp])
+            lines += cardLines
+        } else if hasTransistors {
+            lines += cardLines.filter { $0.hasPrefix("*") }  // the card's notes once; a model per edge below
+        }
+        /// The card's model line(s) for one edge, named `name`, with V_T and KP given.
+        func edgeModel(_ name: String, vto: Double, threshold: Double, gain: Double) -> [String] {
+            card.render(modelName: name, values: ["vto": vto, "kp": kp]).filter { !$0.hasPrefix("*") }
+                .map { ModelCard.shifting($0, threshold: threshold, gain: gain) }
         }
         if topology.edges.contains(where: { $0.element == .diodeResistor }) {
             let diode = try ModelCard.named("diode-ideal")
@@ -126,16 +139,13 @@ public enum NetlistCompiler {
                     var model = "nmos_edge"
                     if let mismatch = options.mismatch {
                         model = "mm\(e)"
-                        lines += card.render(modelName: model, values: ["vto": vt, "kp": kp]).map {
-                            ModelCard.shifting($0, threshold: mismatch.thresholdOffsets[e], gain: mismatch.gainFactors[e])
-                        }
+                        lines += edgeModel(model, vto: vt, threshold: mismatch.thresholdOffsets[e], gain: mismatch.gainFactors[e])
                     }
                     lines.append("m\(e) \(n(edge.a)) g\(e) \(n(edge.b)) \(bulk) \(model) w=\(card.width) l=\(card.length)")
                     lines.append("vg\(e) g\(e) 0 dc \(SpiceNumber.format(gate))")
                 case .thresholdPerEdge:
-                    lines += card.render(modelName: "me\(e)", values: ["vto": vt - gate, "kp": kp]).map {
-                        ModelCard.shifting($0, threshold: options.mismatch?.thresholdOffsets[e] ?? 0, gain: options.mismatch?.gainFactors[e] ?? 1)
-                    }
+                    lines += edgeModel("me\(e)", vto: vt - gate, threshold: options.mismatch?.thresholdOffsets[e] ?? 0,
+                                       gain: options.mismatch?.gainFactors[e] ?? 1)
                     lines.append("m\(e) \(n(edge.a)) 0 \(n(edge.b)) \(bulk) me\(e) w=\(card.width) l=\(card.length)")
                 }
             case .diodeResistor:

@@ -168,7 +168,8 @@ func denseLUSolve(
     return true
 }
 
-/// SuiteSparse KLU for one sparsity pattern: the symbolic analysis (BTF + AMD ordering) is done
+/// SuiteSparse KLU for one sparsity pattern whose factorization is small (below
+/// ``SparseLUSystem/minimumFlops``, where KLU beats UMFPACK): the symbolic analysis (BTF + AMD ordering) is done
 /// once; each Newton iteration refactors numerically with the same ordering.
 final class KLUSystem {
     private var columnStart: [Int32]
@@ -223,46 +224,55 @@ final class KLUSystem {
     }
 }
 
-/// Sparse LU of the Newton Jacobian for one sparsity pattern (the sparse path of ``IdealSolver``).
+/// Sparse LU of the Newton Jacobian for one sparsity pattern — the large-network half of the
+/// sparse path of ``IdealSolver`` (``KLUSystem`` keeps the small half, below ``minimumFlops``).
 ///
-/// **Choice: SuiteSparse UMFPACK, symmetric strategy, AMD ordering, on the system BLAS, with the
-/// factors kept and reused as a preconditioner while they stay cheap to correct.**
+/// **Choice: SuiteSparse UMFPACK (multifrontal, dense kernels through the system BLAS, which
+/// must be an optimized one: OpenBLAS, `libopenblas0-pthread`), symmetric strategy, AMD
+/// ordering; the factors are kept and, while cheap to correct, reused as the preconditioner of
+/// a GMRES that is run to LU accuracy.**
 ///
-/// Measured on this project's 2-core machine, the Jacobian of the 512×512 periodic lattice
-/// (n = 262 140, 1.31 M nonzeros; structurally symmetric, numerically unsymmetric):
+/// One numeric factorization of the 512×512 periodic-lattice Jacobian (n = 262 140, 1.31 M
+/// nonzeros; structurally symmetric, numerically unsymmetric), measured on the project's
+/// 2-core machine:
 ///
-/// | method                                              | one numeric factorization |
-/// | --------------------------------------------------- | ------------------------- |
-/// | KLU, BTF + AMD, `klu_refactor` (the old path)        | 6.4–8.1 s                 |
-/// | UMFPACK symmetric + METIS, reference BLAS           | 5.6–7.9 s (9.5 Gflop)     |
-/// | UMFPACK symmetric + AMD, reference BLAS             | 10.3 s (8.0 Gflop)        |
-/// | UMFPACK symmetric + METIS, OpenBLAS                 | 0.82–1.03 s               |
-/// | UMFPACK symmetric + AMD, OpenBLAS (chosen)          | 0.65–0.85 s               |
+/// | method                                                | factorization | flops   |
+/// | ----------------------------------------------------- | ------------- | ------- |
+/// | KLU, BTF + AMD, `klu_refactor` (the previous path)    | 6.4–8.1 s     |         |
+/// | UMFPACK symmetric + AMD, reference BLAS               | 10.3–11.2 s   | 8.0e9   |
+/// | UMFPACK symmetric + METIS, reference BLAS             | 5.6–7.9 s     | 9.5e9   |
+/// | UMFPACK symmetric + CHOLMOD nested dissection, OpenBLAS | 0.68–0.86 s | 9.1e9   |
+/// | UMFPACK symmetric + METIS, OpenBLAS                   | 0.82–1.03 s   | 9.5e9   |
+/// | UMFPACK symmetric + AMD, OpenBLAS (chosen)            | 0.65–0.85 s   | 8.0e9   |
 ///
-/// The fill of any fill-reducing ordering of a 2-D lattice is Θ(n log n) and its flops
-/// Θ(n^1.5), so what decides is how fast the flops go: KLU is left-looking, with no dense
-/// kernels, and runs near 1 Gflop/s; UMFPACK's multifrontal method does the bulk in dense
-/// frontal matrices through BLAS (≈ 11 Gflop/s with OpenBLAS here). With UMFPACK's symmetric
-/// strategy the ordering comes from AMD on A+Aᵀ and pivots are taken from the diagonal (the
-/// Jacobian is an M-matrix-like, column diagonally dominant matrix), so the ordering of the
-/// symbolic analysis holds; AMD fills slightly less than METIS here (8.0 vs 9.5 Gflop) and its
-/// symbolic analysis is 3× faster. `umfpack_di_symbolic` runs once per pattern (per held-node
-/// set); `umfpack_di_numeric` runs when a factorization is due.
+/// Any fill-reducing ordering of a 2-D lattice leaves Θ(n log n) fill and Θ(n^1.5) flops
+/// (nested dissection does not beat AMD on this torus), so what decides is the flop rate: KLU is
+/// left-looking with no dense kernels (≈ 1 Gflop/s); UMFPACK does the bulk in dense frontal
+/// matrices (≈ 11 Gflop/s on OpenBLAS, ≈ 1 on the reference BLAS). The symmetric strategy
+/// orders A+Aᵀ and prefers diagonal pivots, which suits this column diagonally dominant
+/// Jacobian. `umfpack_di_symbolic` runs once per pattern (per held-node set),
+/// `umfpack_di_numeric` whenever a factorization is due.
 ///
-/// **Reuse.** Even at 0.7 s a factorization per Newton iteration (five per cold solve) costs
-/// 3.5 s at 262 144 nodes, while one solve with the factors costs ≈ 0.035 s. So the factors of
-/// an earlier Jacobian (an earlier Newton iteration, or the previous solve of the same held set)
-/// are kept, and the current system is solved by GMRES right-preconditioned with them
-/// (flexible storage, modified Gram–Schmidt), to the same normwise backward error a
-/// backward-stable LU solve delivers: ‖b − A x‖ ≤ 16 ε (‖A‖∞ ‖x‖ + ‖b‖). The result is therefore
-/// as exact as a direct solve — the stopping test is on the residual of the current matrix,
-/// not on the age of the factors. After each GMRES iteration the observed convergence rate
-/// predicts the cost of finishing; when that exceeds the cost of a new factorization (a fixed,
-/// deterministic cost model from UMFPACK's flop and fill counts, so results never depend on
-/// timing), the Jacobian is refactored and solved directly. A fresh factorization is always
-/// checked the same way, with a few GMRES (= iterative refinement) steps if it misses the bound.
+/// **Reuse.** Even so, a factorization per linear system (five per cold solve) would cost
+/// 3.5–4 s at 262 144 nodes, while one solve with kept factors costs ≈ 0.035 s. So the current
+/// system is solved by right-preconditioned GMRES (flexible storage, modified Gram–Schmidt)
+/// with the factors of an earlier Jacobian (an earlier Newton iteration, or an earlier solve
+/// of the same held set) until the normwise backward error is that of a backward-stable LU
+/// solve, ‖b − A x‖ ≤ 16 ε (‖A‖∞ ‖x‖ + ‖b‖): the answer is as exact as a direct solve whatever
+/// the age of the factors (voltages agree with the dense path to 1e-16, same iteration counts).
+/// After each GMRES iteration the observed rate predicts the cost of finishing; when that
+/// exceeds a new factorization (a deterministic cost model from UMFPACK's flop and fill
+/// counts, so results never depend on timing), the matrix is refactored and solved directly.
+/// A fresh factorization is checked the same way, with up to 8 GMRES (refinement) steps.
+/// A cold lattice solve thus does two factorizations (the linearized start and the first
+/// Newton Jacobian) and about 11 GMRES iterations for each later Newton system.
 ///
-/// SuiteSparse objects (symbolic, numeric) and all workspaces are freed in `deinit`.
+/// `clln bench solve --sizes 4096 65536 262144` (cold solves, 4 Newton iterations): KLU
+/// 21–23 ms, 1.93–1.98 s, 29.5–30.1 s (growth N^1.71); this path 22–24 ms (KLU, below the
+/// threshold), 0.67–0.72 s, 3.29–3.31 s (growth N^1.19). At 262 144 nodes ~95 % of the time
+/// is the two factorizations and 33 preconditioned solves.
+///
+/// All SuiteSparse objects (symbolic, numeric) and workspaces are freed in `deinit`.
 final class SparseLUSystem {
     /// Normwise backward error required of every solve, in units of ε (LU with partial
     /// pivoting typically achieves a few ε).

@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Unknowns are the free nodes' voltages; held nodes are fixed. Each iteration evaluates the
 /// KCL residual `r_i` (net current leaving free node i) and its analytic Jacobian (the floor clip
-/// has zero derivative), solves `J·Δv = −r` with a dense LU (small networks) or SuiteSparse KLU
+/// has zero derivative), solves `J·Δv = −r` with a dense LU (small networks) or SuiteSparse KLU/UMFPACK
 /// (large ones; the symbolic analysis is kept per held-node set), and takes the step with a
 /// backtracking line search on the scaled residual norm ‖r/D‖₂, projecting every iterate onto the range of the held voltages
 /// (the maximum principle). Where the line search fails (conductance-floor and saturation kinks;
@@ -25,7 +25,7 @@ public final class IdealSolver: EquilibriumSolver {
         public var tolerance = 1e-13
         /// Newton iterations before ``SolverError/noConvergence(iterations:residual:)``.
         public var maxIterations = 100
-        /// Free-node count above which the sparse (KLU) path is used.
+        /// Free-node count above which the sparse (KLU or UMFPACK) path is used.
         public var sparseThreshold = 96
         /// Compute ``Equilibrium/floorEdges`` and ``Equilibrium/saturatedEdges``.
         public var diagnostics = true

@@ -1,13 +1,17 @@
 import Foundation
 
-/// How a solve hands changed edge parameters and held voltages to ngspice.
+/// How a solve hands changed edge parameters and held voltages to ngspice. All three give the
+/// same voltages (tested to 1e-9 V). Measured (`SpiceBenchmark`): most of an update's
+/// cost is inside each `alter` (~2 µs) or `altermod` (~4 µs), so joining commands saves little
+/// (≤ 10 %); reloading costs a netlist compile and parse per solve, 20–70× an in-place solve.
 public enum SpiceUpdateMode: String, Sendable, Codable, CaseIterable {
     /// `alter`/`altermod` commands joined with `;` into as few commands as fit ngspice's
-    /// 1,023-byte command line (the default: fewest round trips, same values).
+    /// 1,023-byte command line (the default: fewest commands to run and to free).
     case batched
     /// One `alter`/`altermod` command per changed value.
     case onePerCommand
-    /// Remove the circuit and load a freshly compiled netlist whenever a value changed.
+    /// Remove the circuit and load a freshly compiled netlist whenever a value changed
+    /// (a cross-check of the in-place updates).
     case reload
 }
 
@@ -18,18 +22,17 @@ public enum SpiceUpdateMode: String, Sendable, Codable, CaseIterable {
 /// ``netlist(parameters:held:)`` returns (tested to 1e-9 V; measured ≤ 3e-16 V on the presets).
 /// With the default options (``defaultSpiceOptions(model:)``, and `is=0` on the shipped
 /// `nmos-ideal` card) they equal ``IdealSolver``'s to ≤ 1e-9 V (measured ≤ 6e-13 V) wherever no
-/// transistor saturates;
-/// where one does, SPICE's level-1 saturation current differs from the idealized triode law by
-/// design, and ``Equilibrium/saturatedEdges`` lists those edges. ``Equilibrium/iterations`` and
+/// transistor saturates; where one does, SPICE's level-1 saturation current differs from the
+/// idealized triode law by design, and ``Equilibrium/saturatedEdges`` lists those edges. ``Equilibrium/iterations`` and
 /// ``Equilibrium/residual`` are 0: ngspice converged by its own test (each node's Newton step
 /// below reltol·|V| + vntol), and the idealized model's KCL residual does not apply to it.
 /// `warmStart` is ignored (ngspice starts every `op` from its own initial guess).
 ///
 /// **How a solve runs.** The netlist of a held-node set (free phase, clamped phase, …) is loaded
 /// once; later solves with the same held nodes change only what differs from the values ngspice
-/// already holds: a gate by `altermod me<e> vto = V_T − U_G` (the per-edge threshold form,
-/// chosen whenever the netlist compiler accepts it for the card; otherwise `alter vg<e> = U_G`), a held
-/// voltage by `alter vh<i> = V`, a resistive edge by `alter r<e> = R`. Then `op`, one pass that
+/// already holds: a gate by `altermod me<e> vto = V_T − U_G` (the per-edge threshold form, when
+/// the card allows it; otherwise `alter vg<e> = U_G`), a held voltage by `alter vh<i> = V`, a
+/// resistive edge by `alter r<e> = R`. Then `op`, one pass that
 /// copies every node voltage out of ngspice's data callback, and `destroy all`.
 ///
 /// Parameters must lie within the topology's bounds (as for the netlist compiler). One solver
@@ -117,14 +120,10 @@ public final class SpiceSolver: EquilibriumSolver {
         rebuildUpdatePrefixes()
     }
 
-    /// The netlist compiler's `.options` (`gmin=1e-18 reltol=1e-6`: ~1e-14 V agreement with the
-    /// idealized model) plus `pivtol=1e-25`. With gmin at 1e-18 S, a cut-off channel leaves matrix
-    /// entries below ngspice's default pivot threshold (1e-13), and Sparse 1.3's reordering,
-    /// which runs at every `op`, then searches far and wide for pivots: ~10× slower at 1,024
-    /// nodes (0.4 s instead of 0.04 s per `op`). The smaller threshold restores the fast diagonal
-    /// search; results agree with the default threshold's (measured ≤ 6e-16 V on the presets).
+    /// The netlist compiler's `.options` (`gmin=1e-18 reltol=1e-6 pivtol=1e-25`: ~1e-14 V
+    /// agreement with the idealized model; see ``NetlistOptions/spiceOptions``).
     public static func defaultSpiceOptions(model: ModelCard) -> String {
-        NetlistOptions(model: model).spiceOptions + " pivtol=1e-25"
+        NetlistOptions(model: model).spiceOptions
     }
 
     /// A solver with the default model card (``ModelCard/standard()``).
@@ -289,7 +288,7 @@ public final class SpiceSolver: EquilibriumSolver {
             _ = try NetlistCompiler.compile(
                 probe, parameters: [3], held: HeldNodes(nodes: [0, 1], values: [0, 0]), phaseLabel: "probe", options: options)
             return true
-        } catch NetlistError.bodyEffectWithThresholdStyle {
+        } catch NetlistError.thresholdStyleUnsupported {
             return false
         }
     }

@@ -123,41 +123,16 @@ public struct SupervisedOptions: Sendable, Hashable, Codable {
     }
 
     /// Config keys, flat (the same names in config files, `--set KEY=VALUE` and summary.json).
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case loss, hingeCenter = "hinge_center", differential, overclamp, errorWeightExponent = "error_weight"
         case normalization, adamBeta1 = "adam_beta1", adamBeta2 = "adam_beta2", adamEpsilon = "adam_epsilon"
         case adamStep = "adam_step", updateExponent = "update_exponent"
     }
 
-    /// Decodes the keys present over `base` (every key is optional).
-    public init(from decoder: Decoder, over base: SupervisedOptions) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self = base
-        loss = try c.decodeIfPresent(SupervisedLoss.self, forKey: .loss) ?? loss
-        hingeCenter = try c.decodeIfPresent(Double.self, forKey: .hingeCenter) ?? hingeCenter
-        differential = try c.decodeIfPresent(Bool.self, forKey: .differential) ?? differential
-        if c.contains(.overclamp) {
-            if try c.decodeNil(forKey: .overclamp) {
-                overclamp = nil
-            } else {
-                let rails = try c.decode([Double].self, forKey: .overclamp)
-                guard rails.count == 2 else {
-                    throw LearningError.invalidHyperparameter("overclamp takes two rails [low, high] (got \(rails.count) values)")
-                }
-                overclamp = OverclampRails(low: rails[0], high: rails[1])
-            }
-        }
-        errorWeightExponent = try c.decodeIfPresent(Double.self, forKey: .errorWeightExponent) ?? errorWeightExponent
-        normalization = try c.decodeIfPresent(UpdateNormalization.self, forKey: .normalization) ?? normalization
-        adam.beta1 = try c.decodeIfPresent(Double.self, forKey: .adamBeta1) ?? adam.beta1
-        adam.beta2 = try c.decodeIfPresent(Double.self, forKey: .adamBeta2) ?? adam.beta2
-        adam.epsilon = try c.decodeIfPresent(Double.self, forKey: .adamEpsilon) ?? adam.epsilon
-        adam.step = try c.decodeIfPresent(Double.self, forKey: .adamStep) ?? adam.step
-        updateExponent = try c.decodeIfPresent(Double.self, forKey: .updateExponent) ?? updateExponent
-    }
-
+    /// Decodes the keys present over the defaults (see ``SupervisedOptionOverrides``).
     public init(from decoder: Decoder) throws {
-        try self.init(from: decoder, over: SupervisedOptions())
+        self.init()
+        try SupervisedOptionOverrides(from: decoder).apply(to: &self)
     }
 
     public func encode(to encoder: Encoder) throws {

@@ -31,12 +31,19 @@ public struct EpochStatistics: Sendable, Hashable, Codable {
 /// the local rule accumulated over batches of B examples (``SupervisedAccumulator``).
 ///
 /// Free solves are warm-started from the same example's previous solution, clamped solves from
-/// the free one. One trainer per thread (it owns its solver's workspace).
+/// the free one. Non-ideal hardware: `clampedSolver` runs the clamped phase on a twin network
+/// (separate devices; default: `solver`), and `readNoise` adds Gaussian noise of that σ (V) to
+/// every measured voltage (free and clamped phases, and evaluations). One trainer per thread (it
+/// owns its solvers' workspaces).
 public final class SupervisedTrainer {
     public let topology: Topology
     public let rule: CoupledLearningRule
     public let options: SupervisedOptions
     private let solver: any EquilibriumSolver
+    private let clampedSolver: any EquilibriumSolver
+    /// σ of the read noise on measured voltages (V).
+    public let readNoise: Double
+    private var noise: SeededGenerator
     private var accumulator: SupervisedAccumulator
     private var errorWeights: ErrorWeights
     private var warmStarts: [Int: [Double]] = [:]
@@ -46,7 +53,8 @@ public final class SupervisedTrainer {
     public private(set) var clampedSolves = 0
 
     public init(
-        topology: Topology, rule: CoupledLearningRule, solver: any EquilibriumSolver, options: SupervisedOptions = SupervisedOptions()
+        topology: Topology, rule: CoupledLearningRule, solver: any EquilibriumSolver, options: SupervisedOptions = SupervisedOptions(),
+        clampedSolver: (any EquilibriumSolver)? = nil, readNoise: Double = 0, noiseSeed: UInt64 = 0
     ) throws {
         try rule.validate()
         try options.validate()
@@ -55,13 +63,21 @@ public final class SupervisedTrainer {
             throw LearningError.mismatch(
                 "differential outputs pair the output nodes, but the topology has \(topology.outputs.count) outputs; give an even number")
         }
-        guard solver.topology.edgeCount == topology.edgeCount, solver.topology.nodeCount == topology.nodeCount else {
-            throw LearningError.mismatch("the solver was built for another network (\(solver.topology.name))")
+        for s in [solver, clampedSolver ?? solver] {
+            guard s.topology.edgeCount == topology.edgeCount, s.topology.nodeCount == topology.nodeCount else {
+                throw LearningError.mismatch("the solver was built for another network (\(s.topology.name))")
+            }
+        }
+        guard readNoise >= 0, readNoise.isFinite else {
+            throw LearningError.invalidHyperparameter("read noise must be ≥ 0 (got \(readNoise))")
         }
         self.topology = topology
         self.rule = rule
         self.options = options
         self.solver = solver
+        self.clampedSolver = clampedSolver ?? solver
+        self.readNoise = readNoise
+        noise = SeededGenerator(seed: noiseSeed, stream: 0x4EAD)
         accumulator = SupervisedAccumulator(topology: topology, options: options)
         errorWeights = ErrorWeights(
             exponent: options.errorWeightExponent, normalized: options.normalization == .batch, count: 0)
@@ -89,7 +105,7 @@ public final class SupervisedTrainer {
             }
             let free = try solveFree(example.inputs, parameters: parameters, warmStart: warmStarts[i])
             warmStarts[i] = free
-            return SupervisedClamp.logicalOutputs(nodes: topology.outputs.map { free[$0] }, differential: options.differential)
+            return SupervisedClamp.logicalOutputs(nodes: measured(topology.outputs.map { free[$0] }), differential: options.differential)
         }
     }
 
@@ -130,16 +146,17 @@ public final class SupervisedTrainer {
         let clampedNodes = topology.inputs + topology.outputs
         for (n, i) in order.enumerated() {
             let example = examples[i]
-            let free = try solveFree(example.inputs, parameters: parameters, warmStart: warmStarts[i])
-            warmStarts[i] = free
+            let solution = try solveFree(example.inputs, parameters: parameters, warmStart: warmStarts[i])
+            warmStarts[i] = solution
+            let free = measured(solution)
             let nodes = topology.outputs.map { free[$0] }
             let outs = SupervisedClamp.logicalOutputs(nodes: nodes, differential: options.differential)
             stats.runningLoss += SupervisedClamp.loss(outputs: outs, labels: example.targets, options: options)
             var clamped: [Double]?
             if let clamps = SupervisedClamp.clampValues(freeNodes: nodes, labels: example.targets, eta: rule.eta, options: options) {
-                clamped = try solver.solve(
-                    parameters: parameters, held: HeldNodes(nodes: clampedNodes, values: example.inputs + clamps), warmStart: free
-                ).voltages
+                clamped = measured(try solve(
+                    clampedSolver, parameters: parameters, held: HeldNodes(nodes: clampedNodes, values: example.inputs + clamps),
+                    warmStart: solution))
                 clampedSolves += 1
                 stats.nudged += 1
             }
@@ -161,7 +178,23 @@ public final class SupervisedTrainer {
 
     private func solveFree(_ inputs: [Double], parameters: [Double], warmStart: [Double]?) throws -> [Double] {
         freeSolves += 1
-        return try solver.solve(parameters: parameters, held: HeldNodes(nodes: topology.inputs, values: inputs), warmStart: warmStart).voltages
+        return try solve(solver, parameters: parameters, held: HeldNodes(nodes: topology.inputs, values: inputs), warmStart: warmStart)
+    }
+
+    /// Solves from the warm start, and if that does not converge (near threshold the model can
+    /// have several equilibria), once more from a cold start.
+    private func solve(_ solver: any EquilibriumSolver, parameters: [Double], held: HeldNodes, warmStart: [Double]?) throws -> [Double] {
+        do {
+            return try solver.solve(parameters: parameters, held: held, warmStart: warmStart).voltages
+        } catch SolverError.noConvergence where warmStart != nil {
+            return try solver.solve(parameters: parameters, held: held, warmStart: nil).voltages
+        }
+    }
+
+    /// What a voltmeter with read noise reports.
+    private func measured(_ voltages: [Double]) -> [Double] {
+        guard readNoise > 0 else { return voltages }
+        return voltages.map { $0 + readNoise * noise.gaussian() }
     }
 
     private func checkShapes(_ examples: [SupervisedExample]) throws {

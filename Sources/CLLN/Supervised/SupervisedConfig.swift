@@ -1,0 +1,324 @@
+import Foundation
+import Yams
+
+/// Option keys of a supervised config, each optional: present keys override a task's options.
+public struct SupervisedOptionOverrides: Sendable, Hashable, Codable {
+    public enum Overclamp: Sendable, Hashable {
+        case off
+        case rails(OverclampRails)
+    }
+
+    public var loss: SupervisedLoss?
+    public var hingeCenter: Double?
+    public var differential: Bool?
+    public var overclamp: Overclamp?
+    public var errorWeightExponent: Double?
+    public var normalization: UpdateNormalization?
+    public var adamBeta1: Double?
+    public var adamBeta2: Double?
+    public var adamEpsilon: Double?
+    public var adamStep: Double?
+    public var updateExponent: Double?
+
+    public init() {}
+
+    typealias CodingKeys = SupervisedOptions.CodingKeys
+    static var keys: [String] { CodingKeys.allCases.map(\.stringValue) }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        loss = try c.decodeIfPresent(SupervisedLoss.self, forKey: .loss)
+        hingeCenter = try c.decodeIfPresent(Double.self, forKey: .hingeCenter)
+        differential = try c.decodeIfPresent(Bool.self, forKey: .differential)
+        if c.contains(.overclamp) {
+            if try c.decodeNil(forKey: .overclamp) {
+                overclamp = .off
+            } else {
+                let rails = try c.decode([Double].self, forKey: .overclamp)
+                guard rails.count == 2 else {
+                    throw LearningError.invalidHyperparameter("overclamp takes two rails [low, high] (got \(rails.count) values)")
+                }
+                overclamp = .rails(OverclampRails(low: rails[0], high: rails[1]))
+            }
+        }
+        errorWeightExponent = try c.decodeIfPresent(Double.self, forKey: .errorWeightExponent)
+        normalization = try c.decodeIfPresent(UpdateNormalization.self, forKey: .normalization)
+        adamBeta1 = try c.decodeIfPresent(Double.self, forKey: .adamBeta1)
+        adamBeta2 = try c.decodeIfPresent(Double.self, forKey: .adamBeta2)
+        adamEpsilon = try c.decodeIfPresent(Double.self, forKey: .adamEpsilon)
+        adamStep = try c.decodeIfPresent(Double.self, forKey: .adamStep)
+        updateExponent = try c.decodeIfPresent(Double.self, forKey: .updateExponent)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(loss, forKey: .loss)
+        try c.encodeIfPresent(hingeCenter, forKey: .hingeCenter)
+        try c.encodeIfPresent(differential, forKey: .differential)
+        switch overclamp {
+        case .none: break
+        case .off?: try c.encodeNil(forKey: .overclamp)
+        case let .rails(r)?: try c.encode([r.low, r.high], forKey: .overclamp)
+        }
+        try c.encodeIfPresent(errorWeightExponent, forKey: .errorWeightExponent)
+        try c.encodeIfPresent(normalization, forKey: .normalization)
+        try c.encodeIfPresent(adamBeta1, forKey: .adamBeta1)
+        try c.encodeIfPresent(adamBeta2, forKey: .adamBeta2)
+        try c.encodeIfPresent(adamEpsilon, forKey: .adamEpsilon)
+        try c.encodeIfPresent(adamStep, forKey: .adamStep)
+        try c.encodeIfPresent(updateExponent, forKey: .updateExponent)
+    }
+
+    /// `other`'s present keys over these.
+    public func overriding(with other: SupervisedOptionOverrides) -> SupervisedOptionOverrides {
+        var r = self
+        r.loss = other.loss ?? loss
+        r.hingeCenter = other.hingeCenter ?? hingeCenter
+        r.differential = other.differential ?? differential
+        r.overclamp = other.overclamp ?? overclamp
+        r.errorWeightExponent = other.errorWeightExponent ?? errorWeightExponent
+        r.normalization = other.normalization ?? normalization
+        r.adamBeta1 = other.adamBeta1 ?? adamBeta1
+        r.adamBeta2 = other.adamBeta2 ?? adamBeta2
+        r.adamEpsilon = other.adamEpsilon ?? adamEpsilon
+        r.adamStep = other.adamStep ?? adamStep
+        r.updateExponent = other.updateExponent ?? updateExponent
+        return r
+    }
+
+    /// Applies the present keys to `options`.
+    public func apply(to options: inout SupervisedOptions) {
+        options.loss = loss ?? options.loss
+        options.hingeCenter = hingeCenter ?? options.hingeCenter
+        options.differential = differential ?? options.differential
+        switch overclamp {
+        case .none: break
+        case .off?: options.overclamp = nil
+        case let .rails(r)?: options.overclamp = r
+        }
+        options.errorWeightExponent = errorWeightExponent ?? options.errorWeightExponent
+        options.normalization = normalization ?? options.normalization
+        options.adam.beta1 = adamBeta1 ?? options.adam.beta1
+        options.adam.beta2 = adamBeta2 ?? options.adam.beta2
+        options.adam.epsilon = adamEpsilon ?? options.adam.epsilon
+        options.adam.step = adamStep ?? options.adam.step
+        options.updateExponent = updateExponent ?? options.updateExponent
+    }
+}
+
+/// A supervised training configuration (YAML or JSON): a task preset plus overrides. Every key
+/// but `task` is optional; unknown keys are an error:
+/// ```yaml
+/// task: iris              # xor | regression | iris | digits
+/// epochs: 200
+/// trials: 5
+/// split_seed: 0           # train/test split
+/// shuffle: true
+/// alpha: 0.5              # learning rate α
+/// eta: 0.5                # nudge η
+/// batch: 1                # B
+/// clip: 0.1               # DGC
+/// loss: hinge             # mse | hinge
+/// differential: true
+/// margin: 0.05            # classification labels: center ± margin
+/// hidden: [8]             # hidden layers (iris, digits)
+/// overclamp: [0, 1]       # rails, or null
+/// error_weight: 1         # |error|^p per example
+/// normalization: none     # none | batch | adam
+/// adam_beta1: 0.6
+/// update_exponent: 0      # (U_G − GMN)^q
+/// initial_gate_low: 1     # uniform initial gates ...
+/// initial_gate_high: 3
+/// # initial_gate_mean: 1.5, initial_gate_spread: 0.1   ... or normal ones
+/// eval_every: 1
+/// ```
+public struct SupervisedConfig: Sendable, Codable {
+    public var task: String?
+    public var epochs: Int?
+    public var trials: Int?
+    public var splitSeed: UInt64?
+    public var shuffle: Bool?
+    public var alpha: Double?
+    public var eta: Double?
+    public var batch: Int?
+    public var clip: Double?
+    public var margin: Double?
+    public var hidden: [Int]?
+    public var initialGateLow: Double?
+    public var initialGateHigh: Double?
+    public var initialGateMean: Double?
+    public var initialGateSpread: Double?
+    public var evaluateEvery: Int?
+    public var options = SupervisedOptionOverrides()
+
+    public init(task: String? = nil) {
+        self.task = task
+    }
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case task, epochs, trials, splitSeed = "split_seed", shuffle, alpha, eta, batch, clip, margin, hidden
+        case initialGateLow = "initial_gate_low", initialGateHigh = "initial_gate_high"
+        case initialGateMean = "initial_gate_mean", initialGateSpread = "initial_gate_spread", evaluateEvery = "eval_every"
+    }
+
+    /// Every key a config may hold.
+    public static var keys: [String] { CodingKeys.allCases.map(\.stringValue) + SupervisedOptionOverrides.keys }
+
+    private struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let known = Set(Self.keys)
+        for key in try decoder.container(keyedBy: AnyKey.self).allKeys where !known.contains(key.stringValue) {
+            throw LearningError.invalidHyperparameter(
+                "unknown key \"\(key.stringValue)\"; supervised config keys: \(Self.keys.joined(separator: ", "))")
+        }
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        task = try c.decodeIfPresent(String.self, forKey: .task)
+        epochs = try c.decodeIfPresent(Int.self, forKey: .epochs)
+        trials = try c.decodeIfPresent(Int.self, forKey: .trials)
+        splitSeed = try c.decodeIfPresent(UInt64.self, forKey: .splitSeed)
+        shuffle = try c.decodeIfPresent(Bool.self, forKey: .shuffle)
+        alpha = try c.decodeIfPresent(Double.self, forKey: .alpha)
+        eta = try c.decodeIfPresent(Double.self, forKey: .eta)
+        batch = try c.decodeIfPresent(Int.self, forKey: .batch)
+        clip = try c.decodeIfPresent(Double.self, forKey: .clip)
+        margin = try c.decodeIfPresent(Double.self, forKey: .margin)
+        hidden = try c.decodeIfPresent([Int].self, forKey: .hidden)
+        initialGateLow = try c.decodeIfPresent(Double.self, forKey: .initialGateLow)
+        initialGateHigh = try c.decodeIfPresent(Double.self, forKey: .initialGateHigh)
+        initialGateMean = try c.decodeIfPresent(Double.self, forKey: .initialGateMean)
+        initialGateSpread = try c.decodeIfPresent(Double.self, forKey: .initialGateSpread)
+        evaluateEvery = try c.decodeIfPresent(Int.self, forKey: .evaluateEvery)
+        options = try SupervisedOptionOverrides(from: decoder)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(task, forKey: .task)
+        try c.encodeIfPresent(epochs, forKey: .epochs)
+        try c.encodeIfPresent(trials, forKey: .trials)
+        try c.encodeIfPresent(splitSeed, forKey: .splitSeed)
+        try c.encodeIfPresent(shuffle, forKey: .shuffle)
+        try c.encodeIfPresent(alpha, forKey: .alpha)
+        try c.encodeIfPresent(eta, forKey: .eta)
+        try c.encodeIfPresent(batch, forKey: .batch)
+        try c.encodeIfPresent(clip, forKey: .clip)
+        try c.encodeIfPresent(margin, forKey: .margin)
+        try c.encodeIfPresent(hidden, forKey: .hidden)
+        try c.encodeIfPresent(initialGateLow, forKey: .initialGateLow)
+        try c.encodeIfPresent(initialGateHigh, forKey: .initialGateHigh)
+        try c.encodeIfPresent(initialGateMean, forKey: .initialGateMean)
+        try c.encodeIfPresent(initialGateSpread, forKey: .initialGateSpread)
+        try c.encodeIfPresent(evaluateEvery, forKey: .evaluateEvery)
+        try options.encode(to: encoder)
+    }
+
+    /// `other`'s present keys over these.
+    public func overriding(with other: SupervisedConfig) -> SupervisedConfig {
+        var r = self
+        r.task = other.task ?? task
+        r.epochs = other.epochs ?? epochs
+        r.trials = other.trials ?? trials
+        r.splitSeed = other.splitSeed ?? splitSeed
+        r.shuffle = other.shuffle ?? shuffle
+        r.alpha = other.alpha ?? alpha
+        r.eta = other.eta ?? eta
+        r.batch = other.batch ?? batch
+        r.clip = other.clip ?? clip
+        r.margin = other.margin ?? margin
+        r.hidden = other.hidden ?? hidden
+        r.initialGateLow = other.initialGateLow ?? initialGateLow
+        r.initialGateHigh = other.initialGateHigh ?? initialGateHigh
+        r.initialGateMean = other.initialGateMean ?? initialGateMean
+        r.initialGateSpread = other.initialGateSpread ?? initialGateSpread
+        r.evaluateEvery = other.evaluateEvery ?? evaluateEvery
+        r.options = options.overriding(with: other.options)
+        return r
+    }
+
+    /// Reads a config file.
+    public static func load(_ url: URL) throws -> SupervisedConfig {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw TopologyFileError.unreadable(path: url.path, reason: error.localizedDescription)
+        }
+        return try decodeConfig(data, path: url.path)
+    }
+
+    /// Settings given as `KEY=VALUE` strings (values in YAML syntax: `loss=hinge`,
+    /// `overclamp=[0, 0.45]`, `hidden=[16]`).
+    public static func parse(settings: [String]) throws -> SupervisedConfig {
+        guard !settings.isEmpty else { return SupervisedConfig() }
+        var lines: [String] = []
+        for setting in settings {
+            let parts = setting.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, !parts[0].trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw LearningError.invalidHyperparameter("--set \(setting) must look like KEY=VALUE, e.g. --set loss=hinge")
+            }
+            lines.append("\(parts[0].trimmingCharacters(in: .whitespaces)): \(parts[1])")
+        }
+        return try decodeConfig(Data(lines.joined(separator: "\n").utf8), path: "--set")
+    }
+
+    private static func decodeConfig(_ data: Data, path: String) throws -> SupervisedConfig {
+        do {
+            return try decodeFile(data, path: path)
+        } catch let TopologyFileError.malformed(path, reason) where reason.contains("unknown key") || reason.contains("invalid hyperparameter") {
+            throw LearningError.invalidHyperparameter("\(path): \(reason)")
+        }
+    }
+
+    /// A task name (`xor`, `regression`, `iris`, `digits`) or a config file with a `task` key, as
+    /// a config; `nil` for anything else (a Q-learning preset or config file).
+    public static func resolve(_ nameOrPath: String) throws -> (name: String, config: SupervisedConfig)? {
+        if SupervisedTasks.names.contains(nameOrPath) { return (nameOrPath, SupervisedConfig(task: nameOrPath)) }
+        guard FileManager.default.fileExists(atPath: nameOrPath),
+            let data = FileManager.default.contents(atPath: nameOrPath)
+        else { return nil }
+        struct TaskKey: Decodable { var task: String? }
+        guard let probe: TaskKey = try? decodeFile(data, path: nameOrPath), probe.task != nil else { return nil }
+        let url = URL(fileURLWithPath: nameOrPath)
+        return (url.deletingPathExtension().lastPathComponent, try decodeConfig(data, path: nameOrPath))
+    }
+
+    /// The task this config describes: the preset with every present key applied, validated.
+    public func makeTask() throws -> SupervisedTask {
+        guard let name = task else {
+            throw LearningError.invalidHyperparameter("a supervised config needs \"task\" (\(SupervisedTasks.names.joined(separator: ", ")))")
+        }
+        let encoding = TaskEncoding(
+            differential: options.differential, margin: margin, hidden: hidden, splitSeed: splitSeed ?? 0)
+        guard var t = try SupervisedTasks.named(name, encoding: encoding) else {
+            throw LearningError.invalidHyperparameter(
+                "unknown supervised task \"\(name)\"; use \(SupervisedTasks.names.joined(separator: ", "))")
+        }
+        t.epochs = epochs ?? t.epochs
+        t.trials = trials ?? t.trials
+        t.shuffle = shuffle ?? t.shuffle
+        t.rule.alpha = alpha ?? t.rule.alpha
+        t.rule.eta = eta ?? t.rule.eta
+        t.rule.batchSize = batch ?? t.rule.batchSize
+        t.rule.updateClip = clip ?? t.rule.updateClip
+        options.apply(to: &t.options)
+        if initialGateMean != nil || initialGateSpread != nil {
+            guard initialGateLow == nil, initialGateHigh == nil else {
+                throw LearningError.invalidHyperparameter("give uniform (initial_gate_low/high) or normal (initial_gate_mean/spread) initial gates, not both")
+            }
+            var (mean, spread) = (1.5, 0.1)
+            if case let .normal(m, s) = t.initialGates { (mean, spread) = (m, s) }
+            t.initialGates = .normal(mean: initialGateMean ?? mean, spread: initialGateSpread ?? spread)
+        } else if initialGateLow != nil || initialGateHigh != nil {
+            var (low, high) = (t.topology.gateBounds.lowerBound, t.topology.gateBounds.upperBound)
+            if case let .uniform(l, h) = t.initialGates { (low, high) = (l, h) }
+            t.initialGates = .uniform(low: initialGateLow ?? low, high: initialGateHigh ?? high)
+        }
+        if let e = evaluateEvery, e < 1 { throw LearningError.invalidHyperparameter("eval_every must be ≥ 1 (got \(e))") }
+        try t.validate()
+        return t
+    }
+}

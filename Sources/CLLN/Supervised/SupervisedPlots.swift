@@ -1,0 +1,161 @@
+import CLLNReport
+import Foundation
+
+/// The data files and SVG plots of a supervised run.
+struct SupervisedPlots {
+    var task: SupervisedTask
+    var results: [SupervisedTrialResult]
+
+    var metricName: String { task.metric.rawValue }
+
+    func write(to folder: URL) throws {
+        func file(_ name: String) -> URL { folder.appendingPathComponent(name) }
+        try AtomicFile.write(epochTable().text, to: file("epochs.csv"))
+        try AtomicFile.write(gateTable().text, to: file("gates.csv"))
+        try AtomicFile.write(predictionTable().text, to: file("predictions.csv"))
+        try AtomicFile.write(lossChart().svg(), to: file("loss.svg"))
+        switch task.metric {
+        case .accuracy:
+            try AtomicFile.write(accuracyChart().svg(), to: file("accuracy.svg"))
+            let matrix = confusion()
+            var csv = CSVTable(header: ["true \\ predicted"] + task.classNames)
+            for (c, row) in matrix.enumerated() { csv.append([task.classNames[c]] + row.map(String.init)) }
+            try AtomicFile.write(csv.text, to: file("confusion.csv"))
+            try AtomicFile.write(confusionChart(matrix).svg(), to: file("confusion.svg"))
+        case .mse:
+            try AtomicFile.write(curveChart().svg(), to: file("curve.svg"))
+        }
+    }
+
+    /// One row per trial and evaluated epoch.
+    func epochTable() -> CSVTable {
+        var csv = CSVTable(header: ["trial", "epoch", "train_loss", "train_\(metricName)", "test_loss", "test_\(metricName)",
+                                    "nudged", "train_s", "eval_s"])
+        for r in results {
+            for h in r.history {
+                csv.append(["\(r.trial)", "\(h.epoch)", "\(h.trainLoss)", "\(h.trainMetric)", "\(h.testLoss)", "\(h.testMetric)",
+                            "\(h.nudged)", "\(h.trainSeconds)", "\(h.evalSeconds)"])
+            }
+        }
+        return csv
+    }
+
+    func gateTable() -> CSVTable {
+        var csv = CSVTable(header: ["trial", "stage"] + task.topology.edges.indices.map { "gate\($0)" })
+        for r in results {
+            csv.append(["\(r.trial)", "initial"] + r.initialGates.map { "\($0)" })
+            csv.append(["\(r.trial)", "final"] + r.finalGates.map { "\($0)" })
+        }
+        return csv
+    }
+
+    /// The test set's outputs after training: class and prediction, or x and target.
+    func predictionTable() -> CSVTable {
+        let width = results.first?.testOutputs.first?.count ?? 0
+        let outputs = (0..<width).map { "output\($0)" }
+        var csv: CSVTable
+        switch task.metric {
+        case .accuracy:
+            csv = CSVTable(header: ["trial", "example", "class", "predicted"] + outputs)
+            for r in results {
+                for (i, out) in r.testOutputs.enumerated() {
+                    csv.append(["\(r.trial)", "\(i)", task.classNames[task.testClasses[i]], task.classNames[r.testPredicted[i]]]
+                        + out.map { "\($0)" })
+                }
+            }
+        case .mse:
+            csv = CSVTable(header: ["trial", "example", "x", "target"] + outputs)
+            for r in results {
+                for (i, out) in r.testOutputs.enumerated() {
+                    let x = task.curveInput.map { task.test[i].inputs[$0] } ?? .nan
+                    csv.append(["\(r.trial)", "\(i)", "\(x)", "\(task.test[i].targets[0])"] + out.map { "\($0)" })
+                }
+            }
+        }
+        return csv
+    }
+
+    private func seriesName(_ r: SupervisedTrialResult, _ set: String) -> String {
+        results.count == 1 ? set : (r.trial < 6 ? "trial \(r.trial) \(set)" : "")
+    }
+
+    /// Training and test loss vs epoch (log y), dashed for the test set.
+    func lossChart() -> LineChart {
+        var chart = LineChart(
+            title: "\(task.name): \(task.options.loss == .hinge ? "shifted-hinge" : "MSE") loss",
+            xLabel: "epoch", yLabel: "loss (V²)")
+        chart.yLog = true
+        for (index, r) in results.enumerated() {
+            let color = ColorScale.categorical(index)
+            let epochs = r.history.map { Double($0.epoch) }
+            chart.series.append(LineSeries(name: seriesName(r, "train"), x: epochs, y: r.history.map(\.trainLoss), color: color))
+            chart.series.append(LineSeries(
+                name: seriesName(r, "test"), x: epochs, y: r.history.map(\.testLoss), dashed: true, color: color))
+        }
+        return chart
+    }
+
+    /// Training and test accuracy vs epoch, dashed for the test set.
+    func accuracyChart() -> LineChart {
+        var chart = LineChart(title: "\(task.name): accuracy", xLabel: "epoch", yLabel: "accuracy")
+        for (index, r) in results.enumerated() {
+            let color = ColorScale.categorical(index)
+            let epochs = r.history.map { Double($0.epoch) }
+            chart.series.append(LineSeries(name: seriesName(r, "train"), x: epochs, y: r.history.map(\.trainMetric), color: color))
+            chart.series.append(LineSeries(
+                name: seriesName(r, "test"), x: epochs, y: r.history.map(\.testMetric), dashed: true, color: color))
+        }
+        chart.horizontalLines = [
+            ReferenceLine(value: 1, label: "all correct"),
+            ReferenceLine(value: 1 / Double(max(task.classNames.count, 1)), label: "chance"),
+        ]
+        return chart
+    }
+
+    /// Test-set counts, rows = true class, columns = predicted, summed over trials.
+    func confusion() -> [[Int]] {
+        let n = task.classNames.count
+        var matrix = [[Int]](repeating: [Int](repeating: 0, count: n), count: n)
+        for r in results {
+            for (truth, predicted) in zip(task.testClasses, r.testPredicted) { matrix[truth][predicted] += 1 }
+        }
+        return matrix
+    }
+
+    func confusionChart(_ matrix: [[Int]]) -> Heatmap {
+        let accuracy = results.isEmpty ? Double.nan : results.map(\.testMetric).reduce(0, +) / Double(results.count)
+        var map = Heatmap(
+            title: "\(task.name): test confusion matrix" + (results.count > 1 ? " (\(results.count) trials)" : "")
+                + String(format: ", accuracy %.2f%%", 100 * accuracy),
+            rowLabels: task.classNames, columnLabels: task.classNames, values: matrix.map { $0.map(Double.init) })
+        map.xLabel = "predicted"
+        map.yLabel = "true"
+        return map
+    }
+
+    /// Regression: the target curve (dashed), the network's output before training (grey) and
+    /// after (one line per trial) on the test grid, and the training points.
+    func curveChart() -> LineChart {
+        let input = task.curveInput ?? 0
+        let x = task.test.map { $0.inputs[input] }
+        var chart = LineChart(title: "\(task.name): learned vs target", xLabel: "input x (V)", yLabel: "output (V)")
+        chart.series.append(LineSeries(name: "target", x: x, y: task.test.map { $0.targets[0] }, dashed: true, color: "#222222"))
+        if let first = results.first {
+            chart.series.append(LineSeries(
+                name: "before training", x: x, y: first.initialTestOutputs.map { $0[0] }, dashed: true, color: "#aaaaaa"))
+        }
+        for (index, r) in results.enumerated() {
+            chart.series.append(LineSeries(
+                name: results.count == 1 ? "learned" : (index < 6 ? "trial \(r.trial)" : ""), x: x, y: r.testOutputs.map { $0[0] },
+                color: ColorScale.categorical(index)))
+        }
+        // Training points: one-point segments (separated by NaN) are drawn as dots.
+        var px: [Double] = [], py: [Double] = []
+        for e in task.train {
+            px += [e.inputs[input], .nan]
+            py += [e.targets[0], .nan]
+        }
+        chart.series.append(LineSeries(name: "training points", x: px, y: py, color: "#d62728"))
+        return chart
+    }
+}

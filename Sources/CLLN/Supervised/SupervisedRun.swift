@@ -1,0 +1,271 @@
+import CLLNReport
+import Foundation
+
+/// Train and test scores after one epoch (epoch 0: before training).
+public struct SupervisedEpochRecord: Sendable, Codable, Hashable {
+    public var epoch: Int
+    public var trainLoss: Double
+    public var trainMetric: Double
+    public var testLoss: Double
+    public var testMetric: Double
+    /// Examples nudged during the epoch (0 for epoch 0).
+    public var nudged: Int
+    /// Seconds of the training pass (free + clamped solves and updates), without evaluation.
+    public var trainSeconds: Double
+    /// Seconds of the evaluation of both sets.
+    public var evalSeconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case epoch, trainLoss = "train_loss", trainMetric = "train_metric", testLoss = "test_loss"
+        case testMetric = "test_metric", nudged, trainSeconds = "train_s", evalSeconds = "eval_s"
+    }
+}
+
+/// The outcome of one trial (one seed) of a supervised task.
+public struct SupervisedTrialResult: Sendable, Codable {
+    public var trial: Int
+    public var seed: UInt64
+    public var epochs: Int
+    public var trainLoss: Double
+    public var trainMetric: Double
+    public var testLoss: Double
+    public var testMetric: Double
+    /// Classification: first epoch after which every training example was classified right.
+    public var solvedAtEpoch: Int?
+    /// Every evaluated epoch, starting with epoch 0 (before training).
+    public var history: [SupervisedEpochRecord]
+    public var initialGates: [Double]
+    public var finalGates: [Double]
+    /// Logical outputs of every test example after training (and before, for the curve plot).
+    public var testOutputs: [[Double]]
+    public var initialTestOutputs: [[Double]]
+    /// Classification: decoded classes of the test examples after training.
+    public var testPredicted: [Int]
+    public var wallSeconds: Double
+    /// Mean seconds per epoch of the training pass alone, and of one evaluation of both sets.
+    public var epochSeconds: Double
+    public var evalSeconds: Double
+    public var freeSolves: Int
+    public var clampedSolves: Int
+
+    enum CodingKeys: String, CodingKey {
+        case trial, seed, epochs, trainLoss = "train_loss", trainMetric = "train_metric", testLoss = "test_loss"
+        case testMetric = "test_metric", solvedAtEpoch = "solved_at_epoch", history, initialGates = "initial_gates"
+        case finalGates = "final_gates", testOutputs = "test_outputs", initialTestOutputs = "initial_test_outputs"
+        case testPredicted = "test_predicted", wallSeconds = "wall_s", epochSeconds = "epoch_s", evalSeconds = "eval_s"
+        case freeSolves = "free_solves", clampedSolves = "clamped_solves"
+    }
+}
+
+/// The machine-readable summary of a supervised `clln train` run. `train_metric` and
+/// `test_metric` are means over the finished trials.
+public struct SupervisedSummary: Sendable, Codable {
+    public struct Trial: Sendable, Codable {
+        public var trial: Int
+        public var seed: UInt64
+        public var trainMetric: Double
+        public var testMetric: Double
+        public var trainLoss: Double
+        public var testLoss: Double
+        public var solvedAtEpoch: Int?
+        public var wallSeconds: Double
+        public var epochSeconds: Double
+        enum CodingKeys: String, CodingKey {
+            case trial, seed, trainMetric = "train_metric", testMetric = "test_metric", trainLoss = "train_loss"
+            case testLoss = "test_loss", solvedAtEpoch = "solved_at_epoch", wallSeconds = "wall_s", epochSeconds = "epoch_s"
+        }
+    }
+
+    public struct Settings: Sendable, Codable {
+        public var alpha: Double
+        public var eta: Double
+        public var batch: Int
+        public var clip: Double
+        public var shuffle: Bool
+        public var initialGates: String
+        public var splitSeed: UInt64
+        public var options: SupervisedOptions
+        enum CodingKeys: String, CodingKey {
+            case alpha, eta, batch, clip, shuffle, initialGates = "initial_gates", splitSeed = "split_seed", options
+        }
+    }
+
+    public var preset: String
+    public var task: String
+    public var backend: String
+    public var epochs: Int
+    public var metric: SupervisedMetric
+    public var trainMetric: Double
+    public var testMetric: Double
+    /// Classification: trials whose training set ends fully classified right.
+    public var solvedCount: Int?
+    public var wallSeconds: Double
+    /// Mean seconds per epoch of the training pass (free + clamped solves, updates), and of one
+    /// evaluation of both sets.
+    public var epochSeconds: Double
+    public var evalSeconds: Double
+    public var network: String
+    public var nodes: Int
+    public var edges: Int
+    public var trainCount: Int
+    public var testCount: Int
+    public var settings: Settings
+    public var trials: [Trial]
+    public var failedTrials: [TrainingSummary.FailedTrial]
+    public var backendInfo: [String: String]
+
+    enum CodingKeys: String, CodingKey {
+        case preset, task, backend, epochs, metric, trainMetric = "train_metric", testMetric = "test_metric"
+        case solvedCount = "solved_count", wallSeconds = "wall_s", epochSeconds = "epoch_s", evalSeconds = "eval_s"
+        case network, nodes, edges, trainCount = "train_count", testCount = "test_count", settings, trials
+        case failedTrials = "failed_trials", backendInfo = "backend_info"
+    }
+}
+
+/// Runs the trials of a supervised task and writes their results under one folder:
+/// `trials/trial-K.json` per finished trial, then the report (``writeReport(backend:backendInfo:wallSeconds:)``).
+public struct SupervisedRun: Sendable {
+    public var task: SupervisedTask
+    /// Base seed: trial k draws its initial gates and shuffles from (seed, k).
+    public var seed: UInt64
+    public var folder: URL
+    /// Evaluate both sets every this many epochs (and after the last).
+    public var evaluateEvery: Int
+
+    public init(task: SupervisedTask, seed: UInt64, folder: URL, evaluateEvery: Int = 1) {
+        self.task = task
+        self.seed = seed
+        self.folder = folder
+        self.evaluateEvery = max(1, evaluateEvery)
+    }
+
+    func trialFile(_ k: Int) -> URL { folder.appendingPathComponent("trials/trial-\(k).json") }
+    func failureFile(_ k: Int) -> URL { folder.appendingPathComponent("trials/trial-\(k).error.txt") }
+
+    /// Trains trial `k` on `solver` (the clamped phase on `clampedSolver`, a twin network, when
+    /// given; `readNoise` σ in volts on every measured voltage), writes `trials/trial-K.json` and
+    /// returns the result. A failure is recorded in `trials/trial-K.error.txt` and thrown.
+    /// `progress` is called after every epoch.
+    @discardableResult
+    public func runTrial(
+        _ k: Int, solver: any EquilibriumSolver, clampedSolver: (any EquilibriumSolver)? = nil, readNoise: Double = 0,
+        progress: () -> Void = {}
+    ) throws -> SupervisedTrialResult {
+        do {
+            let result = try train(k, solver: solver, clampedSolver: clampedSolver, readNoise: readNoise, progress: progress)
+            try AtomicFile.write(try JSONOutput.encode(result), to: trialFile(k))
+            try? FileManager.default.removeItem(at: failureFile(k))
+            return result
+        } catch {
+            try? AtomicFile.write("\(error)\n", to: failureFile(k))
+            throw error
+        }
+    }
+
+    func train(
+        _ k: Int, solver: any EquilibriumSolver, clampedSolver: (any EquilibriumSolver)?, readNoise: Double, progress: () -> Void
+    ) throws -> SupervisedTrialResult {
+        let start = ContinuousClock.now
+        var rng = SeededGenerator(seed: seed, stream: UInt64(k))
+        let trainer = try SupervisedTrainer(
+            topology: task.topology, rule: task.rule, solver: solver, options: task.options, clampedSolver: clampedSolver,
+            readNoise: readNoise, noiseSeed: seed &+ UInt64(k) &* 0x9E37_79B9_7F4A_7C15)
+        var gates = task.initialGates.draw(for: task.topology, rng: &rng)
+        let initialGates = gates
+        var trainCache: [[Double]?] = []
+        var testCache: [[Double]?] = []
+        var history: [SupervisedEpochRecord] = []
+        var solvedAt: Int?
+        var initialTestOutputs: [[Double]] = []
+        var lastTest = SetScore(loss: .nan, metric: .nan, predicted: [])
+        var lastTestOutputs: [[Double]] = []
+        var trainTime = 0.0, evalTime = 0.0, evaluations = 0
+
+        func evaluate(epoch: Int, nudged: Int, trainSeconds: Double) throws {
+            let t0 = ContinuousClock.now
+            let trainOut = try trainer.outputs(for: task.train, parameters: gates, warmStarts: &trainCache)
+            let testOut = try trainer.outputs(for: task.test, parameters: gates, warmStarts: &testCache)
+            let trainScore = task.score(outputs: trainOut, examples: task.train, classes: task.trainClasses)
+            lastTest = task.score(outputs: testOut, examples: task.test, classes: task.testClasses)
+            lastTestOutputs = testOut
+            if epoch == 0 { initialTestOutputs = testOut }
+            let seconds = (ContinuousClock.now - t0).asSeconds
+            evalTime += seconds
+            evaluations += 1
+            history.append(SupervisedEpochRecord(
+                epoch: epoch, trainLoss: trainScore.loss, trainMetric: trainScore.metric, testLoss: lastTest.loss,
+                testMetric: lastTest.metric, nudged: nudged, trainSeconds: trainSeconds, evalSeconds: seconds))
+            if task.metric == .accuracy, solvedAt == nil, trainScore.metric == 1 { solvedAt = epoch }
+        }
+
+        try evaluate(epoch: 0, nudged: 0, trainSeconds: 0)
+        for epoch in stride(from: 1, through: task.epochs, by: 1) {
+            let t0 = ContinuousClock.now
+            let stats = try trainer.train(epoch: task.train, parameters: &gates, rng: &rng, shuffle: task.shuffle)
+            let seconds = (ContinuousClock.now - t0).asSeconds
+            trainTime += seconds
+            if epoch % evaluateEvery == 0 || epoch == task.epochs {
+                try evaluate(epoch: epoch, nudged: stats.nudged, trainSeconds: seconds)
+            }
+            progress()
+        }
+        let last = history[history.count - 1]
+        return SupervisedTrialResult(
+            trial: k, seed: seed, epochs: task.epochs, trainLoss: last.trainLoss, trainMetric: last.trainMetric,
+            testLoss: last.testLoss, testMetric: last.testMetric, solvedAtEpoch: solvedAt, history: history,
+            initialGates: initialGates, finalGates: gates, testOutputs: lastTestOutputs, initialTestOutputs: initialTestOutputs,
+            testPredicted: lastTest.predicted, wallSeconds: (ContinuousClock.now - start).asSeconds,
+            epochSeconds: task.epochs > 0 ? trainTime / Double(task.epochs) : 0, evalSeconds: evalTime / Double(max(evaluations, 1)),
+            freeSolves: trainer.freeSolves, clampedSolves: trainer.clampedSolves)
+    }
+
+    /// The finished result of trial `k`, if its file exists and belongs to this run.
+    public func finishedTrial(_ k: Int) -> SupervisedTrialResult? {
+        guard let data = try? Data(contentsOf: trialFile(k)),
+            let result = try? JSONOutput.decode(SupervisedTrialResult.self, from: data),
+            result.seed == seed, result.trial == k, result.epochs == task.epochs,
+            result.finalGates.count == task.topology.edgeCount
+        else { return nil }
+        return result
+    }
+
+    /// Collects the finished trials, writes summary.json, the CSV tables and the SVG plots, and
+    /// returns the summary.
+    public func writeReport(backend: String, backendInfo: [String: String] = [:], wallSeconds: Double) throws -> SupervisedSummary {
+        var results: [SupervisedTrialResult] = []
+        var failed: [TrainingSummary.FailedTrial] = []
+        for k in 0..<task.trials {
+            if let r = finishedTrial(k) {
+                results.append(r)
+            } else if let text = try? String(contentsOf: failureFile(k), encoding: .utf8) {
+                failed.append(.init(trial: k, error: text.trimmingCharacters(in: .whitespacesAndNewlines)))
+            } else {
+                failed.append(.init(trial: k, error: "no result"))
+            }
+        }
+        func mean(_ values: [Double]) -> Double { values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count) }
+        let layers = task.topology.name
+        let summary = SupervisedSummary(
+            preset: task.name, task: task.summary, backend: backend, epochs: task.epochs, metric: task.metric,
+            trainMetric: mean(results.map(\.trainMetric)), testMetric: mean(results.map(\.testMetric)),
+            solvedCount: task.metric == .accuracy ? results.filter { $0.trainMetric == 1 }.count : nil,
+            wallSeconds: wallSeconds, epochSeconds: mean(results.map(\.epochSeconds)), evalSeconds: mean(results.map(\.evalSeconds)),
+            network: layers, nodes: task.topology.nodeCount, edges: task.topology.edgeCount,
+            trainCount: task.train.count, testCount: task.test.count,
+            settings: .init(
+                alpha: task.rule.alpha, eta: task.rule.eta, batch: task.rule.batchSize, clip: task.rule.updateClip,
+                shuffle: task.shuffle, initialGates: task.initialGates.description, splitSeed: task.splitSeed, options: task.options),
+            trials: results.map {
+                .init(trial: $0.trial, seed: $0.seed, trainMetric: $0.trainMetric, testMetric: $0.testMetric, trainLoss: $0.trainLoss,
+                      testLoss: $0.testLoss, solvedAtEpoch: $0.solvedAtEpoch, wallSeconds: $0.wallSeconds, epochSeconds: $0.epochSeconds)
+            },
+            failedTrials: failed, backendInfo: backendInfo)
+        try AtomicFile.write(try JSONOutput.encode(summary), to: folder.appendingPathComponent("summary.json"))
+        try SupervisedPlots(task: task, results: results).write(to: folder)
+        return summary
+    }
+}
+
+fileprivate extension Duration {
+    var asSeconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+}

@@ -1,0 +1,164 @@
+import Foundation
+
+/// What a task is scored on.
+public enum SupervisedMetric: String, Sendable, Codable {
+    /// Fraction of examples whose decoded class is right (classification).
+    case accuracy
+    /// Mean squared error of the logical outputs (regression).
+    case mse
+}
+
+/// How the logical outputs decode to a class.
+public enum ClassDecoder: Sendable, Hashable, Codable {
+    /// One logical output per class: the largest wins.
+    case argmax
+    /// Two classes from one logical output: class 1 when it exceeds the threshold, else class 0.
+    case threshold(Double)
+
+    public func decode(_ outputs: [Double]) -> Int {
+        switch self {
+        case .argmax: outputs.indices.max { outputs[$0] < outputs[$1] } ?? 0
+        case let .threshold(t): outputs[0] > t ? 1 : 0
+        }
+    }
+}
+
+/// How initial gate voltages are drawn (clipped to the gate bounds).
+public enum InitialGates: Sendable, Hashable, Codable {
+    case uniform(low: Double, high: Double)
+    case normal(mean: Double, spread: Double)
+
+    /// One draw per edge; transistor edges get a gate voltage, other elements their default.
+    public func draw(for topology: Topology, rng: inout SeededGenerator) -> [Double] {
+        var parameters = topology.uniformParameters(gate: 1)
+        for (e, edge) in topology.edges.enumerated() {
+            let gate: Double
+            switch self {
+            case let .uniform(low, high): gate = rng.uniform(in: low...high)
+            case let .normal(mean, spread): gate = mean + spread * rng.gaussian()
+            }
+            let clipped = min(max(gate, topology.gateBounds.lowerBound), topology.gateBounds.upperBound)
+            switch edge.element {
+            case .mosfet: parameters[e] = clipped
+            case .expGateMosfet: parameters[e] = log(clipped)
+            case .diodeResistor, .resistor, .potentiometer: break
+            }
+        }
+        return parameters
+    }
+
+    public func validate() throws {
+        switch self {
+        case let .uniform(low, high):
+            guard low.isFinite, high.isFinite, low <= high else {
+                throw LearningError.invalidHyperparameter("initial gates: need low ≤ high (got \(low), \(high))")
+            }
+        case let .normal(mean, spread):
+            guard mean.isFinite, spread.isFinite, spread >= 0 else {
+                throw LearningError.invalidHyperparameter("initial gates: need a finite mean and spread ≥ 0")
+            }
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case let .uniform(low, high): "uniform in [\(low), \(high)] V"
+        case let .normal(mean, spread): "\(mean) + \(spread)·N(0,1) V"
+        }
+    }
+}
+
+/// A supervised task: network, encoded data split into training and test sets, and the
+/// hyperparameters that make it learn.
+public struct SupervisedTask: Sendable {
+    public var name: String
+    /// One line: data, network, encoding.
+    public var summary: String
+    public var topology: Topology
+    public var train: [SupervisedExample]
+    public var test: [SupervisedExample]
+    /// Classification: the class of every training / test example, and the class names.
+    /// Regression: empty.
+    public var trainClasses: [Int]
+    public var testClasses: [Int]
+    public var classNames: [String]
+    public var decoder: ClassDecoder
+    public var rule: CoupledLearningRule
+    public var options: SupervisedOptions
+    public var epochs: Int
+    public var shuffle: Bool
+    public var initialGates: InitialGates
+    public var trials: Int
+    /// Regression: the input whose voltage is the curve's x coordinate (for the curve plot).
+    public var curveInput: Int?
+    /// The seed of the train/test split (classification data).
+    public var splitSeed: UInt64
+
+    public init(
+        name: String, summary: String, topology: Topology, train: [SupervisedExample], test: [SupervisedExample],
+        trainClasses: [Int] = [], testClasses: [Int] = [], classNames: [String] = [], decoder: ClassDecoder = .argmax,
+        rule: CoupledLearningRule, options: SupervisedOptions, epochs: Int, shuffle: Bool = true,
+        initialGates: InitialGates, trials: Int = 1, curveInput: Int? = nil, splitSeed: UInt64 = 0
+    ) {
+        self.name = name
+        self.summary = summary
+        self.topology = topology
+        self.train = train
+        self.test = test
+        self.trainClasses = trainClasses
+        self.testClasses = testClasses
+        self.classNames = classNames
+        self.decoder = decoder
+        self.rule = rule
+        self.options = options
+        self.epochs = epochs
+        self.shuffle = shuffle
+        self.initialGates = initialGates
+        self.trials = trials
+        self.curveInput = curveInput
+        self.splitSeed = splitSeed
+    }
+
+    public var metric: SupervisedMetric { classNames.isEmpty ? .mse : .accuracy }
+
+    /// Checks that the pieces fit together.
+    public func validate() throws {
+        try topology.validate()
+        try rule.validate()
+        try options.validate()
+        try initialGates.validate()
+        guard epochs >= 0 else { throw LearningError.invalidHyperparameter("epochs must be ≥ 0 (got \(epochs))") }
+        guard trials >= 1 else { throw LearningError.invalidHyperparameter("trials must be ≥ 1 (got \(trials))") }
+        guard !train.isEmpty, !test.isEmpty else { throw LearningError.mismatch("the task needs training and test examples") }
+        if metric == .accuracy {
+            guard trainClasses.count == train.count, testClasses.count == test.count else {
+                throw LearningError.mismatch("every example of a classification task needs its class")
+            }
+        }
+    }
+
+    /// Loss, metric and decoded classes of a set from its logical outputs.
+    public func score(outputs: [[Double]], examples: [SupervisedExample], classes: [Int]) -> SetScore {
+        let n = Double(max(examples.count, 1))
+        let loss = zip(outputs, examples).reduce(0.0) { $0 + SupervisedClamp.loss(outputs: $1.0, labels: $1.1.targets, options: options) } / n
+        switch metric {
+        case .mse:
+            let mse = zip(outputs, examples).reduce(0.0) { total, pair in
+                total + zip(pair.0, pair.1.targets).reduce(0.0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Double(max(pair.0.count, 1))
+            } / n
+            return SetScore(loss: loss, metric: mse, predicted: [])
+        case .accuracy:
+            let predicted = outputs.map(decoder.decode)
+            let correct = zip(predicted, classes).filter { $0 == $1 }.count
+            return SetScore(loss: loss, metric: Double(correct) / n, predicted: predicted)
+        }
+    }
+}
+
+/// Loss and metric of one set of examples.
+public struct SetScore: Sendable, Hashable, Codable {
+    public var loss: Double
+    public var metric: Double
+    /// Classification: the decoded class of every example.
+    public var predicted: [Int]
+}

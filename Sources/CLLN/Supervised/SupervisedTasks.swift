@@ -1,0 +1,173 @@
+import Foundation
+
+/// The choices that change a task's network or encoding (config keys `differential`, `margin`,
+/// `hidden`, `split_seed`); `nil` keeps the task's default.
+public struct TaskEncoding: Sendable, Hashable {
+    public var differential: Bool?
+    /// Classification label distance from the decision center (V).
+    public var margin: Double?
+    /// Hidden-layer sizes between inputs and outputs (iris, digits).
+    public var hidden: [Int]?
+    public var splitSeed: UInt64
+
+    public init(differential: Bool? = nil, margin: Double? = nil, hidden: [Int]? = nil, splitSeed: UInt64 = 0) {
+        self.differential = differential
+        self.margin = margin
+        self.hidden = hidden
+        self.splitSeed = splitSeed
+    }
+}
+
+/// The supervised task presets: `xor`, `regression`, `iris`, `digits`.
+public enum SupervisedTasks {
+    public static let names = ["xor", "regression", "iris", "digits"]
+
+    /// The preset `name` with `encoding`, or `nil` if there is no such preset.
+    public static func named(_ name: String, encoding: TaskEncoding = TaskEncoding()) throws -> SupervisedTask? {
+        switch name {
+        case "xor": try xor(encoding)
+        case "regression": try regression(encoding)
+        case "iris": try iris(encoding)
+        case "digits": try digits(encoding)
+        default: nil
+        }
+    }
+
+    // MARK: - XOR
+
+    /// XOR on the 4×4 periodic lattice, laid out as in Dillavou et al. (PNAS 2024, Fig. 3A) on a
+    /// 4×4 grid: operands x₁ at node 15 (row 3, col 3) and x₂ at node 13 (3, 1), each 0 or
+    /// 0.45 V; fixed rails 0.11 V at node 5 (1, 1) and 0.33 V at node 7 (1, 3); output O+ at
+    /// node 10 (2, 2) and, differential, O− at node 0 (0, 0). Labels ±margin around 0
+    /// (differential) or 0.22 V ± margin (single-ended); class 1 when the output is above the
+    /// center. Train set = test set = the four cases.
+    public static func xor(_ encoding: TaskEncoding = TaskEncoding()) throws -> SupervisedTask {
+        let differential = encoding.differential ?? true
+        let margin = encoding.margin ?? 0.02
+        let center = differential ? 0.0 : 0.22
+        let high = 0.45
+        let topology = Generators.lattice(
+            shape: [4, 4], periodic: true, inputs: [15, 13, 5, 7], outputs: differential ? [10, 0] : [10])
+        var examples: [SupervisedExample] = []
+        var classes: [Int] = []
+        for (a, b) in [(0, 0), (0, 1), (1, 0), (1, 1)] {
+            let c = a ^ b
+            classes.append(c)
+            examples.append(SupervisedExample(
+                inputs: [Double(a) * high, Double(b) * high, 0.11, 0.33], targets: [center + (c == 1 ? margin : -margin)]))
+        }
+        var options = SupervisedOptions(loss: .hinge, hingeCenter: center, differential: differential)
+        options.normalization = .none
+        return SupervisedTask(
+            name: "xor",
+            summary: "XOR of two 0/0.45 V operands on the 4×4 periodic lattice (32 MOSFETs), rails 0.11 and 0.33 V, "
+                + (differential ? "differential output V10 − V0" : "output V10") + ", shifted hinge ±\(margin) V",
+            topology: named(topology, "xor"), train: examples, test: examples, trainClasses: classes, testClasses: classes,
+            classNames: ["0", "1"], decoder: .threshold(center),
+            rule: CoupledLearningRule(alpha: 0.3, eta: 0.5, batchSize: 1, updateClip: 0.1), options: options,
+            epochs: 400, shuffle: true, initialGates: .uniform(low: 1, high: 3), splitSeed: encoding.splitSeed)
+    }
+
+    // MARK: - Regression
+
+    /// The smooth target curve of the regression task: y(x) = 0.1 + 0.2·sin(π x / 0.9) V on
+    /// x ∈ [0, 0.45] V (rising from 0.1 V to a flat top at 0.3 V).
+    public static func regressionTarget(_ x: Double) -> Double { 0.1 + 0.2 * sin(Double.pi * x / 0.9) }
+
+    /// 1-D nonlinear regression on the 4×4 periodic lattice: input x at node 15, rails 0 V at
+    /// node 5 and 0.45 V at node 7, output at node 10 (differential: V10 − V0). Training: the 8
+    /// points x = 0, 0.45/7, …, 0.45 V; test: 64 points x = (j + ½)·0.45/64 V between them.
+    public static func regression(_ encoding: TaskEncoding = TaskEncoding()) throws -> SupervisedTask {
+        let differential = encoding.differential ?? false
+        let topology = Generators.lattice(
+            shape: [4, 4], periodic: true, inputs: [15, 5, 7], outputs: differential ? [10, 0] : [10])
+        func example(_ x: Double) -> SupervisedExample {
+            SupervisedExample(inputs: [x, 0, 0.45], targets: [regressionTarget(x)])
+        }
+        let train = (0..<8).map { example(0.45 * Double($0) / 7) }
+        let test = (0..<64).map { example(0.45 * (Double($0) + 0.5) / 64) }
+        return SupervisedTask(
+            name: "regression",
+            summary: "y = 0.1 + 0.2·sin(πx/0.9) V on x ∈ [0, 0.45] V from 8 points, 4×4 periodic lattice (32 MOSFETs), "
+                + (differential ? "differential output V10 − V0" : "output V10") + ", MSE",
+            topology: named(topology, "regression"), train: train, test: test,
+            rule: CoupledLearningRule(alpha: 0.1, eta: 1, batchSize: 1, updateClip: 0.1),
+            options: SupervisedOptions(loss: .mse, differential: differential),
+            epochs: 2000, shuffle: true, initialGates: .uniform(low: 1, high: 3), curveInput: 0, splitSeed: encoding.splitSeed)
+    }
+
+    // MARK: - Iris
+
+    /// Iris (3 species) on a layered network: 4 measurements scaled to [0, 1] V plus rails at 0 and
+    /// 1 V as inputs, dense to a hidden layer, dense to one output pair per class (differential:
+    /// score = V(c+) − V(c−), labels ±margin, argmax) or one output per class (labels 0.5 ± margin V).
+    public static func iris(_ encoding: TaskEncoding = TaskEncoding()) throws -> SupervisedTask {
+        let data = Datasets.iris()
+        let ranges: [(Double, Double)] = [(4.3, 7.9), (2.0, 4.4), (1.0, 6.9), (0.1, 2.5)]
+        let scaled = data.features.map { f in zip(f, ranges).map { ($0 - $1.0) / ($1.1 - $1.0) } + [0, 1] }
+        return try classification(
+            name: "iris", data: data, inputs: scaled, encoding: encoding, defaultHidden: [8], defaultMargin: 0.05,
+            rule: CoupledLearningRule(alpha: 0.5, eta: 0.5, batchSize: 1, updateClip: 0.1), epochs: 100,
+            initialGates: .uniform(low: 1, high: 3),
+            describe: "Iris (150 flowers, 4 features scaled to [0, 1] V + 0/1 V rails)")
+    }
+
+    // MARK: - Digits
+
+    /// The 8×8 handwritten digits (1,797 images) on a dense input→output network: 64 pixels at
+    /// pixel/16 V as inputs, every pixel linked to every output node (differential: a pair per
+    /// digit, 64 × 20 = 1,280 MOSFETs; score = V(c+) − V(c−), argmax), shifted hinge.
+    public static func digits(_ encoding: TaskEncoding = TaskEncoding()) throws -> SupervisedTask {
+        let data = try Datasets.digits()
+        let scaled = data.features.map { $0.map { $0 / 16 } }
+        return try classification(
+            name: "digits", data: data, inputs: scaled, encoding: encoding, defaultHidden: [], defaultMargin: 0.02,
+            rule: CoupledLearningRule(alpha: 0.05, eta: 0.5, batchSize: 1, updateClip: 0.1), epochs: 15,
+            initialGates: .uniform(low: 1, high: 4.5),
+            describe: "8×8 digits (1,797 images, pixels/16 V)")
+    }
+
+    /// A classification task on a layered dense network (inputs, hidden layers, outputs).
+    static func classification(
+        name: String, data: LabeledDataset, inputs: [[Double]], encoding: TaskEncoding, defaultHidden: [Int],
+        defaultMargin: Double, rule: CoupledLearningRule, epochs: Int, initialGates: InitialGates, describe: String
+    ) throws -> SupervisedTask {
+        let differential = encoding.differential ?? true
+        let margin = encoding.margin ?? defaultMargin
+        let hidden = encoding.hidden ?? defaultHidden
+        guard hidden.allSatisfy({ $0 > 0 }) else { throw LearningError.invalidHyperparameter("hidden layer sizes must be positive") }
+        let classCount = data.classNames.count
+        let inputCount = inputs[0].count
+        let outputCount = differential ? 2 * classCount : classCount
+        let layers = [inputCount] + hidden + [outputCount]
+        let nodeCount = layers.reduce(0, +)
+        var topology = Generators.layeredDense(
+            layers: layers, inputs: Array(0..<inputCount), outputs: Array((nodeCount - outputCount)..<nodeCount))
+        if differential {
+            // Pairs (c+, c−) adjacent in output order: outputs 2c, 2c+1.
+            topology.outputs = (0..<classCount).flatMap { c in [nodeCount - outputCount + c, nodeCount - outputCount + classCount + c] }
+        }
+        let center = differential ? 0.0 : 0.5
+        let split = data.stratifiedSplit(testFraction: 0.2, seed: encoding.splitSeed)
+        func example(_ i: Int) -> SupervisedExample {
+            SupervisedExample(inputs: inputs[i], targets: (0..<classCount).map { center + ($0 == data.labels[i] ? margin : -margin) })
+        }
+        let network = layers.map(String.init).joined(separator: "→")
+        return SupervisedTask(
+            name: name,
+            summary: "\(describe), dense \(network) network (\(topology.edgeCount) MOSFETs), "
+                + (differential ? "differential outputs" : "single-ended outputs")
+                + ", shifted hinge ±\(margin) V, split \(split.train.count)/\(split.test.count) (seed \(encoding.splitSeed))",
+            topology: Self.named(topology, name), train: split.train.map(example), test: split.test.map(example),
+            trainClasses: split.train.map { data.labels[$0] }, testClasses: split.test.map { data.labels[$0] },
+            classNames: data.classNames, decoder: .argmax, rule: rule,
+            options: SupervisedOptions(loss: .hinge, hingeCenter: center, differential: differential),
+            epochs: epochs, shuffle: true, initialGates: initialGates, splitSeed: encoding.splitSeed)
+    }
+
+    private static func named(_ topology: Topology, _ task: String) -> Topology {
+        var t = topology
+        t.name = "\(task)-\(topology.name)"
+        return t
+    }
+}

@@ -1,0 +1,203 @@
+import ArgumentParser
+import CLLN
+import CLLNReport
+import Foundation
+import Synchronization
+
+/// Flags of `clln train` that only the supervised tasks read.
+struct SupervisedTrainOptions: ParsableArguments {
+    @Option(help: "Supervised tasks: training epochs (default: the task's).")
+    var epochs: Int?
+
+    @Flag(inversion: .prefixedNo, help: "Supervised tasks: shuffle the training set every epoch (default: the task's, on).")
+    var shuffle: Bool?
+
+    @Option(help: "Supervised tasks: evaluate the training and test sets every K epochs (default 1).")
+    var evalEvery: Int?
+
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp("Supervised tasks: any config key, e.g. --set loss=mse --set overclamp=[0,1] (repeatable).",
+                           valueName: "key=value"))
+    var settings: [String] = []
+
+    /// The values when `clln train` has no such flags (all defaults).
+    static var defaults: SupervisedTrainOptions {
+        do { return try parse([]) } catch { fatalError("SupervisedTrainOptions must parse with no arguments: \(error)") }
+    }
+}
+
+/// Gives `TrainCommand` the supervised flags: a command that declares
+/// `@OptionGroup var supervised: SupervisedTrainOptions` provides them, otherwise the defaults apply.
+protocol SupervisedFlagsProviding {
+    var supervised: SupervisedTrainOptions { get }
+}
+
+extension SupervisedFlagsProviding {
+    var supervised: SupervisedTrainOptions { .defaults }
+}
+
+extension TrainCommand: SupervisedFlagsProviding {}
+
+/// `clln train <task>` for the supervised presets (xor, regression, iris, digits) and supervised
+/// config files (a `task` key): trains `--trials` seeds on the chosen backend and writes the
+/// report under `--out` (default out/train/<name>).
+func runSupervised(_ resolved: (name: String, config: SupervisedConfig), command: TrainCommand) throws {
+    let flags = command.supervised
+    let inapplicable: [(String, Bool)] = [
+        ("--steps (use --epochs)", command.steps != nil), ("--gamma", command.gamma != nil),
+        ("--epsilon-start", command.epsilonStart != nil), ("--epsilon-end", command.epsilonEnd != nil),
+        ("--reference-quirk", command.referenceQuirk), ("--resume", command.resume),
+    ]
+    if let flag = inapplicable.first(where: \.1) {
+        throw ValidationError("\(flag.0) does not apply to the supervised task \(resolved.name)")
+    }
+    var cli = try SupervisedConfig.parse(settings: flags.settings)
+    cli.epochs = flags.epochs ?? cli.epochs
+    cli.shuffle = flags.shuffle ?? cli.shuffle
+    cli.evaluateEvery = flags.evalEvery ?? cli.evaluateEvery
+    cli.trials = command.trials ?? cli.trials
+    cli.alpha = command.alpha ?? cli.alpha
+    cli.eta = command.eta ?? cli.eta
+    cli.batch = command.batch ?? cli.batch
+    cli.clip = command.clip ?? cli.clip
+    let config = resolved.config.overriding(with: cli)
+    let task = try config.makeTask()
+    let folder = URL(fileURLWithPath: command.out ?? "out/train/\(resolved.name)")
+    let run = SupervisedRun(task: task, seed: command.seed, folder: folder, evaluateEvery: config.evaluateEvery ?? 1)
+    let backend = command.backendOptions.backend
+
+    if let k = command.workerTrial {
+        let chip = try command.backendOptions.chip()
+        try run.runTrial(
+            k, solver: try makeSupervisedSolver(task.topology, backend: backend, command: command),
+            clampedSolver: chip.twin ? try makeSupervisedSolver(task.topology, backend: backend, command: command, clamped: true) : nil,
+            readNoise: chip.readNoise)
+        return
+    }
+    guard backend == .both else {
+        let summary = try trainSupervised(run, name: resolved.name, backend: backend, command: command)
+        printOut(command.json ? String(decoding: try JSONOutput.encode(summary), as: UTF8.self) : supervisedHumanSummary(summary, folder: folder))
+        if !summary.failedTrials.isEmpty { throw ExitCode(70) }
+        return
+    }
+    // Same seeds and trials on both backends, each into its own folder.
+    var summaries: [String: SupervisedSummary] = [:]
+    for choice in [BackendChoice.ideal, .spice] {
+        var sub = run
+        sub.folder = folder.appendingPathComponent(choice.rawValue)
+        summaries[choice.rawValue] = try trainSupervised(sub, name: resolved.name, backend: choice, command: command)
+    }
+    if command.json {
+        printOut(String(decoding: try JSONOutput.encode(summaries), as: UTF8.self))
+    } else {
+        for choice in [BackendChoice.ideal, .spice] {
+            printOut(supervisedHumanSummary(summaries[choice.rawValue]!, folder: folder.appendingPathComponent(choice.rawValue)))
+        }
+    }
+    if summaries.values.contains(where: { !$0.failedTrials.isEmpty }) { throw ExitCode(70) }
+}
+
+/// Trains every trial of `run` on `backend` (threads for the ideal backend; child processes for
+/// SPICE when several trials and jobs) and writes the report.
+func trainSupervised(_ run: SupervisedRun, name: String, backend: BackendChoice, command: TrainCommand) throws -> SupervisedSummary {
+    let task = run.task
+    try? FileManager.default.removeItem(at: run.folder.appendingPathComponent("trials"))
+    let start = ContinuousClock.now
+    let progress = ProgressBar(total: task.trials * max(task.epochs, 1), label: "\(name) \(backend.rawValue)")
+    let failures = Mutex<[String]>([])
+    let chip = try command.backendOptions.chip()
+    @Sendable func trial(_ k: Int) {
+        do {
+            try run.runTrial(
+                k, solver: try makeSupervisedSolver(task.topology, backend: backend, command: command),
+                clampedSolver: chip.twin ? try makeSupervisedSolver(task.topology, backend: backend, command: command, clamped: true) : nil,
+                readNoise: chip.readNoise
+            ) { progress.advance() }
+        } catch {
+            failures.withLock { $0.append("trial \(k): \(error)") }
+        }
+    }
+    if backend == .spice, task.trials > 1, command.jobs > 1 {
+        try runSupervisedWorkers(trials: task.trials, jobs: command.jobs, folder: run.folder, backend: backend, command: command)
+    } else if backend == .spice {
+        for k in 0..<task.trials { trial(k) }
+    } else {
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: min(command.jobs, task.trials)) { _ in
+            while true {
+                let k = next.wrappingAdd(1, ordering: .relaxed).oldValue
+                guard k < task.trials else { return }
+                trial(k)
+            }
+        }
+    }
+    progress.finish()
+    for failure in failures.withLock({ $0 }) { FileHandle.standardError.write(Data("error: \(failure)\n".utf8)) }
+    let elapsed = ContinuousClock.now - start
+    let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+    let info = backend == .spice ? try spiceBackendInfo(model: command.backendOptions.model) : [:]
+    return try run.writeReport(backend: backend.rawValue, backendInfo: info, wallSeconds: wall)
+}
+
+/// The solver of one trial on `backend` with the chip of the backend flags (`clamped`: the
+/// clamped phase's twin network); the idealized solver without diagnostics.
+func makeSupervisedSolver(
+    _ topology: Topology, backend: BackendChoice, command: TrainCommand, clamped: Bool = false
+) throws -> any EquilibriumSolver {
+    var options = command.backendOptions
+    options.backend = backend
+    let solver = try options.makeSolver(for: topology, clamped: clamped)
+    (solver as? IdealSolver)?.options.diagnostics = false
+    return solver
+}
+
+/// SPICE trials in child processes (ngspice is one simulator per process), at most `jobs` at a time.
+func runSupervisedWorkers(trials: Int, jobs: Int, folder: URL, backend: BackendChoice, command: TrainCommand) throws {
+    let executable = URL(fileURLWithPath: CommandLine.arguments[0])
+    var arguments: [String] = []
+    var rest = Array(CommandLine.arguments.dropFirst())[...]
+    while let argument = rest.popFirst() {
+        switch argument {
+        case "--json": continue
+        case "--out", "--backend": _ = rest.popFirst()
+        default: if argument.hasPrefix("--out=") || argument.hasPrefix("--backend=") { continue } else { arguments.append(argument) }
+        }
+    }
+    arguments += ["--out", folder.path, "--backend", backend.rawValue]
+    var running: [Process] = []
+    var queue = (0..<trials)[...]
+    while !queue.isEmpty || !running.isEmpty {
+        while running.count < jobs, let k = queue.popFirst() {
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = arguments + ["--worker-trial", "\(k)"]
+            try process.run()
+            running.append(process)
+        }
+        Thread.sleep(forTimeInterval: 0.05)
+        running.removeAll { !$0.isRunning }
+    }
+}
+
+func supervisedHumanSummary(_ s: SupervisedSummary, folder: URL) -> String {
+    func metric(_ v: Double) -> String {
+        s.metric == .accuracy ? String(format: "%.2f%%", 100 * v) : String(format: "%.3g V²", v)
+    }
+    var lines = [
+        "\(s.preset) (\(s.backend)): \(s.task)",
+        "\(s.epochs) epochs, \(s.trainCount) training / \(s.testCount) test examples, α \(s.settings.alpha), η \(s.settings.eta), "
+            + "batch \(s.settings.batch), loss \(s.settings.options.loss.rawValue)",
+    ]
+    for t in s.trials {
+        lines.append("trial \(t.trial): train \(s.metric.rawValue) \(metric(t.trainMetric)), test \(metric(t.testMetric))"
+            + (t.solvedAtEpoch.map { " (training set solved at epoch \($0))" } ?? "")
+            + String(format: ", %.2f s, %.4f s/epoch", t.wallSeconds, t.epochSeconds))
+    }
+    for f in s.failedTrials { lines.append("trial \(f.trial) FAILED: \(f.error)") }
+    lines.append("mean train \(s.metric.rawValue) \(metric(s.trainMetric)), test \(metric(s.testMetric))"
+        + (s.solvedCount.map { "; training set solved in \($0)/\(s.trials.count + s.failedTrials.count) trials" } ?? "")
+        + String(format: "; %.4f s per epoch (training pass), %.4f s per evaluation; wall %.2f s", s.epochSeconds, s.evalSeconds, s.wallSeconds))
+    lines.append("results: \(folder.path)")
+    return lines.joined(separator: "\n")
+}
