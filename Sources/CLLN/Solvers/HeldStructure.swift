@@ -107,8 +107,10 @@ final class HeldStructure {
         self.positions = positions
     }
 
-    /// Solves `J · step = −residual` with the current Jacobian values.
-    func factorAndSolve(iteration: Int) throws {
+    /// Solves `J · step = −residual` with the current Jacobian values. `forcing` (inexact
+    /// Newton) lets an iterative refinement stop at relative residual `forcing` instead of LU
+    /// accuracy; the Newton iteration's own residual test keeps the final answer exact.
+    func factorAndSolve(iteration: Int, forcing: Double = 0) throws {
         let n = count
         for i in 0..<n { step[i] = -residual[i] }
         switch factorization {
@@ -126,6 +128,7 @@ final class HeldStructure {
                 throw SolverError.singular(iteration: iteration)
             }
         case let .multifrontal(system):
+            system.forcing = forcing
             guard system.factorAndSolve(values: &values, rhs: &step) else {
                 throw SolverError.singular(iteration: iteration)
             }
@@ -277,6 +280,8 @@ final class SparseLUSystem {
     /// Normwise backward error required of every solve, in units of ε (LU with partial
     /// pivoting typically achieves a few ε).
     private static let backwardError = 16 * Double.ulpOfOne
+    /// Relative residual at which GMRES may stop (inexact Newton); 0 demands LU accuracy.
+    var forcing = 0.0
     /// Largest Krylov space before the factors are renewed.
     private static let maxKrylov = 30
     /// GMRES steps that may polish the solution of a fresh factorization.
@@ -441,7 +446,7 @@ final class SparseLUSystem {
         multiply(ax, x, into: r)
         for i in 0..<n { r[i] = b[i] - r[i] }
         let beta = norm(r)
-        var target = Self.backwardError * (normA * norm(x) + normB)
+        var target = max(Self.backwardError * (normA * norm(x) + normB), forcing * normB)
         if beta <= target { return .done }
         guard beta.isFinite, target.isFinite else { return fresh ? .done : .stale }
         let limit = min(fresh ? Self.maxRefinement : Self.maxKrylov, n)
@@ -517,7 +522,7 @@ final class SparseLUSystem {
         multiply(ax, x, into: r)
         for i in 0..<n { r[i] = b[i] - r[i] }
         // The recurrence's estimate drifts slightly from the true residual: allow a factor 2.
-        target = Self.backwardError * (normA * norm(x) + normB)
+        target = max(Self.backwardError * (normA * norm(x) + normB), forcing * normB)
         return norm(r) <= 2 * target ? .done : .stale
     }
 }

@@ -119,7 +119,7 @@ public final class IdealSolver: EquilibriumSolver {
             }
         } else {
             for node in structure.freeNodes { voltages[node] = (low + high) / 2 }
-            if structure.count > 0 {
+            if structure.count > 0 && structure.count <= options.sparseThreshold {
                 _ = evaluate(structure, at: voltages, linearized: true)
                 try structure.factorAndSolve(iteration: 0)
                 for (i, node) in structure.freeNodes.enumerated() {
@@ -152,7 +152,9 @@ public final class IdealSolver: EquilibriumSolver {
                 throw SolverError.noConvergence(iterations: iterations, residual: structure.scaledResidual)
             }
             iterations += 1
-            try structure.factorAndSolve(iteration: iterations)
+            // Inexact Newton (Eisenstat–Walker): far from the solution a rough step will do.
+            let forcing = min(0.1, (structure.scaledResidual / max(1, range)).squareRoot())
+            try structure.factorAndSolve(iteration: iterations, forcing: forcing)
             if lineSearch(minimumStep: 1.0 / 64) { continue }
             // At the rounding floor (nodes joined only by floor conductances) no step helps.
             if structure.scaledResidual <= roundingFloor { break }
