@@ -44,6 +44,9 @@ struct CompileCommand: ParsableCommand {
     @Option(help: "Model card: a name from templates/models or a .lib file.")
     var model = ModelCard.defaultName
 
+    @Option(help: "Tie every MOSFET's bulk to ground or to its source terminal (default: the card's setting).")
+    var bulk: BulkTie?
+
     @Option(help: "Gate form: sources (vg<e> per gate) or threshold-per-edge (vto trick).")
     var gateStyle: GateStyle = .sources
 
@@ -53,10 +56,12 @@ struct CompileCommand: ParsableCommand {
     func run() throws {
         try Exit.run {
             let t = try Topology.load(topology)
+            var card = try ModelCard.named(model)
+            if let bulk { card.bulk = bulk }
             let outputValues = try outputs.map(readNumbers) ?? [Double](repeating: 0.5, count: t.outputs.count)
             let netlist = try NetlistCompiler.compile(
                 t, parameters: try gateOptions.parameters(for: t), phase: phase, state: state,
-                outputValues: outputValues, options: NetlistOptions(model: try ModelCard.named(model), gateStyle: gateStyle))
+                outputValues: outputValues, options: NetlistOptions(model: card, gateStyle: gateStyle))
             if let out {
                 try AtomicFile.write(netlist.text, to: URL(fileURLWithPath: out))
             } else {

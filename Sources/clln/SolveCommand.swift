@@ -18,6 +18,16 @@ struct BackendOptions: ParsableArguments {
     @Option(help: "SPICE model card: a name from templates/models or a .lib file (spice backend).")
     var model = ModelCard.defaultName
 
+    @Option(help: "Tie every MOSFET's bulk to ground or to its source terminal (default: the card's setting).")
+    var bulk: BulkTie?
+
+    /// The model card with the bulk tie applied.
+    func modelCard() throws -> ModelCard {
+        var card = try ModelCard.named(model)
+        if let bulk { card.bulk = bulk }
+        return card
+    }
+
     @Option(help: "A chip: JSON with sigma_vto, sigma_kp, seed, twin, read_noise (device mismatch and read noise).")
     var mismatch: String?
 
@@ -62,7 +72,7 @@ struct BackendOptions: ParsableArguments {
             solver.mismatch = devices
             return solver
         case .spice:
-            return try makeSpiceSolver(topology: topology, model: try ModelCard.named(model), mismatch: devices)
+            return try makeSpiceSolver(topology: topology, model: try modelCard(), mismatch: devices)
         case .both: throw ValidationError("--backend both compares the backends and is only available for `clln train`")
         }
     }
@@ -180,3 +190,5 @@ struct SolveSummary: Codable {
         case saturatedEdges = "saturated_edges", floorEdges = "floor_edges"
     }
 }
+
+extension BulkTie: ExpressibleByArgument {}

@@ -14,6 +14,9 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: "SPICE model card: a name from templates/models or a .lib file.")
     var model = ModelCard.defaultName
 
+    @Option(help: "Tie every MOSFET's bulk to ground or to its source terminal (default: the card's setting).")
+    var bulk: BulkTie?
+
     @Option(help: "Random gate vectors (uniform in the gate bounds).")
     var samples = 50
 
@@ -39,7 +42,8 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         try Exit.run {
             let t = try Topology.load(topology)
-            let card = try ModelCard.named(model)
+            var card = try ModelCard.named(model)
+            if let bulk { card.bulk = bulk }
             let report = try BackendComparison.run(
                 topology: t, ideal: IdealSolver(topology: t), reference: SpiceSolver(topology: t, model: card),
                 model: card.name, samples: samples, seed: seed, extraGates: try extraGates(count: t.edgeCount))

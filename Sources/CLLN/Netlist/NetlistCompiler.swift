@@ -104,7 +104,8 @@ public enum NetlistCompiler {
             "* nodes: \(topology.nodeCount), edges: \(topology.edgeCount) (\(kindSummary)), inputs: \(topology.inputs.count), "
                 + "outputs: \(topology.outputs.count), held: \(held.nodes.count)",
             "* model: \(card.name) (\(card.origin)), W/L = \(card.width)/\(card.length), bulk at \(card.bulk.rawValue), "
-                + "k = KP*W/L = \(SpiceNumber.format(k)) A/V^2, gate style: \(options.gateStyle.rawValue)",
+                + (card.text.contains("{{kp}}") ? "k = KP*W/L = \(SpiceNumber.format(k)) A/V^2" : "KP and VTO as the card fixes them")
+                + ", gate style: \(options.gateStyle.rawValue)" + (options.mismatch == nil ? "" : ", per-device mismatch"),
             "* names: node i -> n<i>; MOSFET edge e -> m<e>, gate source vg<e>; held node i -> source vh<i>",
             options.gateStyle == .sources
                 ? "*        change in place: alter vg<e> = U ; alter vh<i> = V"
