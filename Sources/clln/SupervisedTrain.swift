@@ -42,7 +42,7 @@ extension TrainCommand: SupervisedFlagsProviding {}
 /// `clln train <task>` for the supervised presets (xor, regression, iris, digits) and supervised
 /// config files (a `task` key): trains `--trials` seeds on the chosen backend and writes the
 /// report under `--out` (default out/train/<name>).
-func runSupervised(_ resolved: (name: String, config: SupervisedConfig), command: TrainCommand) throws {
+func runSupervised(_ resolved: SupervisedTaskReference, command: TrainCommand) throws {
     let flags = command.supervised
     let inapplicable: [(String, Bool)] = [
         ("--steps (use --epochs)", command.steps != nil), ("--gamma", command.gamma != nil),
@@ -52,19 +52,25 @@ func runSupervised(_ resolved: (name: String, config: SupervisedConfig), command
     if let flag = inapplicable.first(where: \.1) {
         throw ValidationError("\(flag.0) does not apply to the supervised task \(resolved.name)")
     }
-    var cli = try SupervisedConfig.parse(settings: flags.settings)
-    cli.epochs = flags.epochs ?? cli.epochs
-    cli.shuffle = flags.shuffle ?? cli.shuffle
-    cli.evaluateEvery = flags.evalEvery ?? cli.evaluateEvery
-    cli.trials = command.trials ?? cli.trials
-    cli.alpha = command.alpha ?? cli.alpha
-    cli.eta = command.eta ?? cli.eta
-    cli.batch = command.batch ?? cli.batch
-    cli.clip = command.clip ?? cli.clip
-    let config = resolved.config.overriding(with: cli)
-    let task = try config.makeTask()
+    let task: SupervisedTask
+    do {
+        var cli = try SupervisedConfig.parse(settings: flags.settings)
+        cli.epochs = flags.epochs ?? cli.epochs
+        cli.shuffle = flags.shuffle ?? cli.shuffle
+        cli.evaluateEvery = flags.evalEvery ?? cli.evaluateEvery
+        cli.trials = command.trials ?? cli.trials
+        cli.alpha = command.alpha ?? cli.alpha
+        cli.eta = command.eta ?? cli.eta
+        cli.batch = command.batch ?? cli.batch
+        cli.clip = command.clip ?? cli.clip
+        task = try resolved.config().overriding(with: cli).makeTask()
+    } catch let error where error is SupervisedConfigError || error is LearningError || error is TopologyFileError {
+        // A bad config or value is bad input (exit 65), like a bad topology file.
+        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        throw ExitCode(65)
+    }
     let folder = URL(fileURLWithPath: command.out ?? "out/train/\(resolved.name)")
-    let run = SupervisedRun(task: task, seed: command.seed, folder: folder, evaluateEvery: config.evaluateEvery ?? 1)
+    let run = SupervisedRun(task: task, seed: command.seed, folder: folder)
     let backend = command.backendOptions.backend
 
     if let k = command.workerTrial {
@@ -184,20 +190,23 @@ func supervisedHumanSummary(_ s: SupervisedSummary, folder: URL) -> String {
     func metric(_ v: Double) -> String {
         s.metric == .accuracy ? String(format: "%.2f%%", 100 * v) : String(format: "%.3g V²", v)
     }
+    func time(_ seconds: Double) -> String {
+        seconds < 1 ? String(format: "%.3g ms", 1000 * seconds) : String(format: "%.3g s", seconds)
+    }
     var lines = [
         "\(s.preset) (\(s.backend)): \(s.task)",
         "\(s.epochs) epochs, \(s.trainCount) training / \(s.testCount) test examples, α \(s.settings.alpha), η \(s.settings.eta), "
-            + "batch \(s.settings.batch), loss \(s.settings.options.loss.rawValue)",
+            + "batch \(s.settings.batch), \(s.settings.options.loss.displayName)",
     ]
     for t in s.trials {
         lines.append("trial \(t.trial): train \(s.metric.rawValue) \(metric(t.trainMetric)), test \(metric(t.testMetric))"
             + (t.solvedAtEpoch.map { " (training set solved at epoch \($0))" } ?? "")
-            + String(format: ", %.2f s, %.4f s/epoch", t.wallSeconds, t.epochSeconds))
+            + ", \(time(t.wallSeconds)), \(time(t.epochSeconds)) per epoch")
     }
     for f in s.failedTrials { lines.append("trial \(f.trial) FAILED: \(f.error)") }
     lines.append("mean train \(s.metric.rawValue) \(metric(s.trainMetric)), test \(metric(s.testMetric))"
         + (s.solvedCount.map { "; training set solved in \($0)/\(s.trials.count + s.failedTrials.count) trials" } ?? "")
-        + String(format: "; %.4f s per epoch (training pass), %.4f s per evaluation; wall %.2f s", s.epochSeconds, s.evalSeconds, s.wallSeconds))
+        + "; \(time(s.epochSeconds)) per epoch (training pass), \(time(s.evalSeconds)) per evaluation of both sets; wall \(time(s.wallSeconds))")
     lines.append("results: \(folder.path)")
     return lines.joined(separator: "\n")
 }

@@ -80,7 +80,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         try Exit.run {
-            if let task = try SupervisedConfig.resolve(experiment) { return try runSupervised(task, command: self) }
+            if let task = SupervisedConfig.resolve(experiment) { return try runSupervised(task, command: self) }
             let e = try loadExperiment()
             let folder = URL(fileURLWithPath: out ?? "out/train/\(e.name)")
             if let k = workerTrial {

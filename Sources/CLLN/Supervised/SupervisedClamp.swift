@@ -35,7 +35,19 @@ public enum SupervisedClamp {
     /// The target T of every logical output (step 1): the label, the output itself when the
     /// hinge is satisfied (or the output equals its label exactly under overclamping), or a rail.
     public static func targets(outputs: [Double], labels: [Double], options: SupervisedOptions) -> [Double] {
-        zip(outputs, labels).map { o, l in
+        if options.loss == .multiclassHinge {
+            guard let (y, r, shortfall) = rivalShortfall(outputs: outputs, labels: labels), shortfall > 0 else { return outputs }
+            var t = outputs
+            if let rails = options.overclamp {
+                let span = options.differential ? rails.high - rails.low : rails.high
+                let floor = options.differential ? rails.low - rails.high : rails.low
+                (t[y], t[r]) = (span, floor)
+            } else {
+                (t[y], t[r]) = (outputs[y] + shortfall / 2, outputs[r] - shortfall / 2)
+            }
+            return t
+        }
+        return zip(outputs, labels).map { o, l in
             if isSatisfied(output: o, label: l, options: options) { return o }
             guard let rails = options.overclamp else { return l }
             if o == l { return o }
@@ -69,9 +81,25 @@ public enum SupervisedClamp {
         return clamps
     }
 
-    /// Per logical output: output − label, or 0 where the hinge is satisfied.
+    /// Multiclass hinge: the true class y (largest label), its strongest rival r (largest other
+    /// output) and how far O_y − O_r falls short of the margin L_y − L_r (≤ 0: satisfied).
+    public static func rivalShortfall(outputs: [Double], labels: [Double]) -> (y: Int, r: Int, shortfall: Double)? {
+        guard outputs.count >= 2, let y = labels.indices.max(by: { labels[$0] < labels[$1] }) else { return nil }
+        let r = outputs.indices.filter { $0 != y }.max { outputs[$0] < outputs[$1] }!
+        return (y, r, (labels[y] - labels[r]) - (outputs[y] - outputs[r]))
+    }
+
+    /// Per logical output: output − label, or 0 where the hinge is satisfied (multiclass hinge:
+    /// ∓shortfall/2 on the true class and its rival while the margin is not met, 0 elsewhere).
     public static func residuals(outputs: [Double], labels: [Double], options: SupervisedOptions) -> [Double] {
-        zip(outputs, labels).map { o, l in isSatisfied(output: o, label: l, options: options) ? 0 : o - l }
+        if options.loss == .multiclassHinge {
+            var r = [Double](repeating: 0, count: outputs.count)
+            if let (y, rival, shortfall) = rivalShortfall(outputs: outputs, labels: labels), shortfall > 0 {
+                (r[y], r[rival]) = (-shortfall / 2, shortfall / 2)
+            }
+            return r
+        }
+        return zip(outputs, labels).map { o, l in isSatisfied(output: o, label: l, options: options) ? 0 : o - l }
     }
 
     /// The example's loss: the mean over logical outputs of the squared residuals (MSE; for the

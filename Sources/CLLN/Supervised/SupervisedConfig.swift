@@ -1,6 +1,30 @@
 import Foundation
 import Yams
 
+/// A supervised config that cannot be read.
+public enum SupervisedConfigError: Error, CustomStringConvertible, Equatable {
+    case malformed(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .malformed(path, reason): "\(path) is not a valid supervised config: \(reason)"
+        }
+    }
+}
+
+/// A supervised task named on the command line: a preset, or a config file (a `task` key).
+public struct SupervisedTaskReference: Sendable, Hashable {
+    /// The preset name, or the config file's name without extension (names the output folder).
+    public var name: String
+    public var file: URL?
+
+    /// The config: the file's content, or just the preset.
+    public func config() throws -> SupervisedConfig {
+        guard let file else { return SupervisedConfig(task: name) }
+        return try SupervisedConfig.load(file)
+    }
+}
+
 /// Option keys of a supervised config, each optional: present keys override a task's options.
 public struct SupervisedOptionOverrides: Sendable, Hashable, Codable {
     public enum Overclamp: Sendable, Hashable {
@@ -36,7 +60,8 @@ public struct SupervisedOptionOverrides: Sendable, Hashable, Codable {
             } else {
                 let rails = try c.decode([Double].self, forKey: .overclamp)
                 guard rails.count == 2 else {
-                    throw LearningError.invalidHyperparameter("overclamp takes two rails [low, high] (got \(rails.count) values)")
+                    throw DecodingError.dataCorruptedError(
+                        forKey: .overclamp, in: c, debugDescription: "overclamp takes two rails [low, high] (got \(rails.count) values)")
                 }
                 overclamp = .rails(OverclampRails(low: rails[0], high: rails[1]))
             }
@@ -174,8 +199,8 @@ public struct SupervisedConfig: Sendable, Codable {
     public init(from decoder: Decoder) throws {
         let known = Set(Self.keys)
         for key in try decoder.container(keyedBy: AnyKey.self).allKeys where !known.contains(key.stringValue) {
-            throw LearningError.invalidHyperparameter(
-                "unknown key \"\(key.stringValue)\"; supervised config keys: \(Self.keys.joined(separator: ", "))")
+            throw DecodingError.dataCorrupted(.init(
+                codingPath: [key], debugDescription: "unknown key; supervised config keys: \(Self.keys.joined(separator: ", "))"))
         }
         let c = try decoder.container(keyedBy: CodingKeys.self)
         task = try c.decodeIfPresent(String.self, forKey: .task)
@@ -268,22 +293,23 @@ public struct SupervisedConfig: Sendable, Codable {
     private static func decodeConfig(_ data: Data, path: String) throws -> SupervisedConfig {
         do {
             return try decodeFile(data, path: path)
-        } catch let TopologyFileError.malformed(path, reason) where reason.contains("unknown key") || reason.contains("invalid hyperparameter") {
-            throw LearningError.invalidHyperparameter("\(path): \(reason)")
+        } catch let TopologyFileError.malformed(_, reason) {
+            throw SupervisedConfigError.malformed(path: path, reason: reason)
         }
     }
 
-    /// A task name (`xor`, `regression`, `iris`, `digits`) or a config file with a `task` key, as
-    /// a config; `nil` for anything else (a Q-learning preset or config file).
-    public static func resolve(_ nameOrPath: String) throws -> (name: String, config: SupervisedConfig)? {
-        if SupervisedTasks.names.contains(nameOrPath) { return (nameOrPath, SupervisedConfig(task: nameOrPath)) }
+    /// A task name (`xor`, `regression`, `iris`, `digits`) or the path of a config file with a
+    /// `task` key; `nil` for anything else (a Q-learning preset or config file). Reads only the
+    /// `task` key: ``SupervisedTaskReference/config()`` reads the whole file.
+    public static func resolve(_ nameOrPath: String) -> SupervisedTaskReference? {
+        if SupervisedTasks.names.contains(nameOrPath) { return SupervisedTaskReference(name: nameOrPath, file: nil) }
         guard FileManager.default.fileExists(atPath: nameOrPath),
             let data = FileManager.default.contents(atPath: nameOrPath)
         else { return nil }
         struct TaskKey: Decodable { var task: String? }
         guard let probe: TaskKey = try? decodeFile(data, path: nameOrPath), probe.task != nil else { return nil }
         let url = URL(fileURLWithPath: nameOrPath)
-        return (url.deletingPathExtension().lastPathComponent, try decodeConfig(data, path: nameOrPath))
+        return SupervisedTaskReference(name: url.deletingPathExtension().lastPathComponent, file: url)
     }
 
     /// The task this config describes: the preset with every present key applied, validated.
@@ -317,7 +343,7 @@ public struct SupervisedConfig: Sendable, Codable {
             if case let .uniform(l, h) = t.initialGates { (low, high) = (l, h) }
             t.initialGates = .uniform(low: initialGateLow ?? low, high: initialGateHigh ?? high)
         }
-        if let e = evaluateEvery, e < 1 { throw LearningError.invalidHyperparameter("eval_every must be ≥ 1 (got \(e))") }
+        t.evaluateEvery = evaluateEvery ?? t.evaluateEvery
         try t.validate()
         return t
     }

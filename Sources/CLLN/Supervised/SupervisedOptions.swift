@@ -9,6 +9,22 @@ public enum SupervisedLoss: String, Sendable, Codable, CaseIterable {
     /// label's side of the decision center, is not nudged (the label is the margin); an example
     /// whose outputs all satisfy this gets no clamped phase and no update.
     case hinge
+    /// Multiclass hinge for one logical output per class (labels: the true class's is the
+    /// largest): only the true class y and its strongest rival r (the largest other output) are
+    /// nudged, toward meeting the margin Δ = L_y − L_r symmetrically, and only while
+    /// O_y − O_r < Δ (as in the published PySpice digits trainer).
+    case multiclassHinge = "multiclass-hinge"
+}
+
+extension SupervisedLoss {
+    /// A short human name ("MSE", "shifted hinge", "multiclass hinge").
+    public var displayName: String {
+        switch self {
+        case .mse: "MSE"
+        case .hinge: "shifted hinge"
+        case .multiclassHinge: "multiclass hinge"
+        }
+    }
 }
 
 /// How the accumulated updates of a batch are scaled before the ±DGC clip.

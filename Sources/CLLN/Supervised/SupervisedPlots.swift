@@ -82,7 +82,7 @@ struct SupervisedPlots {
     /// Training and test loss vs epoch (log y), dashed for the test set.
     func lossChart() -> LineChart {
         var chart = LineChart(
-            title: "\(task.name): \(task.options.loss == .hinge ? "shifted-hinge" : "MSE") loss",
+            title: "\(task.name): \(task.options.loss.displayName) loss",
             xLabel: "epoch", yLabel: "loss (V²)")
         chart.yLog = true
         for (index, r) in results.enumerated() {
@@ -125,10 +125,9 @@ struct SupervisedPlots {
     func confusionChart(_ matrix: [[Int]]) -> Heatmap {
         let accuracy = results.isEmpty ? Double.nan : results.map(\.testMetric).reduce(0, +) / Double(results.count)
         var map = Heatmap(
-            title: "\(task.name): test confusion matrix" + (results.count > 1 ? " (\(results.count) trials)" : "")
-                + String(format: ", accuracy %.2f%%", 100 * accuracy),
+            title: "\(task.name): test acc. " + String(format: "%.2f%%", 100 * accuracy),
             rowLabels: task.classNames, columnLabels: task.classNames, values: matrix.map { $0.map(Double.init) })
-        map.xLabel = "predicted"
+        map.xLabel = results.count > 1 ? "predicted (\(results.count) trials)" : "predicted"
         map.yLabel = "true"
         return map
     }
@@ -149,11 +148,14 @@ struct SupervisedPlots {
                 name: results.count == 1 ? "learned" : (index < 6 ? "trial \(r.trial)" : ""), x: x, y: r.testOutputs.map { $0[0] },
                 color: ColorScale.categorical(index)))
         }
-        // Training points: one-point segments (separated by NaN) are drawn as dots.
+        // Training points as plus signs: two short segments each, separated by NaN.
+        let all = x + task.train.map { $0.inputs[input] }
+        let size = 0.012 * ((all.max() ?? 1) - (all.min() ?? 0))
         var px: [Double] = [], py: [Double] = []
         for e in task.train {
-            px += [e.inputs[input], .nan]
-            py += [e.targets[0], .nan]
+            let (cx, cy) = (e.inputs[input], e.targets[0])
+            px += [cx - size, cx + size, .nan, cx, cx, .nan]
+            py += [cy, cy, .nan, cy - size, cy + size, .nan]
         }
         chart.series.append(LineSeries(name: "training points", x: px, y: py, color: "#d62728"))
         return chart

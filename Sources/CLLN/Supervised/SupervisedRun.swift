@@ -129,14 +129,11 @@ public struct SupervisedRun: Sendable {
     /// Base seed: trial k draws its initial gates and shuffles from (seed, k).
     public var seed: UInt64
     public var folder: URL
-    /// Evaluate both sets every this many epochs (and after the last).
-    public var evaluateEvery: Int
 
-    public init(task: SupervisedTask, seed: UInt64, folder: URL, evaluateEvery: Int = 1) {
+    public init(task: SupervisedTask, seed: UInt64, folder: URL) {
         self.task = task
         self.seed = seed
         self.folder = folder
-        self.evaluateEvery = max(1, evaluateEvery)
     }
 
     func trialFile(_ k: Int) -> URL { folder.appendingPathComponent("trials/trial-\(k).json") }
@@ -204,7 +201,7 @@ public struct SupervisedRun: Sendable {
             let stats = try trainer.train(epoch: task.train, parameters: &gates, rng: &rng, shuffle: task.shuffle)
             let seconds = (ContinuousClock.now - t0).asSeconds
             trainTime += seconds
-            if epoch % evaluateEvery == 0 || epoch == task.epochs {
+            if epoch % max(task.evaluateEvery, 1) == 0 || epoch == task.epochs {
                 try evaluate(epoch: epoch, nudged: stats.nudged, trainSeconds: seconds)
             }
             progress()

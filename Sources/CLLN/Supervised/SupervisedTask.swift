@@ -89,6 +89,8 @@ public struct SupervisedTask: Sendable {
     public var shuffle: Bool
     public var initialGates: InitialGates
     public var trials: Int
+    /// Evaluate both sets every this many epochs (and after the last).
+    public var evaluateEvery: Int
     /// Regression: the input whose voltage is the curve's x coordinate (for the curve plot).
     public var curveInput: Int?
     /// The seed of the train/test split (classification data).
@@ -98,7 +100,7 @@ public struct SupervisedTask: Sendable {
         name: String, summary: String, topology: Topology, train: [SupervisedExample], test: [SupervisedExample],
         trainClasses: [Int] = [], testClasses: [Int] = [], classNames: [String] = [], decoder: ClassDecoder = .argmax,
         rule: CoupledLearningRule, options: SupervisedOptions, epochs: Int, shuffle: Bool = true,
-        initialGates: InitialGates, trials: Int = 1, curveInput: Int? = nil, splitSeed: UInt64 = 0
+        initialGates: InitialGates, trials: Int = 1, evaluateEvery: Int = 1, curveInput: Int? = nil, splitSeed: UInt64 = 0
     ) {
         self.name = name
         self.summary = summary
@@ -115,6 +117,7 @@ public struct SupervisedTask: Sendable {
         self.shuffle = shuffle
         self.initialGates = initialGates
         self.trials = trials
+        self.evaluateEvery = evaluateEvery
         self.curveInput = curveInput
         self.splitSeed = splitSeed
     }
@@ -129,6 +132,7 @@ public struct SupervisedTask: Sendable {
         try initialGates.validate()
         guard epochs >= 0 else { throw LearningError.invalidHyperparameter("epochs must be ≥ 0 (got \(epochs))") }
         guard trials >= 1 else { throw LearningError.invalidHyperparameter("trials must be ≥ 1 (got \(trials))") }
+        guard evaluateEvery >= 1 else { throw LearningError.invalidHyperparameter("eval_every must be ≥ 1 (got \(evaluateEvery))") }
         guard !train.isEmpty, !test.isEmpty else { throw LearningError.mismatch("the task needs training and test examples") }
         if metric == .accuracy {
             guard trainClasses.count == train.count, testClasses.count == test.count else {

@@ -56,16 +56,15 @@ public enum SupervisedTasks {
             examples.append(SupervisedExample(
                 inputs: [Double(a) * high, Double(b) * high, 0.11, 0.33], targets: [center + (c == 1 ? margin : -margin)]))
         }
-        var options = SupervisedOptions(loss: .hinge, hingeCenter: center, differential: differential)
-        options.normalization = .none
         return SupervisedTask(
             name: "xor",
             summary: "XOR of two 0/0.45 V operands on the 4×4 periodic lattice (32 MOSFETs), rails 0.11 and 0.33 V, "
                 + (differential ? "differential output V10 − V0" : "output V10") + ", shifted hinge ±\(margin) V",
             topology: named(topology, "xor"), train: examples, test: examples, trainClasses: classes, testClasses: classes,
             classNames: ["0", "1"], decoder: .threshold(center),
-            rule: CoupledLearningRule(alpha: 0.3, eta: 0.5, batchSize: 1, updateClip: 0.1), options: options,
-            epochs: 400, shuffle: true, initialGates: .uniform(low: 1, high: 3), splitSeed: encoding.splitSeed)
+            rule: CoupledLearningRule(alpha: 10, eta: 0.5, batchSize: 1, updateClip: 0.1),
+            options: SupervisedOptions(loss: .hinge, hingeCenter: center, differential: differential),
+            epochs: 1000, shuffle: true, initialGates: .uniform(low: 1, high: 3), splitSeed: encoding.splitSeed)
     }
 
     // MARK: - Regression
@@ -91,51 +90,55 @@ public enum SupervisedTasks {
             summary: "y = 0.1 + 0.2·sin(πx/0.9) V on x ∈ [0, 0.45] V from 8 points, 4×4 periodic lattice (32 MOSFETs), "
                 + (differential ? "differential output V10 − V0" : "output V10") + ", MSE",
             topology: named(topology, "regression"), train: train, test: test,
-            rule: CoupledLearningRule(alpha: 0.1, eta: 1, batchSize: 1, updateClip: 0.1),
-            options: SupervisedOptions(loss: .mse, differential: differential),
-            epochs: 2000, shuffle: true, initialGates: .uniform(low: 1, high: 3), curveInput: 0, splitSeed: encoding.splitSeed)
+            rule: CoupledLearningRule(alpha: 0.1, eta: 1, batchSize: 8, updateClip: 0.003),
+            options: SupervisedOptions(loss: .mse, differential: differential, normalization: .adam),
+            epochs: 2000, shuffle: true, initialGates: .uniform(low: 1, high: 3), evaluateEvery: 10, curveInput: 0,
+            splitSeed: encoding.splitSeed)
     }
 
     // MARK: - Iris
 
     /// Iris (3 species) on a layered network: 4 measurements scaled to [0, 1] V plus rails at 0 and
-    /// 1 V as inputs, dense to a hidden layer, dense to one output pair per class (differential:
-    /// score = V(c+) − V(c−), labels ±margin, argmax) or one output per class (labels 0.5 ± margin V).
+    /// 1 V as inputs, dense to a hidden layer of 16, dense to one output pair per class
+    /// (differential: score = V(c+) − V(c−), labels ±margin, argmax) or one output per class
+    /// (labels 0.5 ± margin V); multiclass hinge.
     public static func iris(_ encoding: TaskEncoding = TaskEncoding()) throws -> SupervisedTask {
         let data = Datasets.iris()
         let ranges: [(Double, Double)] = [(4.3, 7.9), (2.0, 4.4), (1.0, 6.9), (0.1, 2.5)]
         let scaled = data.features.map { f in zip(f, ranges).map { ($0 - $1.0) / ($1.1 - $1.0) } + [0, 1] }
         return try classification(
-            name: "iris", data: data, inputs: scaled, encoding: encoding, defaultHidden: [8], defaultMargin: 0.05,
-            rule: CoupledLearningRule(alpha: 0.5, eta: 0.5, batchSize: 1, updateClip: 0.1), epochs: 100,
-            initialGates: .uniform(low: 1, high: 3),
-            describe: "Iris (150 flowers, 4 features scaled to [0, 1] V + 0/1 V rails)")
+            name: "iris", data: data, inputs: scaled, encoding: encoding, defaultHidden: [16], defaultMargin: 0.05,
+            rule: CoupledLearningRule(alpha: 0.3, eta: 0.5, batchSize: 1, updateClip: 0.1),
+            options: SupervisedOptions(loss: .multiclassHinge), epochs: 600,
+            initialGates: .uniform(low: 1, high: 3), describe: "Iris (150 flowers, 4 features scaled to [0, 1] V + 0/1 V rails)")
     }
 
     // MARK: - Digits
 
     /// The 8×8 handwritten digits (1,797 images) on a dense input→output network: 64 pixels at
     /// pixel/16 V as inputs, every pixel linked to every output node (differential: a pair per
-    /// digit, 64 × 20 = 1,280 MOSFETs; score = V(c+) − V(c−), argmax), shifted hinge.
+    /// digit, 64 × 20 = 1,280 MOSFETs; score = V(c+) − V(c−), argmax), multiclass hinge.
     public static func digits(_ encoding: TaskEncoding = TaskEncoding()) throws -> SupervisedTask {
         let data = try Datasets.digits()
         let scaled = data.features.map { $0.map { $0 / 16 } }
         return try classification(
-            name: "digits", data: data, inputs: scaled, encoding: encoding, defaultHidden: [], defaultMargin: 0.02,
-            rule: CoupledLearningRule(alpha: 0.05, eta: 0.5, batchSize: 1, updateClip: 0.1), epochs: 15,
-            initialGates: .uniform(low: 1, high: 4.5),
-            describe: "8×8 digits (1,797 images, pixels/16 V)")
+            name: "digits", data: data, inputs: scaled, encoding: encoding, defaultHidden: [], defaultMargin: 0.05,
+            rule: CoupledLearningRule(alpha: 2, eta: 1, batchSize: 1, updateClip: 0.1),
+            options: SupervisedOptions(loss: .multiclassHinge), epochs: 30,
+            initialGates: .uniform(low: 1, high: 4.5), describe: "8×8 digits (1,797 images, pixels/16 V)")
     }
 
     /// A classification task on a layered dense network (inputs, hidden layers, outputs).
     static func classification(
         name: String, data: LabeledDataset, inputs: [[Double]], encoding: TaskEncoding, defaultHidden: [Int],
-        defaultMargin: Double, rule: CoupledLearningRule, epochs: Int, initialGates: InitialGates, describe: String
+        defaultMargin: Double, rule: CoupledLearningRule, options: SupervisedOptions, epochs: Int, initialGates: InitialGates,
+        describe: String
     ) throws -> SupervisedTask {
         let differential = encoding.differential ?? true
         let margin = encoding.margin ?? defaultMargin
         let hidden = encoding.hidden ?? defaultHidden
         guard hidden.allSatisfy({ $0 > 0 }) else { throw LearningError.invalidHyperparameter("hidden layer sizes must be positive") }
+        guard margin > 0, margin.isFinite else { throw LearningError.invalidHyperparameter("margin must be positive (got \(margin))") }
         let classCount = data.classNames.count
         let inputCount = inputs[0].count
         let outputCount = differential ? 2 * classCount : classCount
@@ -152,16 +155,19 @@ public enum SupervisedTasks {
         func example(_ i: Int) -> SupervisedExample {
             SupervisedExample(inputs: inputs[i], targets: (0..<classCount).map { center + ($0 == data.labels[i] ? margin : -margin) })
         }
+        var options = options
+        options.differential = differential
+        options.hingeCenter = center
         let network = layers.map(String.init).joined(separator: "→")
+        let loss = options.loss.displayName
         return SupervisedTask(
             name: name,
             summary: "\(describe), dense \(network) network (\(topology.edgeCount) MOSFETs), "
                 + (differential ? "differential outputs" : "single-ended outputs")
-                + ", shifted hinge ±\(margin) V, split \(split.train.count)/\(split.test.count) (seed \(encoding.splitSeed))",
+                + ", \(loss), labels ±\(margin) V, split \(split.train.count)/\(split.test.count) (seed \(encoding.splitSeed))",
             topology: Self.named(topology, name), train: split.train.map(example), test: split.test.map(example),
             trainClasses: split.train.map { data.labels[$0] }, testClasses: split.test.map { data.labels[$0] },
-            classNames: data.classNames, decoder: .argmax, rule: rule,
-            options: SupervisedOptions(loss: .hinge, hingeCenter: center, differential: differential),
+            classNames: data.classNames, decoder: .argmax, rule: rule, options: options,
             epochs: epochs, shuffle: true, initialGates: initialGates, splitSeed: encoding.splitSeed)
     }
 

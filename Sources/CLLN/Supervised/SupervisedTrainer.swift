@@ -109,7 +109,8 @@ public final class SupervisedTrainer {
         }
     }
 
-    /// The configured loss (MSE or shifted hinge) over `examples`, averaged over examples and
+    /// The configured loss (``SupervisedClamp/loss(outputs:labels:options:)``: MSE, or squared
+    /// distance to the label where a hinge is not met) over `examples`, averaged over examples and
     /// logical outputs.
     public func loss(_ examples: [SupervisedExample], parameters: [Double]) throws -> Double {
         try checkShapes(examples)

@@ -1,0 +1,154 @@
+import CLLN
+import CLLNReport
+import Foundation
+import Testing
+
+/// The task presets, their training, the run report, config files and the CLI.
+@Suite struct SupervisedTaskTests {
+    func temporaryFolder() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("clln-supervised-\(UUID().uuidString)")
+    }
+
+    func idealSolver(_ t: Topology) throws -> IdealSolver {
+        var options = IdealSolver.Options()
+        options.diagnostics = false
+        return try IdealSolver(topology: t, options: options)
+    }
+
+    @Test func xorReachesZeroClassificationErrorOnTheIdealBackend() throws {
+        var task = try SupervisedTasks.xor()
+        task.epochs = 60
+        #expect(task.topology.edgeCount == 32 && task.topology.outputs == [10, 0] && task.options.differential)
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = SupervisedRun(task: task, seed: 0, folder: folder)
+        let result = try run.runTrial(0, solver: idealSolver(task.topology))
+        #expect(result.history[0].trainMetric < 1)
+        #expect(result.trainMetric == 1 && result.testMetric == 1, "accuracy \(result.trainMetric)")
+        #expect(result.solvedAtEpoch != nil)
+        #expect(result.finalGates.allSatisfy { (1.0...5.5).contains($0) })
+        // The report: summary, tables, plots.
+        let summary = try run.writeReport(backend: "ideal", wallSeconds: result.wallSeconds)
+        #expect(summary.metric == .accuracy && summary.testMetric == 1 && summary.solvedCount == 1)
+        for file in ["summary.json", "epochs.csv", "gates.csv", "predictions.csv", "loss.svg", "accuracy.svg", "confusion.svg", "confusion.csv"] {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), "\(file)")
+        }
+        let confusion = try String(contentsOf: folder.appendingPathComponent("confusion.csv"), encoding: .utf8)
+        #expect(confusion.contains("0,2,0") && confusion.contains("1,0,2"))
+    }
+
+    @Test func regressionFitsTheCurve() throws {
+        var task = try SupervisedTasks.regression()
+        task.epochs = 1000
+        #expect(task.train.count == 8 && task.test.count == 64 && task.metric == .mse)
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = SupervisedRun(task: task, seed: 0, folder: folder)
+        let result = try run.runTrial(0, solver: idealSolver(task.topology))
+        #expect(result.testMetric < result.history[0].testMetric / 20, "test MSE \(result.history[0].testMetric) → \(result.testMetric)")
+        _ = try run.writeReport(backend: "ideal", wallSeconds: 0)
+        let svg = try String(contentsOf: folder.appendingPathComponent("curve.svg"), encoding: .utf8)
+        #expect(svg.contains("learned vs target") && svg.contains("training points"))
+    }
+
+    @Test func classificationPresetsBuildTheirNetworksAndSplits() throws {
+        let iris = try SupervisedTasks.iris()
+        #expect(iris.train.count == 120 && iris.test.count == 30 && iris.topology.outputs.count == 6)
+        #expect(iris.topology.edgeCount == 6 * 16 + 16 * 6 && iris.options.loss == .multiclassHinge)
+        let digits = try SupervisedTasks.digits()
+        #expect(digits.train.count + digits.test.count == 1797 && digits.topology.edgeCount == 64 * 20)
+        #expect(digits.train[0].targets.count == 10 && digits.classNames.count == 10)
+        // Single-ended variant: one output per class, labels around 0.5 V.
+        let single = try SupervisedTasks.iris(TaskEncoding(differential: false, hidden: []))
+        #expect(single.topology.outputs.count == 3 && single.topology.edgeCount == 18 && !single.options.differential)
+        #expect(Set(single.train[0].targets) == [0.45, 0.55])
+    }
+
+    @Test func irisLearnsInAFewEpochs() throws {
+        var task = try SupervisedTasks.iris()
+        task.epochs = 20
+        task.rule.alpha = 1   // faster than the preset's 0.3, to keep the test short
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let result = try SupervisedRun(task: task, seed: 0, folder: folder).runTrial(0, solver: idealSolver(task.topology))
+        #expect(result.testMetric > 0.8, "test accuracy \(result.testMetric)")
+    }
+
+    @Test func configFilesOverrideTheTaskAndRejectUnknownKeys() throws {
+        let folder = temporaryFolder()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("my-iris.yaml")
+        try """
+            task: iris
+            epochs: 7
+            alpha: 0.25
+            loss: hinge
+            differential: false
+            overclamp: [0, 1]
+            normalization: adam
+            adam_beta1: 0.9
+            update_exponent: 1
+            hidden: [4]
+            initial_gate_mean: 2
+            """.write(to: url, atomically: true, encoding: .utf8)
+        let reference = try #require(SupervisedConfig.resolve(url.path))
+        #expect(reference.name == "my-iris")
+        var config = try reference.config()
+        config = config.overriding(with: try SupervisedConfig.parse(settings: ["epochs=9", "margin=0.1"]))
+        let task = try config.makeTask()
+        #expect(task.epochs == 9 && task.rule.alpha == 0.25 && task.options.loss == .hinge && !task.options.differential)
+        #expect(task.options.overclamp == OverclampRails(low: 0, high: 1) && task.options.normalization == .adam)
+        #expect(task.options.adam.beta1 == 0.9 && task.options.updateExponent == 1 && task.options.hingeCenter == 0.5)
+        #expect(task.topology.edgeCount == 6 * 4 + 4 * 3 && task.train[0].targets.contains(0.6))
+        #expect(task.initialGates == .normal(mean: 2, spread: 0.1))
+        // Names and non-supervised files.
+        #expect(SupervisedConfig.resolve("xor")?.file == nil && SupervisedConfig.resolve("four-state") == nil)
+        let qlearning = folder.appendingPathComponent("q.yaml")
+        try "preset: four-state\nsteps: 10\n".write(to: qlearning, atomically: true, encoding: .utf8)
+        #expect(SupervisedConfig.resolve(qlearning.path) == nil)
+        // Mistakes are reported.
+        #expect(throws: SupervisedConfigError.self) { try SupervisedConfig.parse(settings: ["los=hinge"]) }
+        #expect(throws: SupervisedConfigError.self) { try SupervisedConfig.parse(settings: ["overclamp=[1]"]) }
+        #expect(throws: LearningError.self) { try SupervisedConfig.parse(settings: ["task=xor", "eta=2"]).makeTask() }
+        #expect(throws: LearningError.self) { try SupervisedConfig.parse(settings: ["task=nope"]).makeTask() }
+    }
+
+    @Test func trainerRejectsMismatchedShapes() throws {
+        let t = Generators.lattice(shape: [4, 4], periodic: true, inputs: [0, 2], outputs: [5, 7, 13])
+        let rule = CoupledLearningRule(alpha: 1, eta: 0.5, batchSize: 1, updateClip: 0.1)
+        #expect(throws: LearningError.self) {
+            try SupervisedTrainer(topology: t, rule: rule, solver: IdealSolver(topology: t), options: SupervisedOptions(differential: true))
+        }
+        let trainer = try SupervisedTrainer(topology: t, rule: rule, solver: IdealSolver(topology: t))
+        var gates = t.uniformParameters(gate: 2)
+        var rng = SeededGenerator(seed: 1)
+        #expect(throws: LearningError.self) {
+            try trainer.train(epoch: [SupervisedExample(inputs: [1, 0], targets: [0.5])], parameters: &gates, rng: &rng)
+        }
+    }
+
+    @Test func cliTrainsATaskFromAConfigFileAndPrintsTheSummary() throws {
+        let folder = temporaryFolder()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let config = folder.appendingPathComponent("quick-xor.yaml")
+        try "task: xor\nepochs: 40\n".write(to: config, atomically: true, encoding: .utf8)
+        let out = folder.appendingPathComponent("out")
+        let r = try clln(["train", config.path, "--trials", "2", "--out", out.path, "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        struct Summary: Decodable {
+            var preset: String, backend: String, epochs: Int, train_metric: Double, test_metric: Double, metric: String, wall_s: Double
+        }
+        let s = try JSONDecoder().decode(Summary.self, from: Data(r.out.utf8))
+        #expect(s.preset == "xor" && s.backend == "ideal" && s.epochs == 40 && s.metric == "accuracy" && s.wall_s > 0)
+        #expect((0...1).contains(s.train_metric) && (0...1).contains(s.test_metric))
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("trials/trial-1.json").path))
+        let bad = folder.appendingPathComponent("bad.yaml")
+        try "task: xor\nepoch: 40\n".write(to: bad, atomically: true, encoding: .utf8)
+        let failed = try clln(["train", bad.path, "--out", out.path])
+        #expect(failed.status == 65 && failed.err.contains("unknown key"))
+        let steps = try clln(["train", "xor", "--steps", "10", "--out", out.path])
+        #expect(steps.status == 64 && steps.err.contains("--epochs"))
+    }
+}
