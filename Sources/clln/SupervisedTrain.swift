@@ -20,24 +20,7 @@ struct SupervisedTrainOptions: ParsableArguments {
         help: ArgumentHelp("Supervised tasks: any config key, e.g. --set loss=mse --set overclamp=[0,1] (repeatable).",
                            valueName: "key=value"))
     var settings: [String] = []
-
-    /// The values when `clln train` has no such flags (all defaults).
-    static var defaults: SupervisedTrainOptions {
-        do { return try parse([]) } catch { fatalError("SupervisedTrainOptions must parse with no arguments: \(error)") }
-    }
 }
-
-/// Gives `TrainCommand` the supervised flags: a command that declares
-/// `@OptionGroup var supervised: SupervisedTrainOptions` provides them, otherwise the defaults apply.
-protocol SupervisedFlagsProviding {
-    var supervised: SupervisedTrainOptions { get }
-}
-
-extension SupervisedFlagsProviding {
-    var supervised: SupervisedTrainOptions { .defaults }
-}
-
-extension TrainCommand: SupervisedFlagsProviding {}
 
 /// `clln train <task>` for the supervised presets (xor, regression, iris, digits) and supervised
 /// config files (a `task` key): trains `--trials` seeds on the chosen backend and writes the
@@ -125,7 +108,7 @@ func trainSupervised(_ run: SupervisedRun, name: String, backend: BackendChoice,
         }
     }
     if backend == .spice, task.trials > 1, command.jobs > 1 {
-        try runSupervisedWorkers(trials: task.trials, jobs: command.jobs, folder: run.folder, backend: backend, command: command)
+        try runWorkerProcesses(trials: Array(0..<task.trials), jobs: command.jobs, folder: run.folder, backend: backend)
     } else if backend == .spice {
         for k in 0..<task.trials { trial(k) }
     } else {
@@ -156,34 +139,6 @@ func makeSupervisedSolver(
     let solver = try options.makeSolver(for: topology, clamped: clamped)
     (solver as? IdealSolver)?.options.diagnostics = false
     return solver
-}
-
-/// SPICE trials in child processes (ngspice is one simulator per process), at most `jobs` at a time.
-func runSupervisedWorkers(trials: Int, jobs: Int, folder: URL, backend: BackendChoice, command: TrainCommand) throws {
-    let executable = URL(fileURLWithPath: CommandLine.arguments[0])
-    var arguments: [String] = []
-    var rest = Array(CommandLine.arguments.dropFirst())[...]
-    while let argument = rest.popFirst() {
-        switch argument {
-        case "--json": continue
-        case "--out", "--backend": _ = rest.popFirst()
-        default: if argument.hasPrefix("--out=") || argument.hasPrefix("--backend=") { continue } else { arguments.append(argument) }
-        }
-    }
-    arguments += ["--out", folder.path, "--backend", backend.rawValue]
-    var running: [Process] = []
-    var queue = (0..<trials)[...]
-    while !queue.isEmpty || !running.isEmpty {
-        while running.count < jobs, let k = queue.popFirst() {
-            let process = Process()
-            process.executableURL = executable
-            process.arguments = arguments + ["--worker-trial", "\(k)"]
-            try process.run()
-            running.append(process)
-        }
-        Thread.sleep(forTimeInterval: 0.05)
-        running.removeAll { !$0.isRunning }
-    }
 }
 
 func supervisedHumanSummary(_ s: SupervisedSummary, folder: URL) -> String {

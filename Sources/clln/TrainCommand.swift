@@ -14,6 +14,8 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var backendOptions: BackendOptions
 
+    @OptionGroup var supervised: SupervisedTrainOptions
+
     @Option(help: "Number of trials (default: the preset's 10).")
     var trials: Int?
 
@@ -129,7 +131,7 @@ struct TrainCommand: ParsableCommand {
         let progress = ProgressBar(total: pending.count * e.config.steps, label: "\(e.name) \(backend.rawValue)")
         switch backend {
         case .ideal: try runThreads(run, pending: pending, progress: progress)
-        case .spice: try runWorkers(run, pending: pending, folder: folder)
+        case .spice: try runWorkerProcesses(trials: pending, jobs: jobs, folder: folder, backend: .spice)
         case .both: preconditionFailure("train(_:backend:folder:) takes one backend")
         }
         progress.finish()
@@ -166,27 +168,6 @@ struct TrainCommand: ParsableCommand {
             }
         }
         for failure in failures.withLock({ $0 }) { FileHandle.standardError.write(Data("error: \(failure)\n".utf8)) }
-    }
-
-    /// SPICE backend: ngspice is one simulator per process, so each trial runs in a child
-    /// process of this executable (`--worker-trial K`), at most `jobs` at a time.
-    func runWorkers(_ run: TrainingRun, pending: [Int], folder: URL) throws {
-        let executable = URL(fileURLWithPath: CommandLine.arguments[0])
-        let arguments = Array(CommandLine.arguments.dropFirst()).filter { $0 != "--json" && $0 != "--resume" }
-            + ["--out", folder.path, "--backend", "spice"]
-        var running: [Process] = []
-        var queue = pending[...]
-        while !queue.isEmpty || !running.isEmpty {
-            while running.count < jobs, let k = queue.popFirst() {
-                let process = Process()
-                process.executableURL = executable
-                process.arguments = arguments + ["--worker-trial", "\(k)"]
-                try process.run()
-                running.append(process)
-            }
-            Thread.sleep(forTimeInterval: 0.05)
-            running.removeAll { !$0.isRunning }
-        }
     }
 
     func humanSummary(_ s: TrainingSummary, folder: URL) -> String {
