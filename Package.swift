@@ -47,6 +47,7 @@ let package = Package(
                 "CNgspice", "CKLU", "CUMFPACK", "CLLNTemplates", "CLLNReport",
                 .product(name: "Yams", package: "Yams"),
             ],
+            exclude: ["Supervised/Datasets/README.md"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         // Dynamical contrastive learning (ODE networks).

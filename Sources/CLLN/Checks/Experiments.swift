@@ -58,7 +58,7 @@ public enum StressExperiment {
         }
         let (optimum, worst) = (extremes.optimum, extremes.worst)
         let bounds = experiment.topology.gateBounds
-        return try factors.map { factor in
+        return factors.map { factor in
             var ratios: [Double] = []
             var scores: [Double] = []
             var best = 0
