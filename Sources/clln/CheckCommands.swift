@@ -55,10 +55,7 @@ struct GradientCheck: ParsableCommand {
     func run() throws {
         try Exit.run {
             let t = try Topology.load(topology)
-            let etaValues = etas.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard !etaValues.isEmpty, etaValues.allSatisfy({ $0 > 0 && $0 <= 1 }) else {
-                throw ValidationError("--etas must be comma-separated numbers in (0, 1]")
-            }
+            let etaValues = try numberList(etas, option: "--etas", range: "(0, 1]") { $0 > 0 && $0 <= 1 }
             let curves = try GradientAlignment.run(topology: t, etas: etaValues, samples: samples, seed: seed)
             var chart = LineChart(title: "\(t.name): local rule vs exact gradient", xLabel: "nudge η", yLabel: "cosine similarity")
             chart.xLog = true
@@ -101,15 +98,7 @@ struct ExperimentOptions: ParsableArguments {
     }
 
     func solverFactory() -> SolverFactory {
-        { topology in
-            switch backendOptions.backend {
-            case .ideal:
-                var options = IdealSolver.Options()
-                options.diagnostics = false
-                return try IdealSolver(topology: topology, options: options)
-            case .spice, .both: return try backendOptions.makeSolver(for: topology)
-            }
-        }
+        { try backendOptions.makeSolver(for: $0, diagnostics: false) }
     }
 }
 
@@ -130,8 +119,7 @@ struct StressCommand: ParsableCommand {
     func run() throws {
         try Exit.run {
             let e = try options.experiment()
-            let values = factors.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard !values.isEmpty, values.allSatisfy({ $0 > 0 }) else { throw ValidationError("--factors must be positive numbers") }
+            let values = try numberList(factors, option: "--factors", range: "(0, ∞)") { $0 > 0 }
             let rows = try StressExperiment.run(
                 experiment: e, factors: values, trials: trials, seed: options.seed, makeSolver: options.solverFactory(),
                 progress: { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
@@ -170,8 +158,7 @@ struct DamageCommand: ParsableCommand {
     func run() throws {
         try Exit.run {
             let e = try options.experiment()
-            let values = fractions.split(separator: ",").compactMap { Double($0.trimmingCharacters(in: .whitespaces)) }
-            guard !values.isEmpty, values.allSatisfy({ $0 >= 0 && $0 < 1 }) else { throw ValidationError("--fractions must lie in [0, 1)") }
+            let values = try numberList(fractions, option: "--fractions", range: "[0, 1)") { $0 >= 0 && $0 < 1 }
             let damageAt = at ?? e.config.steps / 2
             let rows = try DamageExperiment.run(
                 experiment: e, fractions: values, at: damageAt, seed: options.seed, makeSolver: options.solverFactory(),
@@ -197,4 +184,19 @@ struct DamageCommand: ParsableCommand {
                 svgs: ["damage.svg": DamageExperiment.chart(rows, name: e.name, damageStep: step).svg()], text: text)
         }
     }
+}
+
+/// Parses a comma-separated list of numbers given to `option`, each of which must satisfy
+/// `isValid` (described by `range`); a bad or empty entry is an error, never silently dropped.
+func numberList(_ text: String, option: String, range: String, isValid: (Double) -> Bool) throws -> [Double] {
+    let entries = text.split(separator: ",", omittingEmptySubsequences: false)
+        .map { $0.trimmingCharacters(in: .whitespaces) }
+    var values: [Double] = []
+    for entry in entries {
+        guard let value = Double(entry), value.isFinite, isValid(value) else {
+            throw ValidationError("\(option): '\(entry)' is not a number in \(range); give comma-separated numbers, e.g. \(option) 0.1,0.2")
+        }
+        values.append(value)
+    }
+    return values
 }

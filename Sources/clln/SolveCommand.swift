@@ -60,21 +60,37 @@ struct BackendOptions: ParsableArguments {
         return spec
     }
 
-    /// A solver for the free network (`clamped: false`) or the clamped phase's network (its twin
-    /// when the chip has one), with the chip's device draws.
-    func makeSolver(for topology: Topology, clamped: Bool = false) throws -> any EquilibriumSolver {
+    /// A solver on `backend` (default: `--backend`) for the free network (`clamped: false`) or
+    /// the clamped phase's network (its twin when the chip has one), with the chip's device
+    /// draws. `diagnostics: false` skips the per-solve saturation report (training loops).
+    func makeSolver(
+        for topology: Topology, clamped: Bool = false, diagnostics: Bool = true, backend chosen: BackendChoice? = nil
+    ) throws -> any EquilibriumSolver {
         let spec = try chip()
         let devices = spec.sigmaThreshold > 0 || spec.sigmaGain > 0
             ? spec.devices(edgeCount: topology.edgeCount, clamped: clamped) : nil
-        switch backend {
+        switch chosen ?? backend {
         case .ideal:
-            let solver = try IdealSolver(topology: topology)
+            var options = IdealSolver.Options()
+            options.diagnostics = diagnostics
+            let solver = try IdealSolver(topology: topology, options: options)
             solver.mismatch = devices
             return solver
         case .spice:
-            return try makeSpiceSolver(topology: topology, model: try modelCard(), mismatch: devices)
+            return try makeSpiceSolver(topology: topology, model: try modelCard(), mismatch: devices, diagnostics: diagnostics)
         case .both: throw ValidationError("--backend both compares the backends and is only available for `clln train`")
         }
+    }
+
+    /// What one training trial runs on: the free network's solver, the clamped phase's twin when
+    /// the chip has one, and the chip's read noise; no per-solve diagnostics.
+    func trialDevices(for topology: Topology, backend chosen: BackendChoice? = nil) throws
+        -> (solver: any EquilibriumSolver, clampedSolver: (any EquilibriumSolver)?, readNoise: Double)
+    {
+        let spec = try chip()
+        let solver = try makeSolver(for: topology, diagnostics: false, backend: chosen)
+        let twin = spec.twin ? try makeSolver(for: topology, clamped: true, diagnostics: false, backend: chosen) : nil
+        return (solver, twin, spec.readNoise)
     }
 }
 

@@ -3,8 +3,10 @@ import CLLNReport
 import Foundation
 
 /// The ngspice backend for a topology and model card, with the chip's device draws.
-func makeSpiceSolver(topology: Topology, model: ModelCard, mismatch: DeviceMismatch? = nil) throws -> any EquilibriumSolver {
-    var options = SpiceSolver.Options()
+func makeSpiceSolver(
+    topology: Topology, model: ModelCard, mismatch: DeviceMismatch? = nil, diagnostics: Bool = true
+) throws -> any EquilibriumSolver {
+    var options = SpiceSolver.Options(diagnostics: diagnostics)
     options.mismatch = mismatch
     return try SpiceSolver(topology: topology, model: model, options: options)
 }

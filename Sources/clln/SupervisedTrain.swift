@@ -57,11 +57,8 @@ func runSupervised(_ resolved: SupervisedTaskReference, command: TrainCommand) t
     let backend = command.backendOptions.backend
 
     if let k = command.workerTrial {
-        let chip = try command.backendOptions.chip()
-        try run.runTrial(
-            k, solver: try makeSupervisedSolver(task.topology, backend: backend, command: command),
-            clampedSolver: chip.twin ? try makeSupervisedSolver(task.topology, backend: backend, command: command, clamped: true) : nil,
-            readNoise: chip.readNoise)
+        let devices = try command.backendOptions.trialDevices(for: task.topology)
+        try run.runTrial(k, solver: devices.solver, clampedSolver: devices.clampedSolver, readNoise: devices.readNoise)
         return
     }
     guard backend == .both else {
@@ -95,13 +92,11 @@ func trainSupervised(_ run: SupervisedRun, name: String, backend: BackendChoice,
     let start = ContinuousClock.now
     let progress = ProgressBar(total: task.trials * max(task.epochs, 1), label: "\(name) \(backend.rawValue)")
     let failures = Mutex<[String]>([])
-    let chip = try command.backendOptions.chip()
     @Sendable func trial(_ k: Int) {
         do {
+            let devices = try command.backendOptions.trialDevices(for: task.topology, backend: backend)
             try run.runTrial(
-                k, solver: try makeSupervisedSolver(task.topology, backend: backend, command: command),
-                clampedSolver: chip.twin ? try makeSupervisedSolver(task.topology, backend: backend, command: command, clamped: true) : nil,
-                readNoise: chip.readNoise
+                k, solver: devices.solver, clampedSolver: devices.clampedSolver, readNoise: devices.readNoise
             ) { progress.advance() }
         } catch {
             failures.withLock { $0.append("trial \(k): \(error)") }
@@ -127,18 +122,6 @@ func trainSupervised(_ run: SupervisedRun, name: String, backend: BackendChoice,
     let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
     let info = backend == .spice ? try spiceBackendInfo(model: command.backendOptions.model) : [:]
     return try run.writeReport(backend: backend.rawValue, backendInfo: info, wallSeconds: wall)
-}
-
-/// The solver of one trial on `backend` with the chip of the backend flags (`clamped`: the
-/// clamped phase's twin network); the idealized solver without diagnostics.
-func makeSupervisedSolver(
-    _ topology: Topology, backend: BackendChoice, command: TrainCommand, clamped: Bool = false
-) throws -> any EquilibriumSolver {
-    var options = command.backendOptions
-    options.backend = backend
-    let solver = try options.makeSolver(for: topology, clamped: clamped)
-    (solver as? IdealSolver)?.options.diagnostics = false
-    return solver
 }
 
 func supervisedHumanSummary(_ s: SupervisedSummary, folder: URL) -> String {

@@ -87,11 +87,9 @@ struct TrainCommand: ParsableCommand {
             let folder = URL(fileURLWithPath: out ?? "out/train/\(e.name)")
             if let k = workerTrial {
                 let run = TrainingRun(experiment: e, seed: seed, folder: folder)
-                let chip = try backendOptions.chip()
+                let devices = try backendOptions.trialDevices(for: e.topology)
                 try run.runTrial(
-                    k, solver: try backendOptions.makeSolver(for: e.topology),
-                    clampedSolver: chip.twin ? try backendOptions.makeSolver(for: e.topology, clamped: true) : nil,
-                    readNoise: chip.readNoise, resume: true)
+                    k, solver: devices.solver, clampedSolver: devices.clampedSolver, readNoise: devices.readNoise, resume: true)
                 return
             }
             guard backendOptions.backend == .both else {
@@ -149,19 +147,10 @@ struct TrainCommand: ParsableCommand {
                 let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
                 guard i < pending.count else { return }
                 do {
-                    let chip = try backendOptions.chip()
-                    func solver(clamped: Bool) throws -> IdealSolver {
-                        var options = IdealSolver.Options()
-                        options.diagnostics = false
-                        let solver = try IdealSolver(topology: run.experiment.topology, options: options)
-                        if chip.sigmaThreshold > 0 || chip.sigmaGain > 0 {
-                            solver.mismatch = chip.devices(edgeCount: run.experiment.topology.edgeCount, clamped: clamped)
-                        }
-                        return solver
-                    }
+                    let devices = try backendOptions.trialDevices(for: run.experiment.topology, backend: .ideal)
                     try run.runTrial(
-                        pending[i], solver: try solver(clamped: false), clampedSolver: chip.twin ? try solver(clamped: true) : nil,
-                        readNoise: chip.readNoise, resume: resume) { progress.advance(by: $0) }
+                        pending[i], solver: devices.solver, clampedSolver: devices.clampedSolver, readNoise: devices.readNoise,
+                        resume: resume) { progress.advance(by: $0) }
                 } catch {
                     failures.withLock { $0.append("trial \(pending[i]): \(error)") }
                 }

@@ -285,9 +285,10 @@ public final class QLearningTrainer {
                 for (n, node) in outputs.enumerated() {
                     clampValues[inputValues.count + n] = n == action ? (1 - rule.eta) * free[node] + rule.eta * target : free[node]
                 }
-                clamped = measured(
-                    try solveRetryingCold(clampedSolver, held: HeldNodes(nodes: clampedNodes, values: clampValues), warmStart: free),
-                    rng: &rng)
+                clamped = reading(
+                    try clampedSolver.voltagesRetryingCold(
+                        parameters: gates, held: HeldNodes(nodes: clampedNodes, values: clampValues), warmStart: free),
+                    readNoise: readNoise, rng: &rng)
                 clampedSolves += 1
             }
             accumulator.accumulate(topology: topology, parameters: gates, free: free, clamped: clamped, rule: rule)
@@ -335,7 +336,7 @@ public final class QLearningTrainer {
             let free = try freeSolution(s)
             let clamps = config.rule.clampValues(free: outputs.map { free[$0] }, labels: environment.measurementLabels(state: s))
             let held = HeldNodes(nodes: clampedNodes, values: freeHeld[s].values + clamps)
-            quirkClamped[s] = try solveRetryingCold(clampedSolver, held: held, warmStart: free)
+            quirkClamped[s] = try clampedSolver.voltagesRetryingCold(parameters: gates, held: held, warmStart: free)
             clampedSolves += 1
         }
     }
@@ -343,28 +344,12 @@ public final class QLearningTrainer {
     /// Free solution of `state` under the current gates (cached until the gates change).
     private func freeSolution(_ state: Int) throws -> [Double] {
         if let cached = freeCache[state] { return cached }
-        let v = try solveRetryingCold(solver, held: freeHeld[state], warmStart: warmStarts[state])
+        let v = try solver.voltagesRetryingCold(parameters: gates, held: freeHeld[state], warmStart: warmStarts[state])
         freeSolves += 1
         warmStarts[state] = v
-        let reading = measured(v, rng: &noiseRNG)
-        freeCache[state] = reading
-        return reading
-    }
-
-    /// A warm-started solve; if Newton does not converge from there (near-threshold gates can
-    /// give several equilibria), once more from a cold start.
-    private func solveRetryingCold(_ solver: any EquilibriumSolver, held: HeldNodes, warmStart: [Double]?) throws -> [Double] {
-        do {
-            return try solver.solve(parameters: gates, held: held, warmStart: warmStart).voltages
-        } catch SolverError.noConvergence where warmStart != nil {
-            return try solver.solve(parameters: gates, held: held, warmStart: nil).voltages
-        }
-    }
-
-    /// What a voltmeter with read noise reports for `voltages`.
-    private func measured(_ voltages: [Double], rng: inout SeededGenerator) -> [Double] {
-        guard readNoise > 0 else { return voltages }
-        return voltages.map { $0 + readNoise * rng.gaussian() }
+        let measured = reading(v, readNoise: readNoise, rng: &noiseRNG)
+        freeCache[state] = measured
+        return measured
     }
 
     private func invalidateBatch() {

@@ -42,6 +42,12 @@ public struct DeviceMismatch: Codable, Sendable, Hashable {
     }
 }
 
+/// What a voltmeter with Gaussian read noise of σ `sigma` (V) reports for `voltages`.
+func reading(_ voltages: [Double], readNoise sigma: Double, rng: inout SeededGenerator) -> [Double] {
+    guard sigma > 0 else { return voltages }
+    return voltages.map { $0 + sigma * rng.gaussian() }
+}
+
 /// A chip description (`--mismatch chip.json`): the spreads and seed of the device draws,
 /// whether the clamped phase runs on a twin network, and the read noise of voltage measurements.
 public struct ChipSpec: Codable, Sendable, Hashable {

@@ -46,6 +46,16 @@ extension EquilibriumSolver {
     public func solve(parameters: [Double], held: HeldNodes) throws -> Equilibrium {
         try solve(parameters: parameters, held: held, warmStart: nil)
     }
+
+    /// Node voltages from the warm start, and if Newton does not converge from there (near
+    /// threshold the model can have several equilibria), once more from a cold start.
+    public func voltagesRetryingCold(parameters: [Double], held: HeldNodes, warmStart: [Double]?) throws -> [Double] {
+        do {
+            return try solve(parameters: parameters, held: held, warmStart: warmStart).voltages
+        } catch SolverError.noConvergence where warmStart != nil {
+            return try solve(parameters: parameters, held: held, warmStart: nil).voltages
+        }
+    }
 }
 
 /// Why a solve failed.

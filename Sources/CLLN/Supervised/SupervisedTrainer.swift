@@ -105,7 +105,7 @@ public final class SupervisedTrainer {
             }
             let free = try solveFree(example.inputs, parameters: parameters, warmStart: warmStarts[i])
             warmStarts[i] = free
-            return SupervisedClamp.logicalOutputs(nodes: measured(topology.outputs.map { free[$0] }), differential: options.differential)
+            return SupervisedClamp.logicalOutputs(nodes: reading(topology.outputs.map { free[$0] }, readNoise: readNoise, rng: &noise), differential: options.differential)
         }
     }
 
@@ -149,15 +149,17 @@ public final class SupervisedTrainer {
             let example = examples[i]
             let solution = try solveFree(example.inputs, parameters: parameters, warmStart: warmStarts[i])
             warmStarts[i] = solution
-            let free = measured(solution)
+            let free = reading(solution, readNoise: readNoise, rng: &noise)
             let nodes = topology.outputs.map { free[$0] }
             let outs = SupervisedClamp.logicalOutputs(nodes: nodes, differential: options.differential)
             stats.runningLoss += SupervisedClamp.loss(outputs: outs, labels: example.targets, options: options)
             var clamped: [Double]?
             if let clamps = SupervisedClamp.clampValues(freeNodes: nodes, labels: example.targets, eta: rule.eta, options: options) {
-                clamped = measured(try solve(
-                    clampedSolver, parameters: parameters, held: HeldNodes(nodes: clampedNodes, values: example.inputs + clamps),
-                    warmStart: solution))
+                clamped = reading(
+                    try clampedSolver.voltagesRetryingCold(
+                        parameters: parameters, held: HeldNodes(nodes: clampedNodes, values: example.inputs + clamps),
+                        warmStart: solution),
+                    readNoise: readNoise, rng: &noise)
                 clampedSolves += 1
                 stats.nudged += 1
             }
@@ -179,23 +181,8 @@ public final class SupervisedTrainer {
 
     private func solveFree(_ inputs: [Double], parameters: [Double], warmStart: [Double]?) throws -> [Double] {
         freeSolves += 1
-        return try solve(solver, parameters: parameters, held: HeldNodes(nodes: topology.inputs, values: inputs), warmStart: warmStart)
-    }
-
-    /// Solves from the warm start, and if that does not converge (near threshold the model can
-    /// have several equilibria), once more from a cold start.
-    private func solve(_ solver: any EquilibriumSolver, parameters: [Double], held: HeldNodes, warmStart: [Double]?) throws -> [Double] {
-        do {
-            return try solver.solve(parameters: parameters, held: held, warmStart: warmStart).voltages
-        } catch SolverError.noConvergence where warmStart != nil {
-            return try solver.solve(parameters: parameters, held: held, warmStart: nil).voltages
-        }
-    }
-
-    /// What a voltmeter with read noise reports.
-    private func measured(_ voltages: [Double]) -> [Double] {
-        guard readNoise > 0 else { return voltages }
-        return voltages.map { $0 + readNoise * noise.gaussian() }
+        return try solver.voltagesRetryingCold(
+            parameters: parameters, held: HeldNodes(nodes: topology.inputs, values: inputs), warmStart: warmStart)
     }
 
     private func checkShapes(_ examples: [SupervisedExample]) throws {
