@@ -58,7 +58,9 @@ func runSupervised(_ resolved: SupervisedTaskReference, command: TrainCommand) t
 
     if let k = command.workerTrial {
         let devices = try command.backendOptions.trialDevices(for: task.topology)
-        try run.runTrial(k, solver: devices.solver, clampedSolver: devices.clampedSolver, readNoise: devices.readNoise)
+        try run.runTrial(k, solver: devices.solver, clampedSolver: devices.clampedSolver, readNoise: devices.readNoise) {
+            reportWorkerProgress(1)
+        }
         return
     }
     guard backend == .both else {
@@ -103,7 +105,9 @@ func trainSupervised(_ run: SupervisedRun, name: String, backend: BackendChoice,
         }
     }
     if backend == .spice, task.trials > 1, command.jobs > 1 {
-        try runWorkerProcesses(trials: Array(0..<task.trials), jobs: command.jobs, folder: run.folder, backend: backend)
+        try runWorkerProcesses(
+            trials: Array(0..<task.trials), jobs: command.jobs, folder: run.folder, backend: backend, progress: progress
+        ) { run.recordCrash($0, description: $1) }
     } else if backend == .spice {
         for k in 0..<task.trials { trial(k) }
     } else {

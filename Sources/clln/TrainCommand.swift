@@ -89,7 +89,8 @@ struct TrainCommand: ParsableCommand {
                 let run = TrainingRun(experiment: e, seed: seed, folder: folder)
                 let devices = try backendOptions.trialDevices(for: e.topology)
                 try run.runTrial(
-                    k, solver: devices.solver, clampedSolver: devices.clampedSolver, readNoise: devices.readNoise, resume: true)
+                    k, solver: devices.solver, clampedSolver: devices.clampedSolver, readNoise: devices.readNoise, resume: true,
+                    progress: reportWorkerProgress)
                 return
             }
             guard backendOptions.backend == .both else {
@@ -129,7 +130,10 @@ struct TrainCommand: ParsableCommand {
         let progress = ProgressBar(total: pending.count * e.config.steps, label: "\(e.name) \(backend.rawValue)")
         switch backend {
         case .ideal: try runThreads(run, pending: pending, progress: progress)
-        case .spice: try runWorkerProcesses(trials: pending, jobs: jobs, folder: folder, backend: .spice)
+        case .spice:
+            try runWorkerProcesses(trials: pending, jobs: jobs, folder: folder, backend: .spice, progress: progress) {
+                run.recordCrash($0, description: $1)
+            }
         case .both: preconditionFailure("train(_:backend:folder:) takes one backend")
         }
         progress.finish()

@@ -186,4 +186,32 @@ extension HeldNodes {
         try #"{"preset": "four-state", "eta": 3}"#.write(to: bad, atomically: true, encoding: .utf8)
         #expect(throws: LearningError.self) { try ExperimentConfigFile.load(bad).experiment(relativeTo: dir, name: "bad") }
     }
+
+    @Test func measurementIntervalReplacesTheLogSpacedSteps() throws {
+        let dir = FileManager.default.temporaryDirectory
+        let url = dir.appendingPathComponent("clln-config-\(UUID().uuidString).yaml")
+        try "preset: four-state\nsteps: 5000\nmeasurement_interval: 1000\n".write(to: url, atomically: true, encoding: .utf8)
+        let e = try ExperimentConfigFile.load(url).experiment(relativeTo: dir, name: "fine")
+        #expect(e.config.measurementSteps == [0, 1000, 2000, 3000, 4000])
+        try "preset: four-state\nmeasurement_interval: 0\n".write(to: url, atomically: true, encoding: .utf8)
+        #expect(throws: LearningError.self) { try ExperimentConfigFile.load(url).experiment(relativeTo: dir, name: "bad") }
+    }
+}
+
+@Suite struct TrainingRunTests {
+    @Test func aCrashedWorkerIsReportedAndAFinishedTrialIsKept() throws {
+        var e = ExperimentPresets.fourState
+        (e.trials, e.config.steps) = (2, 500)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("clln-run-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let run = TrainingRun(experiment: e, seed: 1, folder: folder)
+        try run.runTrial(0, solver: IdealSolver(topology: e.topology), resume: false)
+        run.recordCrash(0, description: "ignored: trial 0 finished")
+        run.recordCrash(1, description: "the worker process for trial 1 was killed by signal 9")
+        run.recordCrash(1, description: "a second report does not overwrite the first")
+        let summary = try run.writeReport(backend: "ideal")
+        #expect(summary.trials.map(\.trial) == [0])
+        #expect(summary.failedTrials.map(\.trial) == [1])
+        #expect(summary.failedTrials.first?.error.contains("signal 9") == true)
+    }
 }

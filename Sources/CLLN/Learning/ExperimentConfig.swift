@@ -23,6 +23,7 @@ import Foundation
 /// initial_gate_mean: 1.5
 /// initial_gate_spread: 0.1
 /// measurements: 300
+/// measurement_interval: 1000  # measure every 1000 steps instead (finer curves)
 /// reference_quirk: false
 /// ```
 public struct ExperimentConfigFile: Codable, Sendable {
@@ -55,12 +56,14 @@ public struct ExperimentConfigFile: Codable, Sendable {
     public var initialGateMean: Double?
     public var initialGateSpread: Double?
     public var measurements: Int?
+    public var measurementInterval: Int?
     public var referenceQuirk: Bool?
 
     enum CodingKeys: String, CodingKey {
         case preset, topology, environment, steps, trials, alpha, eta, gamma, batch, clip
         case epsilonStart = "epsilon_start", epsilonEnd = "epsilon_end", initialGateMean = "initial_gate_mean"
-        case initialGateSpread = "initial_gate_spread", measurements, referenceQuirk = "reference_quirk"
+        case initialGateSpread = "initial_gate_spread", measurements
+        case measurementInterval = "measurement_interval", referenceQuirk = "reference_quirk"
     }
 
     /// Reads a config file.
@@ -122,6 +125,7 @@ public struct ExperimentConfigFile: Codable, Sendable {
         c.initialGateMean = initialGateMean ?? c.initialGateMean
         c.initialGateSpread = initialGateSpread ?? c.initialGateSpread
         c.measurements = measurements ?? c.measurements
+        c.measurementInterval = measurementInterval ?? c.measurementInterval
         c.referenceQuirk = referenceQuirk ?? c.referenceQuirk
         try c.validate()
         e.config = c

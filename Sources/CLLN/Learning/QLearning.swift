@@ -65,6 +65,9 @@ public struct QLearningConfig: Sendable, Hashable, Codable {
         guard gamma.isFinite, initialGateMean.isFinite, initialGateSpread >= 0 else {
             throw LearningError.invalidHyperparameter("γ and the initial gate distribution must be finite")
         }
+        if let interval = measurementInterval, interval < 1 {
+            throw LearningError.invalidHyperparameter("measurement_interval must be ≥ 1 step (or left out for log-spaced measurements)")
+        }
     }
 }
 

@@ -71,6 +71,13 @@ public struct TrainingRun: Sendable {
     func checkpointFile(_ k: Int) -> URL { folder.appendingPathComponent("checkpoints/trial-\(k).json") }
     func failureFile(_ k: Int) -> URL { folder.appendingPathComponent("trials/trial-\(k).error.txt") }
 
+    /// Records that trial `k` stopped outside the trainer (its worker process died), unless it
+    /// left a result or its own error message.
+    public func recordCrash(_ k: Int, description: String) {
+        guard finishedTrial(k) == nil, !FileManager.default.fileExists(atPath: failureFile(k).path) else { return }
+        try? AtomicFile.write(description + "\n", to: failureFile(k))
+    }
+
     /// The finished result of trial `k`, if its file exists and belongs to this run.
     public func finishedTrial(_ k: Int) -> TrialResult? {
         guard let data = try? Data(contentsOf: trialFile(k)),
