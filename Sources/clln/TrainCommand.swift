@@ -47,6 +47,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Per-edge update clip DGC.") var clip: Double?
     @Option(help: "Exploration ε at step 0.") var epsilonStart: Double?
     @Option(help: "Exploration ε at step T.") var epsilonEnd: Double?
+    @Option(help: "p in each step's update weight (1/states)^p: 1 as the reference code (the presets), 0 for α as written.")
+    var stateWeightExponent: Double?
 
     @Option(help: .hidden) var workerTrial: Int?
 
@@ -75,6 +77,7 @@ struct TrainCommand: ParsableCommand {
         e.config.rule.updateClip = clip ?? e.config.rule.updateClip
         e.config.epsilonStart = epsilonStart ?? e.config.epsilonStart
         e.config.epsilonEnd = epsilonEnd ?? e.config.epsilonEnd
+        e.config.stateWeightExponent = stateWeightExponent ?? e.config.stateWeightExponent
         e.config.referenceQuirk = e.config.referenceQuirk || referenceQuirk
         try e.config.validate()
         return e

@@ -14,6 +14,22 @@ import Testing
         #expect(abs(acc.pending[0] - 0.33) < 1e-15)
     }
 
+    @Test func referenceWeightsEachStepByOneOverTheStateCount() {
+        // The reference code multiplies every update by MULTS**MXP = (1/TRA)^1: α/S per step.
+        var weighted = LocalRuleAccumulator(edgeCount: 1)
+        weighted.accumulate(
+            topology: single, parameters: [2], free: [0.8, 0.2], clamped: [0.7, 0.2], rule: rule, weight: 0.25)
+        #expect(abs(weighted.pending[0] - 0.0825) < 1e-15)
+        for preset in [ExperimentPresets.fourState, ExperimentPresets.navigation] {
+            #expect(preset.config.stateWeightExponent == 1)
+        }
+        #expect(ExperimentPresets.fourState.config.stepWeight(stateCount: 4) == 0.25)
+        #expect(abs(ExperimentPresets.navigation.config.stepWeight(stateCount: 9) - 1.0 / 9) < 1e-16)
+        var literal = ExperimentPresets.navigation.config
+        literal.stateWeightExponent = 0
+        #expect(literal.stepWeight(stateCount: 9) == 1)
+    }
+
     @Test func batchClipsEachEdgeThenTheGate() {
         let t = Topology(name: "two", nodeCount: 3, edges: [Edge(0, 1), Edge(1, 2)], inputs: [0, 2], states: [[1, 0]])
         var acc = LocalRuleAccumulator(edgeCount: 2)

@@ -25,6 +25,7 @@ import Foundation
 /// measurements: 300
 /// measurement_interval: 1000  # measure every 1000 steps instead (finer curves)
 /// reference_quirk: false
+/// state_weight_exponent: 1    # each step's update × (1/states)^p, as the reference code (0: α as written)
 /// ```
 public struct ExperimentConfigFile: Codable, Sendable {
     public struct Environment: Codable, Sendable {
@@ -58,12 +59,14 @@ public struct ExperimentConfigFile: Codable, Sendable {
     public var measurements: Int?
     public var measurementInterval: Int?
     public var referenceQuirk: Bool?
+    public var stateWeightExponent: Double?
 
     enum CodingKeys: String, CodingKey {
         case preset, topology, environment, steps, trials, alpha, eta, gamma, batch, clip
         case epsilonStart = "epsilon_start", epsilonEnd = "epsilon_end", initialGateMean = "initial_gate_mean"
         case initialGateSpread = "initial_gate_spread", measurements
         case measurementInterval = "measurement_interval", referenceQuirk = "reference_quirk"
+        case stateWeightExponent = "state_weight_exponent"
     }
 
     /// Reads a config file.
@@ -127,6 +130,7 @@ public struct ExperimentConfigFile: Codable, Sendable {
         c.measurements = measurements ?? c.measurements
         c.measurementInterval = measurementInterval ?? c.measurementInterval
         c.referenceQuirk = referenceQuirk ?? c.referenceQuirk
+        c.stateWeightExponent = stateWeightExponent ?? c.stateWeightExponent
         try c.validate()
         e.config = c
         e.trials = trials ?? e.trials

@@ -22,24 +22,26 @@ public enum ExperimentPresets {
     public static let names = ["four-state", "navigation"]
 
     /// Experiment A: T = 100,000, α = 0.3, η = 0.1, γ = 0.5, ε 0.05 → 0, B = 50, DGC = 0.1,
-    /// gates 1.5 + 0.1·N(0,1), M = 300 measurements, 10 trials.
+    /// gates 1.5 + 0.1·N(0,1), M = 300 measurements, 10 trials; each step's update weighted 1/4
+    /// as in the reference code (see ``QLearningConfig/stateWeightExponent``).
     public static var fourState: QLearningExperiment {
         QLearningExperiment(
             name: "four-state", topology: TopologyPresets.fourState, environment: TableEnvironment.fourState,
             config: QLearningConfig(
                 steps: 100_000, rule: CoupledLearningRule(alpha: 0.3, eta: 0.1, batchSize: 50, updateClip: 0.1),
-                gamma: 0.5, epsilonStart: 0.05, epsilonEnd: 0, measurements: 300),
+                gamma: 0.5, epsilonStart: 0.05, epsilonEnd: 0, measurements: 300, stateWeightExponent: 1),
             trials: 10)
     }
 
     /// Experiment B: T = 300,000, α = 10, η = 0.1, γ = 0.5, ε 0.1 → 0, B = 50, DGC = 0.1,
-    /// gates 1.5 + 0.1·N(0,1), M = 50 measurements, resets every 5 steps, 10 trials.
+    /// gates 1.5 + 0.1·N(0,1), M = 50 measurements, resets every 5 steps, 10 trials; each step's
+    /// update weighted 1/9 as in the reference code (see ``QLearningConfig/stateWeightExponent``).
     public static var navigation: QLearningExperiment {
         QLearningExperiment(
             name: "navigation", topology: TopologyPresets.navigation, environment: GridNavigation(),
             config: QLearningConfig(
                 steps: 300_000, rule: CoupledLearningRule(alpha: 10, eta: 0.1, batchSize: 50, updateClip: 0.1),
-                gamma: 0.5, epsilonStart: 0.1, epsilonEnd: 0, measurements: 50),
+                gamma: 0.5, epsilonStart: 0.1, epsilonEnd: 0, measurements: 50, stateWeightExponent: 1),
             trials: 10)
     }
 

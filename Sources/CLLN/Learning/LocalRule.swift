@@ -64,11 +64,12 @@ public struct LocalRuleAccumulator: Sendable, Codable, Hashable {
         pending = [Double](repeating: 0, count: edgeCount)
     }
 
-    /// Adds one free/clamped pair's contribution.
+    /// Adds one free/clamped pair's contribution, multiplied by `weight`.
     public mutating func accumulate(
-        topology: Topology, parameters: [Double], free: [Double], clamped: [Double], rule: CoupledLearningRule
+        topology: Topology, parameters: [Double], free: [Double], clamped: [Double], rule: CoupledLearningRule,
+        weight: Double = 1
     ) {
-        let scale = rule.alpha / rule.eta
+        let scale = rule.alpha / rule.eta * weight
         for (e, edge) in topology.edges.enumerated() {
             let df = free[edge.a] - free[edge.b]
             let dc = clamped[edge.a] - clamped[edge.b]

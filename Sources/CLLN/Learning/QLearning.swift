@@ -21,9 +21,15 @@ public struct QLearningConfig: Sendable, Hashable, Codable {
     /// algorithm: after each measurement the rest of that batch re-uses the measurement's
     /// clamped solutions, which were clamped toward the data table's labels.
     public var referenceQuirk: Bool
+    /// p in the weight (1/S)^p of every step's local-rule update, S the task's number of states.
+    /// The reference code multiplies each update by its per-datapoint factor `MULTS**MXP`, with
+    /// `MULTS = 1/TRA` (one data row per state) and `MXP = 1` in both notebooks, so its effective
+    /// rate is α/S; the presets carry p = 1. p = 0 applies spec §2's rule with α as written.
+    public var stateWeightExponent: Double
 
     public init(steps: Int, rule: CoupledLearningRule, gamma: Double, epsilonStart: Double, epsilonEnd: Double,
-                initialGateMean: Double = 1.5, initialGateSpread: Double = 0.1, measurements: Int, referenceQuirk: Bool = false) {
+                initialGateMean: Double = 1.5, initialGateSpread: Double = 0.1, measurements: Int, referenceQuirk: Bool = false,
+                stateWeightExponent: Double = 0) {
         self.steps = steps
         self.rule = rule
         self.gamma = gamma
@@ -33,6 +39,12 @@ public struct QLearningConfig: Sendable, Hashable, Codable {
         self.initialGateSpread = initialGateSpread
         self.measurements = measurements
         self.referenceQuirk = referenceQuirk
+        self.stateWeightExponent = stateWeightExponent
+    }
+
+    /// The weight (1/S)^p of one step's update for a task with `stateCount` states.
+    public func stepWeight(stateCount: Int) -> Double {
+        stateWeightExponent == 0 ? 1 : pow(1 / Double(max(stateCount, 1)), stateWeightExponent)
     }
 
     /// ε at step t.
@@ -64,6 +76,9 @@ public struct QLearningConfig: Sendable, Hashable, Codable {
         }
         guard gamma.isFinite, initialGateMean.isFinite, initialGateSpread >= 0 else {
             throw LearningError.invalidHyperparameter("γ and the initial gate distribution must be finite")
+        }
+        guard stateWeightExponent.isFinite else {
+            throw LearningError.invalidHyperparameter("state_weight_exponent must be finite (1: the reference's α/S, 0: α as written)")
         }
         if let interval = measurementInterval, interval < 1 {
             throw LearningError.invalidHyperparameter("measurement_interval must be ≥ 1 step (or left out for log-spaced measurements)")
@@ -230,6 +245,7 @@ public final class QLearningTrainer {
         invalidateBatch()
         let measureAt = Set(config.measurementSteps)
         let rule = config.rule
+        let stepWeight = config.stepWeight(stateCount: environment.stateCount)
         let actions = environment.actionCount
         var clampValues = [Double](repeating: 0, count: topology.inputs.count + actions)
         var lastProgress = t
@@ -294,7 +310,8 @@ public final class QLearningTrainer {
                     readNoise: readNoise, rng: &rng)
                 clampedSolves += 1
             }
-            accumulator.accumulate(topology: topology, parameters: gates, free: free, clamped: clamped, rule: rule)
+            accumulator.accumulate(
+                topology: topology, parameters: gates, free: free, clamped: clamped, rule: rule, weight: stepWeight)
             rewardSum += reward
             rewardCount += 1
             state = next
