@@ -167,7 +167,10 @@ struct TrainCommand: ParsableCommand {
     }
 
     func humanSummary(_ s: TrainingSummary, folder: URL) -> String {
-        var lines = ["\(s.preset) (\(s.backend)\(s.referenceQuirk ? ", reference quirk" : "")): \(s.steps) steps per trial",
+        let weight = s.config.stepWeight(stateCount: s.bestPolicy.count)
+        let rate = String(format: "α %g", s.config.rule.alpha)
+            + (weight == 1 ? "" : String(format: " × %.4g per step (the reference's 1/states weighting)", weight))
+        var lines = ["\(s.preset) (\(s.backend)\(s.referenceQuirk ? ", reference quirk" : "")): \(s.steps) steps per trial, \(rate)",
                      String(format: "optimum %.7f", s.optimum) + " (policy \(s.bestPolicy.map(String.init).joined(separator: ",")), "
                         + "\(s.optimalPolicyCount) optimal policies), " + String(format: "worst %.6f", s.worst)]
         for t in s.trials {

@@ -11,6 +11,10 @@ public struct CoupledLearningRule: Sendable, Hashable, Codable {
     /// Per-edge clip of an accumulated update, ±DGC.
     public var updateClip: Double
 
+    enum CodingKeys: String, CodingKey {
+        case alpha, eta, batchSize = "batch_size", updateClip = "update_clip"
+    }
+
     public init(alpha: Double, eta: Double, batchSize: Int, updateClip: Double) {
         self.alpha = alpha
         self.eta = eta

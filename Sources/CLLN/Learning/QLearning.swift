@@ -27,6 +27,13 @@ public struct QLearningConfig: Sendable, Hashable, Codable {
     /// rate is α/S; the presets carry p = 1. p = 0 applies spec §2's rule with α as written.
     public var stateWeightExponent: Double
 
+    enum CodingKeys: String, CodingKey {
+        case steps, rule, gamma, epsilonStart = "epsilon_start", epsilonEnd = "epsilon_end"
+        case initialGateMean = "initial_gate_mean", initialGateSpread = "initial_gate_spread", measurements
+        case measurementInterval = "measurement_interval", referenceQuirk = "reference_quirk"
+        case stateWeightExponent = "state_weight_exponent"
+    }
+
     public init(steps: Int, rule: CoupledLearningRule, gamma: Double, epsilonStart: Double, epsilonEnd: Double,
                 initialGateMean: Double = 1.5, initialGateSpread: Double = 0.1, measurements: Int, referenceQuirk: Bool = false,
                 stateWeightExponent: Double = 0) {
