@@ -5,11 +5,12 @@ import Testing
 @Suite(.serialized) struct SpiceBenchmarkTests {
     @Test func reportsEveryCaseWithAConsistentSplit() throws {
         let report = try SpiceBenchmark.run(sizes: [16], solves: 10, memorySolves: 20)
-        #expect(report.timings.count == 6)
+        #expect(report.timings.count == 7)
+        #expect(report.timings.map(\.pointsPerBatch) == [1, 1, 1, 1, 1, 1, SpiceBenchmark.batchPoints])
         for timing in report.timings {
-            #expect(timing.nodes == 16 && timing.edges == 32 && timing.solves == 10)
-            #expect(timing.operatingPointMicroseconds > 0 && timing.layerMicroseconds > 0)
-            let parts = timing.operatingPointMicroseconds + timing.otherNgspiceMicroseconds + timing.layerMicroseconds
+            #expect(timing.nodes == 16 && timing.edges == 32 && timing.solves == max(10, timing.pointsPerBatch))
+            #expect(timing.analysisMicroseconds > 0 && timing.layerMicroseconds > 0)
+            let parts = timing.analysisMicroseconds + timing.otherNgspiceMicroseconds + timing.layerMicroseconds
             #expect(abs(parts - timing.microsecondsPerSolve) < 1e-6 * timing.microsecondsPerSolve)
         }
         let memory = try #require(report.memory)

@@ -19,10 +19,24 @@ public enum GateStyle: String, Sendable, Codable {
     case thresholdPerEdge
 }
 
+/// How held voltages enter the netlist.
+public enum HeldSourceStyle: String, Sendable, Codable {
+    /// `vh<i> n<i> 0 dc V`, changed in place with `alter vh<i> = V`.
+    case fixed
+    /// `vh<i> n<i> 0 external`, plus a sweep source `vsw sw 0 dc 0` with its load `rsw sw 0 1k`:
+    /// `dc vsw 0 M−1 1` then solves M operating points in one analysis, and ngspice asks the
+    /// program that loaded it for every held voltage (its GetVSRCData callback; see
+    /// ``NgspiceEngine``). Only the in-process engine can run it: `ngspice -b` has no callback.
+    case externalSweep
+}
+
 /// Options of the netlist compiler.
 public struct NetlistOptions: Sendable {
     public var model: ModelCard
     public var gateStyle: GateStyle
+    /// How held voltages enter the netlist (``HeldSourceStyle/fixed`` except in the SPICE
+    /// solver's batch circuits).
+    public var heldSources: HeldSourceStyle = .fixed
     /// The `.options` line. The default makes ngspice agree with the idealized model to ~1e-15 V
     /// where no transistor saturates: `reltol=1e-6` tightens Newton's test, `gmin=1e-18` shrinks
     /// the junction conductance that keeps nodes whose edges are all cut off solvable (1e-12 S by
@@ -79,6 +93,9 @@ public enum NetlistError: Error, CustomStringConvertible {
 
 /// Compiles a topology into an ngspice netlist.
 public enum NetlistCompiler {
+    /// The source a ``HeldSourceStyle/externalSweep`` netlist sweeps (`dc vsw 0 M−1 1`).
+    public static let sweepSource = "vsw"
+
     /// Compiles `topology` with edge parameters `parameters` (gate voltages for MOSFETs) and the
     /// held nodes of one phase. Validates everything first. Output is deterministic.
     public static func compile(
@@ -110,8 +127,11 @@ public enum NetlistCompiler {
             options.gateStyle == .sources
                 ? "*        change in place: alter vg<e> = U ; alter vh<i> = V"
                 : "*        gate at ground, model me<e> per edge: altermod me<e> vto = V_T - U ; alter vh<i> = V",
-            ".options \(options.spiceOptions)",
         ]
+        if options.heldSources == .externalSweep {
+            lines.append("*        held sources external (values from the loading program); dc \(sweepSource) 0 M-1 1 solves M points")
+        }
+        lines.append(".options \(options.spiceOptions)")
         if let mismatch = options.mismatch { try mismatch.validate(edgeCount: topology.edgeCount) }
         let hasTransistors = topology.edges.contains { $0.element.isTransistor }
         let cardLines = card.render(modelName: "nmos_edge", values: ["vto": vt, "kp": kp])
@@ -158,8 +178,15 @@ public enum NetlistCompiler {
                 lines.append("r\(e) \(n(edge.a)) \(n(edge.b)) \(SpiceNumber.format(Potentiometer.ohms(step: Potentiometer.step(for: p))))")
             }
         }
-        for (node, value) in zip(held.nodes, held.values) {
-            lines.append("vh\(node) \(n(node)) 0 dc \(SpiceNumber.format(value))")
+        switch options.heldSources {
+        case .fixed:
+            for (node, value) in zip(held.nodes, held.values) {
+                lines.append("vh\(node) \(n(node)) 0 dc \(SpiceNumber.format(value))")
+            }
+        case .externalSweep:
+            // No `dc` value: with one, ngspice would use it instead of asking in DC analyses.
+            lines += held.nodes.map { "vh\($0) \(n($0)) 0 external" }
+            lines += ["\(sweepSource) sw 0 dc 0", "rsw sw 0 1k"]
         }
         if options.includeAnalysis { lines.append(".op") }
         lines.append(".end")

@@ -11,6 +11,8 @@ import Foundation
 public enum NgspiceCall: Sendable, Hashable, CustomStringConvertible {
     /// `ngSpice_Init` with the engine's callbacks.
     case initialize
+    /// `ngSpice_Init_Sync` with the engine's GetVSRCData callback (values of `external` sources).
+    case initializeSync
     /// `ngSpice_Command(text)`.
     case command(String)
     /// `ngSpice_Command(NULL)`: frees the control structures every command leaves behind.
@@ -23,6 +25,7 @@ public enum NgspiceCall: Sendable, Hashable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .initialize: "ngSpice_Init"
+        case .initializeSync: "ngSpice_Init_Sync"
         case let .command(text): "ngSpice_Command(\"\(text)\")"
         case .freeCommandMemory: "ngSpice_Command(NULL)"
         case let .loadCircuit(title, count): "ngSpice_Circ(\(count) lines: \(title))"
@@ -51,7 +54,12 @@ public enum NgspiceCall: Sendable, Hashable, CustomStringConvertible {
 ///
 /// Results are judged from data, never from return codes (ngspice returns 0 after most failures):
 /// a netlist is accepted when a parameter of one of its devices can be read back; an operating
-/// point succeeded when a data point arrived with every node's vector, all finite.
+/// point succeeded when a data point arrived with every node's vector, all finite; a `dc` sweep
+/// when every one of its points did.
+///
+/// Sources declared `external` get their values from the engine (ngspice's GetVSRCData callback,
+/// registered with `ngSpice_Init_Sync` at start): during ``sweep(_:nodeCount:externalSources:values:)``
+/// point k's values, otherwise NaN (an analysis outside a sweep fails as non-finite).
 public final class NgspiceEngine: @unchecked Sendable {
     /// The engine of the system library (loaded on first use).
     public static func shared() throws -> NgspiceEngine { try sharedEngine.get() }
@@ -117,7 +125,8 @@ public final class NgspiceEngine: @unchecked Sendable {
 
     /// Time spent inside ngspice, in nanoseconds, since the engine started.
     struct Timing {
-        var operatingPoint: UInt64 = 0
+        /// Inside analysis commands (`op`, and the `dc` of sweeps).
+        var analysis: UInt64 = 0
         var allCalls: UInt64 = 0
     }
 
@@ -206,24 +215,31 @@ public final class NgspiceEngine: @unchecked Sendable {
     /// ``commandsPerMemoryReset`` commands, so that memory stays flat.
     func operatingPoint(nodeCount: Int, into voltages: inout [Double]) throws {
         let mark = output.count
-        point.prepare(nodeCount: nodeCount)
-        let start = DispatchTime.now().uptimeNanoseconds
-        try command("op")
-        timing.operatingPoint += DispatchTime.now().uptimeNanoseconds - start
-        let received = point
-        try command("destroy all")
-        if commandsSinceMemoryReset >= Self.commandsPerMemoryReset {
-            _ = try call(.freeCommandMemory) { api.command(nil) }
-            commandsSinceMemoryReset = 0
-        }
+        let received = try analyze("op", nodeCount: nodeCount)
         guard received.points > 0 else { throw SpiceError.noConvergence(log: output.lines(since: mark)) }
-        guard received.mappedNodes == nodeCount else {
-            let found = Set(received.vectorNode.filter { $0 >= 0 })
-            let missing = (0..<nodeCount).filter { !found.contains(Int32($0)) }.map { "n\($0)" }
-            throw SpiceError.incompleteResults(missing: missing, log: output.lines(since: mark))
+        try check(received, nodeCount: nodeCount, since: mark)
+        voltages = Array(received.values[0..<nodeCount])
+    }
+
+    /// Runs `dc <source> 0 <M−1> 1` on the selected circuit, M = `values.count`: M operating
+    /// points in one analysis, each Newton run starting from the previous point's solution.
+    /// During point k the circuit's `external` sources read `values[k]` (source
+    /// `externalSources[j]`, lower-case as ngspice names it, reads `values[k][j]`). Returns the
+    /// voltages of nodes `n0 … n<count−1>` per point (node order); destroys every plot and frees
+    /// command memory as ``operatingPoint(nodeCount:into:)`` does.
+    func sweep(_ source: String, nodeCount: Int, externalSources: [String], values: [[Double]]) throws -> [[Double]] {
+        let points = values.count
+        precondition(points >= 1 && values.allSatisfy { $0.count == externalSources.count },
+            "a sweep needs at least one point and one value per external source and point")
+        let mark = output.count
+        externalValues = ExternalSourceValues(sources: externalSources, values: values)
+        defer { externalValues = ExternalSourceValues() }
+        let received = try analyze("dc \(source) 0 \(points - 1) 1", nodeCount: nodeCount)
+        guard received.points == points else {
+            throw SpiceError.sweepStopped(completed: received.points, of: points, log: output.lines(since: mark))
         }
-        if let bad = received.values.firstIndex(where: { !$0.isFinite }) { throw SpiceError.nonFinite(node: "n\(bad)") }
-        voltages = received.values
+        try check(received, nodeCount: nodeCount, since: mark)
+        return (0..<points).map { k in Array(received.values[(k * nodeCount)..<((k + 1) * nodeCount)]) }
     }
 
     /// Time spent in ngspice so far.
@@ -249,6 +265,7 @@ public final class NgspiceEngine: @unchecked Sendable {
     private var nextCircuitNumber = 1
     private var commandsSinceMemoryReset = 0
     private var point = PointCollector()
+    private var externalValues = ExternalSourceValues()
     private var timing = Timing()
     private var tracer: ((NgspiceCall) -> Void)?
 
@@ -258,8 +275,9 @@ public final class NgspiceEngine: @unchecked Sendable {
         api = try NgspiceFunctions(handle: handle, path: path)
         libraryPath = path
         let signals = SignalDispositions.current()
-        let status = try withLock {
-            try call(.initialize) {
+        let context = Unmanaged.passUnretained(self).toOpaque()
+        let (status, syncStatus) = try withLock {
+            let status = try call(.initialize) {
                 api.initialize(
                     { text, _, engine in NgspiceEngine.from(engine).output.append(text, prefix: nil) },
                     { text, _, engine in NgspiceEngine.from(engine).output.append(text, prefix: "status ") },
@@ -267,12 +285,19 @@ public final class NgspiceEngine: @unchecked Sendable {
                     { values, _, _, engine in NgspiceEngine.from(engine).point.receive(values) },
                     { vectors, _, engine in NgspiceEngine.from(engine).point.receive(vectors) },
                     nil,
-                    Unmanaged.passUnretained(self).toOpaque())
+                    context)
             }
+            let syncStatus = try call(.initializeSync) {
+                api.initializeSync(
+                    { value, _, name, _, engine in NgspiceEngine.from(engine).supplyExternalValue(value, source: name) },
+                    nil, nil, nil, context)
+            }
+            return (status, syncStatus)
         }
         signals.restore()
         setlocale(LC_NUMERIC, "C")
         guard status == 0 else { throw SpiceError.libraryMissing(reason: "ngSpice_Init returned \(status)") }
+        guard syncStatus == 0 else { throw SpiceError.libraryMissing(reason: "ngSpice_Init_Sync returned \(syncStatus)") }
         try withLock {
             for setting in ["set nomoremode", "unset interactive", "set noaskquit"] { try command(setting) }
         }
@@ -287,6 +312,40 @@ public final class NgspiceEngine: @unchecked Sendable {
         exited = true
         output.append("exit status=\(status) quit=\(quit)")
         return 0
+    }
+
+    /// GetVSRCData: point k's value of an `external` source (k = points received so far).
+    private func supplyExternalValue(_ value: UnsafeMutablePointer<Double>?, source: UnsafeMutablePointer<CChar>?) -> Int32 {
+        value?.pointee = source.map { externalValues.value(source: String(cString: $0), point: point.points) } ?? .nan
+        return 0
+    }
+
+    /// Runs an analysis command, collecting its points; then `destroy all` and, every
+    /// ``commandsPerMemoryReset`` commands, `ngSpice_Command(NULL)`.
+    private func analyze(_ analysis: String, nodeCount: Int) throws -> PointCollector {
+        point.prepare(nodeCount: nodeCount)
+        let start = DispatchTime.now().uptimeNanoseconds
+        try command(analysis)
+        timing.analysis += DispatchTime.now().uptimeNanoseconds - start
+        let received = point
+        try command("destroy all")
+        if commandsSinceMemoryReset >= Self.commandsPerMemoryReset {
+            _ = try call(.freeCommandMemory) { api.command(nil) }
+            commandsSinceMemoryReset = 0
+        }
+        return received
+    }
+
+    /// Throws unless every point has every node's vector, all finite.
+    private func check(_ received: PointCollector, nodeCount: Int, since mark: Int) throws {
+        guard received.mappedNodes == nodeCount else {
+            let found = Set(received.vectorNode.filter { $0 >= 0 })
+            let missing = (0..<nodeCount).filter { !found.contains(Int32($0)) }.map { "n\($0)" }
+            throw SpiceError.incompleteResults(missing: missing, log: output.lines(since: mark))
+        }
+        if let bad = received.values.firstIndex(where: { !$0.isFinite }) {
+            throw SpiceError.nonFinite(node: "n\(bad % nodeCount)")
+        }
     }
 
     private func ensureAlive() throws {
@@ -385,6 +444,12 @@ private typealias ExitCallback = @convention(c) (Int32, Bool, Bool, Int32, Unsaf
 private typealias DataCallback = @convention(c) (UnsafeMutablePointer<vecvaluesall>?, Int32, Int32, UnsafeMutableRawPointer?) -> Int32
 private typealias InitDataCallback = @convention(c) (UnsafeMutablePointer<vecinfoall>?, Int32, UnsafeMutableRawPointer?) -> Int32
 private typealias ThreadCallback = @convention(c) (Bool, Int32, UnsafeMutableRawPointer?) -> Int32
+private typealias SourceValueCallback = @convention(c) (
+    UnsafeMutablePointer<Double>?, Double, UnsafeMutablePointer<CChar>?, Int32, UnsafeMutableRawPointer?
+) -> Int32
+private typealias SyncCallback = @convention(c) (
+    Double, UnsafeMutablePointer<Double>?, Double, Int32, Int32, Int32, UnsafeMutableRawPointer?
+) -> Int32
 
 /// The API functions used, resolved with `dlsym`.
 private struct NgspiceFunctions {
@@ -392,11 +457,15 @@ private struct NgspiceFunctions {
         TextCallback?, TextCallback?, ExitCallback?, DataCallback?, InitDataCallback?, ThreadCallback?,
         UnsafeMutableRawPointer?
     ) -> Int32
+    typealias InitializeSync = @convention(c) (
+        SourceValueCallback?, SourceValueCallback?, SyncCallback?, UnsafeMutablePointer<Int32>?, UnsafeMutableRawPointer?
+    ) -> Int32
     typealias Command = @convention(c) (UnsafeMutablePointer<CChar>?) -> Int32
     typealias Circuit = @convention(c) (UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32
     typealias VectorInfo = @convention(c) (UnsafeMutablePointer<CChar>?) -> UnsafeMutablePointer<vector_info>?
 
     let initialize: Initialize
+    let initializeSync: InitializeSync
     let command: Command
     let circuit: Circuit
     let vectorInfo: VectorInfo
@@ -409,19 +478,22 @@ private struct NgspiceFunctions {
             return unsafeBitCast(symbol, to: F.self)
         }
         initialize = try resolve("ngSpice_Init", as: Initialize.self)
+        initializeSync = try resolve("ngSpice_Init_Sync", as: InitializeSync.self)
         command = try resolve("ngSpice_Command", as: Command.self)
         circuit = try resolve("ngSpice_Circ", as: Circuit.self)
         vectorInfo = try resolve("ngGet_Vec_Info", as: VectorInfo.self)
     }
 }
 
-/// Node voltages of one `op`, filled by the SendInitData and SendData callbacks: the first names
-/// the plot's vectors (in a fixed order), the second sends every vector's value at once.
+/// Node voltages of an analysis, filled by the SendInitData and SendData callbacks: the first
+/// names the plot's vectors (in a fixed order), the second sends every vector's value at one
+/// point (once for `op`, once per accepted point of a `dc` sweep).
 private struct PointCollector {
     var nodeCount = 0
     /// Node index of each of the plot's vectors (−1: not a node `n<i>` with i < nodeCount).
     var vectorNode: [Int32] = []
     var mappedNodes = 0
+    /// `nodeCount` voltages per point received, in node order.
     var values: [Double] = []
     var points = 0
 
@@ -429,7 +501,7 @@ private struct PointCollector {
         self.nodeCount = nodeCount
         vectorNode.removeAll(keepingCapacity: true)
         mappedNodes = 0
-        values = [Double](repeating: .nan, count: nodeCount)
+        values = []
         points = 0
     }
 
@@ -447,9 +519,11 @@ private struct PointCollector {
 
     mutating func receive(_ data: UnsafeMutablePointer<vecvaluesall>?) -> Int32 {
         guard let data = data?.pointee, let vectors = data.vecsa else { return 0 }
+        let row = points * nodeCount
+        values.append(contentsOf: repeatElement(.nan, count: nodeCount))
         points += 1
         for i in 0..<min(Int(data.veccount), vectorNode.count) where vectorNode[i] >= 0 {
-            values[Int(vectorNode[i])] = vectors[i]?.pointee.creal ?? .nan
+            values[row + Int(vectorNode[i])] = vectors[i]?.pointee.creal ?? .nan
         }
         return 0
     }
@@ -466,6 +540,26 @@ private struct PointCollector {
             i += 1
         }
         return i > 1 && value < count ? Int32(value) : -1
+    }
+}
+
+/// The values `external` sources read during a sweep: per point, one value per source.
+private struct ExternalSourceValues {
+    private var column: [String: Int] = [:]
+    private var values: [[Double]] = []
+
+    init() {}
+
+    init(sources: [String], values: [[Double]]) {
+        column = Dictionary(uniqueKeysWithValues: sources.enumerated().map { ($1, $0) })
+        self.values = values
+    }
+
+    /// Point `point`'s value of `source` (the last point's after the sweep); NaN for a source
+    /// outside the table or outside a sweep.
+    func value(source: String, point: Int) -> Double {
+        guard let j = column[source], !values.isEmpty else { return .nan }
+        return values[min(point, values.count - 1)][j]
     }
 }
 

@@ -7,8 +7,10 @@ import Foundation
 /// (3L/4, L/4), (3L/4, 3L/4) and the four-state encodings as states. Gates are uniform in
 /// [1, 5.5] V from a fixed seed. Each figure is a mean over warm solves (the first solve, which
 /// compiles and loads the netlist, is reported separately), split into the time inside ngspice's
-/// `op`, the time in its other calls (`alter`, `altermod`, `setcirc`, `destroy all`, loads) and
-/// the time in this package's layer (everything else).
+/// analysis (`op`), the time in its other calls (`alter`, `altermod`, `setcirc`, `destroy all`,
+/// loads) and the time in this package's layer (everything else). The batched case solves
+/// ``batchPoints`` free phases (the states, cycled) under the same gates as one batch (one `dc`
+/// sweep, ``SpiceSolver/solveBatch(parameters:held:warmStarts:)``); its figures are per point.
 public enum SpiceBenchmark {
     /// Runs `memorySolves` solves of the 16-node lattice with new gates every solve, sampling
     /// resident memory after min(5,000, memorySolves) warm-up solves (skipped when 0), then the timing cases for
@@ -34,7 +36,7 @@ public enum SpiceBenchmark {
                 let timing = try measure(benchmarkCase, topology: topology, model: model, solves: count, engine: engine)
                 progress(
                     "\(nodes) nodes, \(timing.scenario), \(timing.updateMode), \(timing.gateStyle): "
-                        + "\(format(timing.microsecondsPerSolve)) µs per solve (op \(format(timing.operatingPointMicroseconds)) µs)")
+                        + "\(format(timing.microsecondsPerSolve)) µs per solve (analysis \(format(timing.analysisMicroseconds)) µs)")
                 timings.append(timing)
             }
         }
@@ -54,12 +56,16 @@ public enum SpiceBenchmark {
         return topology
     }
 
+    /// Points of the batched case: the four states' free phases, five times over.
+    public static let batchPoints = 20
+
     // MARK: Cases
 
     private enum Scenario: String {
         case newGatesAndInputs = "new gates and inputs every solve"
         case newInputs = "new inputs, same gates"
         case freeClampedAlternating = "free and clamped phases alternating, same gates"
+        case freePhasesBatched = "free phases as one batch (dc sweep), same gates"
     }
 
     private struct Case {
@@ -74,9 +80,11 @@ public enum SpiceBenchmark {
             Case(scenario: .newGatesAndInputs, updateMode: .reload, gateStyle: .thresholdPerEdge),
             Case(scenario: .newInputs, updateMode: .batched, gateStyle: .thresholdPerEdge),
             Case(scenario: .freeClampedAlternating, updateMode: .batched, gateStyle: .thresholdPerEdge),
+            Case(scenario: .freePhasesBatched, updateMode: .batched, gateStyle: .thresholdPerEdge),
         ]
     }
 
+    /// Times `solves` warm solves of the case (the batched case: ⌈solves / ``batchPoints``⌉ batches).
     private static func measure(
         _ benchmarkCase: Case, topology: Topology, model: ModelCard, solves: Int, engine: NgspiceEngine
     ) throws -> SpiceBenchmarkReport.Timing {
@@ -89,7 +97,7 @@ public enum SpiceBenchmark {
             let state = i % topology.states.count
             switch benchmarkCase.scenario {
             case .newGatesAndInputs: return (randomGates(topology, &rng), try topology.freeHeld(state: state))
-            case .newInputs: return (fixedGates, try topology.freeHeld(state: state))
+            case .newInputs, .freePhasesBatched: return (fixedGates, try topology.freeHeld(state: state))
             case .freeClampedAlternating:
                 let held = i % 2 == 0
                     ? try topology.freeHeld(state: state / 2)
@@ -97,33 +105,40 @@ public enum SpiceBenchmark {
                 return (fixedGates, held)
             }
         }
-        // Warm up: the first solve of each held-node set compiles and loads its netlist.
-        let first = try problem(0)
+        // One round: a solve, or for the batched case a batch. The first round of each held-node
+        // set compiles and loads its netlist (a warm-up, timed on its own).
+        let pointsPerRound = benchmarkCase.scenario == .freePhasesBatched ? batchPoints : 1
+        let batch = pointsPerRound > 1 ? try (0..<pointsPerRound).map { try problem($0).held } : []
+        func round(_ i: Int) throws -> () throws -> Void {
+            if pointsPerRound > 1 { return { _ = try solver.solveBatch(parameters: fixedGates, held: batch, warmStarts: []) } }
+            let (parameters, held) = try problem(i)
+            return { _ = try solver.solve(parameters: parameters, held: held) }
+        }
         let loadStart = DispatchTime.now().uptimeNanoseconds
-        _ = try solver.solve(parameters: first.parameters, held: first.held)
+        try round(0)()
         let load = DispatchTime.now().uptimeNanoseconds - loadStart
-        if benchmarkCase.scenario == .freeClampedAlternating { _ = try solver.solve(parameters: fixedGates, held: try problem(1).held) }
+        if benchmarkCase.scenario == .freeClampedAlternating { try round(1)() }
 
-        let problems = try (1...solves).map(problem)
+        let rounds = try (1...max(1, (solves + pointsPerRound - 1) / pointsPerRound)).map(round)
         let before = engine.timingSnapshot
         var durations: [UInt64] = []
-        for (parameters, held) in problems {
+        for run in rounds {
             let start = DispatchTime.now().uptimeNanoseconds
-            _ = try solver.solve(parameters: parameters, held: held)
+            try run()
             durations.append(DispatchTime.now().uptimeNanoseconds - start)
         }
         let after = engine.timingSnapshot
-        let perSolve = { (nanoseconds: UInt64) in Double(nanoseconds) / Double(solves) / 1000 }
+        let points = rounds.count * pointsPerRound
+        let perSolve = { (nanoseconds: UInt64) in Double(nanoseconds) / Double(points) / 1000 }
         let total = perSolve(durations.reduce(0, +))
         let inNgspice = perSolve(after.allCalls - before.allCalls)
-        let operatingPoint = perSolve(after.operatingPoint - before.operatingPoint)
+        let analysis = perSolve(after.analysis - before.analysis)
         return SpiceBenchmarkReport.Timing(
             nodes: topology.nodeCount, edges: topology.edgeCount, scenario: benchmarkCase.scenario.rawValue,
-            updateMode: benchmarkCase.updateMode.rawValue, gateStyle: benchmarkCase.gateStyle.rawValue, solves: solves,
-            firstSolveMilliseconds: Double(load) / 1e6, microsecondsPerSolve: total,
-            medianMicrosecondsPerSolve: Double(durations.sorted()[solves / 2]) / 1000,
-            operatingPointMicroseconds: operatingPoint, otherNgspiceMicroseconds: inNgspice - operatingPoint,
-            layerMicroseconds: total - inNgspice)
+            updateMode: benchmarkCase.updateMode.rawValue, gateStyle: benchmarkCase.gateStyle.rawValue, solves: points,
+            pointsPerBatch: pointsPerRound, firstSolveMilliseconds: Double(load) / 1e6, microsecondsPerSolve: total,
+            medianMicrosecondsPerSolve: Double(durations.sorted()[rounds.count / 2]) / Double(pointsPerRound) / 1000,
+            analysisMicroseconds: analysis, otherNgspiceMicroseconds: inNgspice - analysis, layerMicroseconds: total - inNgspice)
     }
 
     private static func measureMemory(solves: Int, model: ModelCard, engine: NgspiceEngine) throws -> SpiceBenchmarkReport.Memory {
@@ -174,14 +189,18 @@ public struct SpiceBenchmarkReport: Codable, Sendable {
         public var scenario: String
         public var updateMode: String
         public var gateStyle: String
+        /// Warm solves timed (for the batched case: points).
         public var solves: Int
-        /// The first solve: compile, load, `op`.
+        /// Points per batch: 1 (single solves), or ``SpiceBenchmark/batchPoints`` for the batched case.
+        public var pointsPerBatch: Int
+        /// The first solve (for the batched case, the first batch): compile, load, analysis.
         public var firstSolveMilliseconds: Double
-        /// Mean over the warm solves; the next three figures add up to it.
+        /// Mean over the warm solves (per point for the batched case); the next three figures add up to it.
         public var microsecondsPerSolve: Double
+        /// The median solve (for the batched case, the median batch divided by its points).
         public var medianMicrosecondsPerSolve: Double
-        /// Inside ngspice's `op` command.
-        public var operatingPointMicroseconds: Double
+        /// Inside ngspice's analysis command: `op`, or the batch's `dc` sweep.
+        public var analysisMicroseconds: Double
         /// Inside ngspice's other calls (updates, `setcirc`, `destroy all`, reloads).
         public var otherNgspiceMicroseconds: Double
         /// In this package (validation, command building, reading results, diagnostics).
@@ -189,9 +208,9 @@ public struct SpiceBenchmarkReport: Codable, Sendable {
 
         enum CodingKeys: String, CodingKey {
             case nodes, edges, scenario, solves
-            case updateMode = "update_mode", gateStyle = "gate_style"
+            case pointsPerBatch = "points_per_batch", updateMode = "update_mode", gateStyle = "gate_style"
             case firstSolveMilliseconds = "first_solve_ms", microsecondsPerSolve = "us_per_solve"
-            case medianMicrosecondsPerSolve = "median_us_per_solve", operatingPointMicroseconds = "op_us"
+            case medianMicrosecondsPerSolve = "median_us_per_solve", analysisMicroseconds = "analysis_us"
             case otherNgspiceMicroseconds = "other_ngspice_us", layerMicroseconds = "layer_us"
         }
     }

@@ -9,6 +9,9 @@ public enum SpiceError: Error, CustomStringConvertible {
     case netlistRejected(line: String, log: [String])
     /// `op` produced no operating point (no data point arrived).
     case noConvergence(log: [String])
+    /// A `dc` sweep (a batch of solves) ended after `completed` of its `of` points: point
+    /// `completed` found no operating point.
+    case sweepStopped(completed: Int, of: Int, log: [String])
     /// ngspice returned a non-finite voltage for `node` (its SPICE name, `n<i>`).
     case nonFinite(node: String)
     /// The operating point lacked the vectors of some nodes (SPICE names).
@@ -28,6 +31,9 @@ public enum SpiceError: Error, CustomStringConvertible {
         case let .noConvergence(log):
             "ngspice found no operating point; check for a short between held nodes or a model card "
                 + "that makes a node float\n" + Self.tail(log)
+        case let .sweepStopped(completed, count, log):
+            "ngspice's dc sweep of a batch stopped after \(completed) of \(count) points: point \(completed) has no operating "
+                + "point; check for a short between held nodes or a model card that makes a node float\n" + Self.tail(log)
         case let .nonFinite(node):
             "ngspice returned a non-finite voltage at node \(node); check the model card's parameters"
         case let .incompleteResults(missing, log):

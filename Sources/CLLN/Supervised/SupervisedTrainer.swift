@@ -97,15 +97,21 @@ public final class SupervisedTrainer {
 
     /// Free-phase logical outputs of every example; `warmStarts` (one slot per example, grown as
     /// needed) holds each example's last free solution, used as the next solve's starting point.
+    /// The free phases share the gates, so they are solved as one batch
+    /// (``EquilibriumSolver/solveBatch(parameters:held:warmStarts:)``: one `dc` sweep on SPICE).
     public func outputs(for examples: [SupervisedExample], parameters: [Double], warmStarts: inout [[Double]?]) throws -> [[Double]] {
         if warmStarts.count < examples.count { warmStarts += [[Double]?](repeating: nil, count: examples.count - warmStarts.count) }
-        return try examples.enumerated().map { i, example in
-            guard example.inputs.count == topology.inputs.count else {
-                throw LearningError.mismatch("example \(i) has \(example.inputs.count) inputs; the network has \(topology.inputs.count)")
-            }
-            let free = try solveFree(example.inputs, parameters: parameters, warmStart: warmStarts[i])
-            warmStarts[i] = free
-            return SupervisedClamp.logicalOutputs(nodes: reading(topology.outputs.map { free[$0] }, readNoise: readNoise, rng: &noise), differential: options.differential)
+        for (i, example) in examples.enumerated() where example.inputs.count != topology.inputs.count {
+            throw LearningError.mismatch("example \(i) has \(example.inputs.count) inputs; the network has \(topology.inputs.count)")
+        }
+        let free = try solver.solveBatch(
+            parameters: parameters, held: examples.map { HeldNodes(nodes: topology.inputs, values: $0.inputs) },
+            warmStarts: Array(warmStarts.prefix(examples.count)))
+        freeSolves += examples.count
+        return free.enumerated().map { i, solution in
+            warmStarts[i] = solution.voltages
+            let nodes = reading(topology.outputs.map { solution.voltages[$0] }, readNoise: readNoise, rng: &noise)
+            return SupervisedClamp.logicalOutputs(nodes: nodes, differential: options.differential)
         }
     }
 
