@@ -73,4 +73,33 @@ import Testing
         #expect(a.policy == b.policy)
         #expect(zip(a.finalGates, b.finalGates).allSatisfy { abs($0 - $1) < 1e-9 }, "\(zip(a.finalGates, b.finalGates).map { abs($0 - $1) }.max()!)")
     }
+
+    /// The trainer solves a batch's clamped phases together (one `dc` sweep on SPICE); training
+    /// with them solved one `op` at a time must learn the same gates.
+    @Test func batchedClampedPhasesTrainLikeSingleSolves() throws {
+        var e = ExperimentPresets.navigation
+        e.config.steps = 1000
+        func run(_ solver: any EquilibriumSolver) throws -> TrialResult {
+            try QLearningTrainer(topology: e.topology, environment: e.environment, config: e.config, solver: solver)
+                .run(trial: 0, seed: 5)
+        }
+        let batched = try run(SpiceSolver(topology: e.topology))
+        let single = try run(OneSolveAtATime(SpiceSolver(topology: e.topology)))
+        #expect(batched.clampedSolves == 1000 && single.clampedSolves == 1000)
+        #expect(batched.policy == single.policy)
+        let worst = zip(batched.finalGates, single.finalGates).map { abs($0 - $1) }.max()!
+        #expect(worst < 1e-8, "gates differ by \(worst) V")
+    }
+}
+
+/// A solver that hides its backend's batch path: batches are solved with single solves.
+private final class OneSolveAtATime: EquilibriumSolver {
+    let base: any EquilibriumSolver
+    init(_ base: any EquilibriumSolver) { self.base = base }
+    var topology: Topology { base.topology }
+    var backendName: String { base.backendName }
+    func solve(parameters: [Double], held: HeldNodes, warmStart: [Double]?) throws -> Equilibrium {
+        try base.solve(parameters: parameters, held: held, warmStart: warmStart)
+    }
+    func removeEdges(_ edges: Set<Int>) throws { try base.removeEdges(edges) }
 }

@@ -254,16 +254,46 @@ public final class QLearningTrainer {
         let rule = config.rule
         let stepWeight = config.stepWeight(stateCount: environment.stateCount)
         let actions = environment.actionCount
-        var clampValues = [Double](repeating: 0, count: topology.inputs.count + actions)
         var lastProgress = t
         var lastCheckpoint = t
         func elapsed() -> Double { previousWall + Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9 }
+
+        // Inside a batch neither the gates nor the free solutions change, so every step's clamp is
+        // known before any clamped phase is solved: the batch's clamped phases are solved together
+        // (one `dc` sweep on SPICE; one by one, warm-started from each step's free solution, on the
+        // idealized solver) and accumulated in step order when the batch ends.
+        var batchFree: [[Double]] = []
+        var batchReused: [[Double]?] = []
+        var batchClamps: [HeldNodes] = []
+        var batchWarmStarts: [[Double]?] = []
+        func finishClampedPhases() throws {
+            let solved = batchClamps.isEmpty
+                ? [] : try clampedSolver.solveBatch(parameters: gates, held: batchClamps, warmStarts: batchWarmStarts)
+            clampedSolves += solved.count
+            var next = solved.startIndex
+            for (free, reused) in zip(batchFree, batchReused) {
+                let clamped: [Double]
+                if let reused {
+                    clamped = reused
+                } else {
+                    clamped = reading(solved[next].voltages, readNoise: readNoise, rng: &rng)
+                    next += 1
+                }
+                accumulator.accumulate(
+                    topology: topology, parameters: gates, free: free, clamped: clamped, rule: rule, weight: stepWeight)
+            }
+            batchFree.removeAll(keepingCapacity: true)
+            batchReused.removeAll(keepingCapacity: true)
+            batchClamps.removeAll(keepingCapacity: true)
+            batchWarmStarts.removeAll(keepingCapacity: true)
+        }
 
         var frozen: Set<Int> = []
         var damaged = false
         while t < config.steps {
             if let damage, !damaged, t >= damage.step {
                 damaged = true
+                try finishClampedPhases()  // on the circuit they were taken from
                 // An opened transistor: gone from the circuit, its gate no longer learns.
                 try solver.removeEdges(damage.edges)
                 frozen = damage.edges
@@ -302,28 +332,23 @@ public final class QLearningTrainer {
             let nextFree = try freeSolution(next)
             let target = Self.target(reward: reward, nextOutputs: outputs.map { nextFree[$0] }, gamma: config.gamma)
 
-            let clamped: [Double]
-            if let reused = quirkClamped[state] {
-                clamped = reused
-            } else {
+            batchFree.append(free)
+            batchReused.append(quirkClamped[state])
+            if quirkClamped[state] == nil {
                 let inputValues = freeHeld[state].values
-                for i in inputValues.indices { clampValues[i] = inputValues[i] }
+                var clampValues = inputValues
                 for (n, node) in outputs.enumerated() {
-                    clampValues[inputValues.count + n] = n == action ? (1 - rule.eta) * free[node] + rule.eta * target : free[node]
+                    clampValues.append(n == action ? (1 - rule.eta) * free[node] + rule.eta * target : free[node])
                 }
-                clamped = reading(
-                    try clampedSolver.voltagesRetryingCold(
-                        parameters: gates, held: HeldNodes(nodes: clampedNodes, values: clampValues), warmStart: free),
-                    readNoise: readNoise, rng: &rng)
-                clampedSolves += 1
+                batchClamps.append(HeldNodes(nodes: clampedNodes, values: clampValues))
+                batchWarmStarts.append(free)
             }
-            accumulator.accumulate(
-                topology: topology, parameters: gates, free: free, clamped: clamped, rule: rule, weight: stepWeight)
             rewardSum += reward
             rewardCount += 1
             state = next
             t += 1
             if t % rule.batchSize == 0 || t == config.steps {
+                try finishClampedPhases()
                 accumulator.apply(to: &gates, topology: topology, rule: rule, frozen: frozen)
                 invalidateBatch()
             }
