@@ -78,4 +78,14 @@ func clln(_ arguments: [String]) throws -> (status: Int32, out: String, err: Str
         let s2 = try JSONDecoder().decode(Summary.self, from: Data(again.out.utf8))
         #expect(s2.trials.map(\.reward) == s.trials.map(\.reward))
     }
+
+    @Test func navigationDrawsEveryTrialsPolicy() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("clln-nav-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try clln(["train", "navigation", "--trials", "3", "--steps", "2000", "--out", out.path])
+        #expect(r.status == 0, "\(r.err)")
+        let svg = try String(contentsOf: out.appendingPathComponent("policy.svg"), encoding: .utf8)
+        for k in 0..<3 { #expect(svg.contains(">trial \(k): "), "trial \(k)'s panel missing") }
+        #expect(svg.components(separatedBy: "<polygon").count - 1 >= 27, "one arrow per state and trial")
+    }
 }

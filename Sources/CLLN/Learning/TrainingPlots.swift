@@ -23,8 +23,8 @@ struct TrainingPlots {
         if let first = results.first {
             try AtomicFile.write(gateChart(first).svg(), to: folder.appendingPathComponent("gates.svg"))
         }
-        if let grid = experiment.environment as? GridNavigation, let best = results.max(by: { $0.reward < $1.reward }) {
-            try AtomicFile.write(policyGrid(grid, best), to: folder.appendingPathComponent("policy.svg"))
+        if let grid = experiment.environment as? GridNavigation, !results.isEmpty {
+            try AtomicFile.write(policyGrids(grid), to: folder.appendingPathComponent("policy.svg"))
         }
     }
 
@@ -61,22 +61,44 @@ struct TrainingPlots {
         return chart
     }
 
-    /// The grid with each state's greedy action as an arrow; the goal cell highlighted.
-    func policyGrid(_ grid: GridNavigation, _ r: TrialResult) -> String {
-        let cell = 90.0, margin = 40.0
-        var canvas = SVGCanvas(width: max(2 * margin + cell * Double(grid.columns), 320), height: 2 * margin + 30 + cell * Double(grid.rows))
-        canvas.text(x: margin, y: 20, "\(experiment.name), trial \(r.trial): greedy policy", size: 13, bold: true)
-        canvas.text(x: margin, y: 38, "exact average reward " + String(format: "%.7f", r.reward) + " (goal cell shaded)", size: 11)
-        for s in 0..<grid.stateCount {
-            let (row, col) = (s % grid.rows, s / grid.rows)
-            let x = margin + Double(col) * cell, y = margin + 20 + Double(row) * cell
-            canvas.rect(x: x, y: y, width: cell, height: cell, fill: s == grid.goal ? "#ffe9a8" : "#f4f4f4", stroke: "#888888")
-            canvas.text(x: x + 6, y: y + 16, "s\(s)", size: 11, color: "#666666")
-            let center = SVGPoint(x: x + cell / 2, y: y + cell / 2)
-            let (dx, dy): (Double, Double) = [(0, 1), (0, -1), (-1, 0), (1, 0)][r.policy[s]]
-            canvas.arrow(from: SVGPoint(x: center.x - dx * cell * 0.25, y: center.y - dy * cell * 0.25),
-                         to: SVGPoint(x: center.x + dx * cell * 0.3, y: center.y + dy * cell * 0.3), color: "#1f5fa8", width: 3)
+    /// One grid per trial (at most ``maximumPolicyPanels``) with each state's greedy action as an
+    /// arrow and the goal cell shaded; a trial more than 1% below the optimum has a red title.
+    func policyGrids(_ grid: GridNavigation) -> String {
+        let shown = results.sorted { $0.trial < $1.trial }.prefix(Self.maximumPolicyPanels)
+        let cell = 36.0, margin = 24.0, gap = 22.0, header = 30.0
+        let panelWidth = cell * Double(grid.columns), panelHeight = header + cell * Double(grid.rows)
+        let columns = min(shown.count, max(1, Int((900 - 2 * margin) / (panelWidth + gap))))
+        let rows = (shown.count + columns - 1) / columns
+        var canvas = SVGCanvas(
+            width: max(2 * margin + Double(columns) * (panelWidth + gap) - gap, 360),
+            height: 2 * margin + 36 + Double(rows) * (panelHeight + gap) - gap)
+        let near = results.filter { $0.reward >= 0.99 * extremes.optimum }.count
+        canvas.text(x: margin, y: 22, "\(experiment.name): greedy policy of each trial", size: 13, bold: true)
+        canvas.text(
+            x: margin, y: 40,
+            "\(near) of \(results.count) within 1% of the optimum " + String(format: "%.7f", extremes.optimum)
+                + "; goal cell shaded" + (results.count > shown.count ? "; first \(shown.count) trials shown" : ""),
+            size: 11)
+        for (index, r) in shown.enumerated() {
+            let left = margin + Double(index % columns) * (panelWidth + gap)
+            let top = margin + 36 + Double(index / columns) * (panelHeight + gap)
+            let ratio = r.reward / extremes.optimum
+            canvas.text(
+                x: left, y: top + 18, "trial \(r.trial): " + String(format: "%.4f", ratio), size: 11,
+                color: ratio >= 0.99 ? "#222222" : "#c0392b", bold: true)
+            for s in 0..<grid.stateCount {
+                let (row, col) = (s % grid.rows, s / grid.rows)
+                let x = left + Double(col) * cell, y = top + header + Double(row) * cell
+                canvas.rect(x: x, y: y, width: cell, height: cell, fill: s == grid.goal ? "#ffe9a8" : "#f4f4f4", stroke: "#888888")
+                let center = SVGPoint(x: x + cell / 2, y: y + cell / 2)
+                let (dx, dy): (Double, Double) = [(0, 1), (0, -1), (-1, 0), (1, 0)][r.policy[s]]
+                canvas.arrow(from: SVGPoint(x: center.x - dx * cell * 0.25, y: center.y - dy * cell * 0.25),
+                             to: SVGPoint(x: center.x + dx * cell * 0.3, y: center.y + dy * cell * 0.3), color: "#1f5fa8", width: 2, headLength: 6)
+            }
         }
         return canvas.svg()
     }
+
+    /// Panels drawn in `policy.svg`; larger runs show their first trials.
+    static let maximumPolicyPanels = 40
 }
