@@ -179,7 +179,8 @@ struct TrainCommand: ParsableCommand {
                 + String(format: "  %.2f s  %.0f steps/s", t.wallSeconds, t.stepsPerSecond))
         }
         for f in s.failedTrials { lines.append("trial \(f.trial) FAILED: \(f.error)") }
-        lines.append("best policy in \(s.bestCount)/\(s.trials.count + s.failedTrials.count) trials; within 1% of the optimum: \(s.nearOptimalCount)")
+        lines.append("best policy in \(s.bestRate.description); within 1% of the optimum: \(s.nearOptimalRate.description)"
+            + (s.failedTrials.isEmpty ? "" : "; \(s.failedTrials.count) failed"))
         lines.append("results: \(folder.path)")
         return lines.joined(separator: "\n")
     }

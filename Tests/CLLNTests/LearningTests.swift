@@ -214,6 +214,17 @@ extension HeldNodes {
     }
 }
 
+@Suite struct SuccessRateTests {
+    @Test func wilsonIntervals() {
+        let seven = SuccessRate(successes: 7, trials: 10)  // tabulated: 0.3968–0.8922
+        #expect(abs(seven.low - 0.3968) < 5e-5 && abs(seven.high - 0.8922) < 5e-5)
+        let all = SuccessRate(successes: 10, trials: 10)  // 0.7225–1
+        #expect(abs(all.low - 0.7225) < 5e-5 && abs(all.high - 1) < 1e-12)
+        #expect(SuccessRate(successes: 0, trials: 0).low == 0 && SuccessRate(successes: 0, trials: 0).high == 1)
+        #expect(seven.description == "7/10 (95% interval of the rate: 40–89%)")
+    }
+}
+
 @Suite struct TrainingRunTests {
     @Test func aCrashedWorkerIsReportedAndAFinishedTrialIsKept() throws {
         var e = ExperimentPresets.fourState

@@ -1,6 +1,36 @@
 import CLLNReport
 import Foundation
 
+/// A count of successful trials with the 95% Wilson score interval of the per-trial success rate:
+/// what a handful of trials says about how often the experiment succeeds (7 of 10 is consistent
+/// with any rate from 40% to 89%).
+public struct SuccessRate: Codable, Sendable, Hashable {
+    public var successes: Int
+    public var trials: Int
+    /// Bounds of the 95% interval of the per-trial rate.
+    public var low: Double
+    public var high: Double
+
+    public init(successes: Int, trials: Int) {
+        self.successes = successes
+        self.trials = trials
+        guard trials > 0 else {
+            (low, high) = (0, 1)
+            return
+        }
+        let z = 1.959963984540054, n = Double(trials), p = Double(successes) / n
+        let denominator = 1 + z * z / n
+        let center = (p + z * z / (2 * n)) / denominator
+        let half = z * (p * (1 - p) / n + z * z / (4 * n * n)).squareRoot() / denominator
+        (low, high) = (max(0, center - half), min(1, center + half))
+    }
+
+    /// "7/10 (95% interval of the rate: 40–89%)".
+    public var description: String {
+        "\(successes)/\(trials) (95% interval of the rate: " + String(format: "%.0f–%.0f%%)", 100 * low, 100 * high)
+    }
+}
+
 /// The machine-readable summary of a `clln train` run.
 public struct TrainingSummary: Codable, Sendable {
     public struct Trial: Codable, Sendable {
@@ -36,6 +66,9 @@ public struct TrainingSummary: Codable, Sendable {
     public var bestCount: Int
     /// Trials whose final reward is within 1% of the optimum.
     public var nearOptimalCount: Int
+    /// ``bestCount`` and ``nearOptimalCount`` with the intervals of their per-trial rates.
+    public var bestRate: SuccessRate
+    public var nearOptimalRate: SuccessRate
     public var referenceQuirk: Bool
     public var config: QLearningConfig
     public var trials: [Trial]
@@ -46,6 +79,7 @@ public struct TrainingSummary: Codable, Sendable {
     enum CodingKeys: String, CodingKey {
         case preset, backend, steps, optimum, worst, bestPolicy = "best_policy", optimalPolicyCount = "optimal_policy_count"
         case bestCount = "best_count", nearOptimalCount = "near_optimal_count", referenceQuirk = "reference_quirk"
+        case bestRate = "best_rate", nearOptimalRate = "near_optimal_rate"
         case config, trials, failedTrials = "failed_trials", backendInfo = "backend_info"
     }
 }
@@ -144,6 +178,8 @@ public struct TrainingRun: Sendable {
             preset: experiment.name, backend: backend, steps: experiment.config.steps, optimum: extremes.optimum,
             worst: extremes.worst, bestPolicy: extremes.bestPolicy, optimalPolicyCount: extremes.optimalPolicyCount,
             bestCount: trials.filter(\.isBest).count, nearOptimalCount: trials.filter { $0.ratio >= 0.99 }.count,
+            bestRate: SuccessRate(successes: trials.filter(\.isBest).count, trials: trials.count),
+            nearOptimalRate: SuccessRate(successes: trials.filter { $0.ratio >= 0.99 }.count, trials: trials.count),
             referenceQuirk: experiment.config.referenceQuirk, config: experiment.config, trials: trials,
             failedTrials: failed, backendInfo: backendInfo)
         try AtomicFile.write(try JSONOutput.encode(summary), to: folder.appendingPathComponent("summary.json"))
