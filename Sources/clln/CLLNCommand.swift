@@ -31,7 +31,7 @@ enum Exit {
 
     private static func isInputError(_ error: Error) -> Bool {
         error is TopologyError || error is TopologyFileError || error is NetlistError || error is InputFileError
-            || error is GeneratorError
+            || error is GeneratorError || error is LearningError
     }
 }
 

@@ -49,6 +49,10 @@ func clln(_ arguments: [String]) throws -> (status: Int32, out: String, err: Str
         #expect(missing.status == 65 && missing.err.contains("neither a preset"))
         let usage = try clln(["solve", "--topology", "four-state"])
         #expect(usage.status == 64)
+        let hyperparameter = try clln(["train", "four-state", "--batch", "0", "--out", NSTemporaryDirectory() + "clln-bad"])
+        #expect(hyperparameter.status == 65 && hyperparameter.err.contains("batch size must be ≥ 1"))
+        let list = try clln(["experiment", "stress", "four-state", "--factors", "1,x"])
+        #expect(list.status == 64 && list.err.contains("'x' is not a number"))
     }
 
     @Test func compileFourStateFreeRunsInNgspice() throws {
