@@ -40,12 +40,16 @@ enum InputFileError: Error, CustomStringConvertible {
     case unreadable(String, String)
     case notNumbers(String)
     case badHold(String)
+    case notGates(String)
 
     var description: String {
         switch self {
         case let .unreadable(path, why): "cannot read \(path): \(why)"
         case let .notNumbers(path): "\(path) must hold a JSON array of numbers, e.g. [1.5, 2.0]"
         case let .badHold(text): "--hold \(text) must look like NODE=VOLTS, e.g. --hold 0=1 --hold 5=0.25"
+        case let .notGates(path):
+            "\(path) must hold gates: a JSON array of numbers in edge order, an array of such arrays, "
+                + "or a trial result of clln train (trials/trial-K.json, its final_gates)"
         }
     }
 }
@@ -60,6 +64,21 @@ func readNumbers(_ path: String) throws -> [Double] {
         throw InputFileError.notNumbers(path)
     }
     return numbers
+}
+
+/// Gate vectors from a JSON file: an array of numbers (one vector), an array of arrays, or a
+/// trial result of `clln train` (its `final_gates`).
+func readGateVectors(_ path: String) throws -> [[Double]] {
+    let data: Data
+    do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+        throw InputFileError.unreadable(path, error.localizedDescription)
+    }
+    let decoder = JSONDecoder()
+    if let one = try? decoder.decode([Double].self, from: data) { return [one] }
+    if let many = try? decoder.decode([[Double]].self, from: data) { return many }
+    struct TrialResultGates: Decodable { var final_gates: [Double] }
+    if let trial = try? decoder.decode(TrialResultGates.self, from: data) { return [trial.final_gates] }
+    throw InputFileError.notGates(path)
 }
 
 /// Writes `text` to stdout.

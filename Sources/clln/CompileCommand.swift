@@ -5,14 +5,21 @@ import Foundation
 
 /// Options that pick edge parameters: a file, or one value for every gate.
 struct GateOptions: ParsableArguments {
-    @Option(name: .long, help: "JSON array of edge parameters (gate voltages for MOSFETs), in edge order.")
+    @Option(name: .long, help: "JSON array of edge parameters (gate voltages for MOSFETs), in edge order, or a trial result of clln train (trials/trial-K.json).")
     var gates: String?
 
     @Option(name: .long, help: "One gate voltage for every MOSFET edge (default 1.5 V, the reference's initial mean).")
     var gateValue: Double?
 
     func parameters(for topology: Topology) throws -> [Double] {
-        let parameters = try gates.map(readNumbers) ?? topology.uniformParameters(gate: gateValue ?? 1.5)
+        let parameters: [Double]
+        if let gates {
+            let vectors = try readGateVectors(gates)
+            guard vectors.count == 1 else { throw InputFileError.notGates(gates) }
+            parameters = vectors[0]
+        } else {
+            parameters = topology.uniformParameters(gate: gateValue ?? 1.5)
+        }
         try topology.validateParameters(parameters)
         return parameters
     }

@@ -107,6 +107,9 @@ struct SolveCommand: ParsableCommand {
     @Option(help: "Hold the inputs at this state's encoding.")
     var state: Int?
 
+    @Flag(help: "Free phase of every state encoding, solved as one batch (one dc sweep on SPICE): each state's outputs and greedy action.")
+    var allStates = false
+
     @Option(name: .long, parsing: .singleValue, help: "Hold a node: NODE=VOLTS (repeatable).")
     var hold: [String] = []
 
@@ -128,8 +131,13 @@ struct SolveCommand: ParsableCommand {
     var out: String?
 
     func validate() throws {
+        if allStates {
+            if state != nil || !hold.isEmpty { throw ValidationError("--all-states holds every state's inputs: drop --state and --hold") }
+            if phase == .clamped { throw ValidationError("--all-states solves the free phase; drop --phase clamped") }
+            return
+        }
         if state != nil && !hold.isEmpty { throw ValidationError("give --state or --hold, not both") }
-        if state == nil && hold.isEmpty { throw ValidationError("give --state K or at least one --hold NODE=V") }
+        if state == nil && hold.isEmpty { throw ValidationError("give --state K, --all-states, or at least one --hold NODE=V") }
         if phase == .clamped && labels == nil { throw ValidationError("the clamped phase needs --labels FILE") }
         if phase == .clamped && !(eta > 0 && eta <= 1) { throw ValidationError("--eta must lie in (0, 1]") }
     }
@@ -138,6 +146,7 @@ struct SolveCommand: ParsableCommand {
         try Exit.run {
             let t = try Topology.load(topology)
             let parameters = try gateOptions.parameters(for: t)
+            if allStates { return try solveAllStates(t, parameters: parameters) }
             var held: HeldNodes
             if let state {
                 held = try t.freeHeld(state: state)
@@ -188,6 +197,60 @@ struct SolveCommand: ParsableCommand {
                     + "saturated edges \(solution.saturatedEdges)")
             }
         }
+    }
+}
+
+extension SolveCommand {
+    /// `--all-states`: every state's free phase as one batch.
+    func solveAllStates(_ t: Topology, parameters: [Double]) throws {
+        _ = try t.freeHeld(state: 0)  // a topology without state encodings is an error naming the fix
+        let held = try t.states.indices.map { try t.freeHeld(state: $0) }
+        let solver = try backendOptions.makeSolver(for: t)
+        let solutions = try solver.solveBatch(parameters: parameters, held: held, warmStarts: [])
+        let states = solutions.enumerated().map { k, solution in
+            let outputs = t.outputs.map { solution.voltages[$0] }
+            return StateSolution(
+                state: k, outputs: outputs, action: outputs.indices.max { outputs[$0] < outputs[$1] } ?? 0,
+                voltages: solution.voltages, saturatedEdges: solution.saturatedEdges)
+        }
+        let summary = AllStatesSummary(backend: solver.backendName, topology: t.name, states: states)
+        if let out {
+            let folder = URL(fileURLWithPath: out)
+            try AtomicFile.write(try JSONOutput.encode(summary), to: folder.appendingPathComponent("states.json"))
+            var csv = CSVTable(header: ["state"] + t.outputs.map { "V(\(t.nodeNames[$0]))" } + ["action"])
+            for s in states { csv.append(["\(s.state)"] + s.outputs.map { "\($0)" } + ["\(s.action)"]) }
+            try AtomicFile.write(csv.text, to: folder.appendingPathComponent("outputs.csv"))
+        }
+        if json {
+            printOut(String(decoding: try JSONOutput.encode(summary), as: UTF8.self))
+        } else {
+            printOut("state\t" + t.outputs.map { "V(\(t.nodeNames[$0]))" }.joined(separator: "\t") + "\taction")
+            for s in states {
+                printOut("\(s.state)\t" + s.outputs.map { String(format: "%.9f", $0) }.joined(separator: "\t") + "\t\(s.action)")
+            }
+            printOut("# \(solver.backendName): \(states.count) states solved as one batch")
+        }
+    }
+}
+
+/// `clln solve --all-states --json`.
+struct AllStatesSummary: Codable {
+    var backend: String
+    var topology: String
+    var states: [StateSolution]
+}
+
+/// One state's free phase: output voltages (in output order), the greedy action (the largest
+/// output, first on ties), every node voltage, and the saturated edges.
+struct StateSolution: Codable {
+    var state: Int
+    var outputs: [Double]
+    var action: Int
+    var voltages: [Double]
+    var saturatedEdges: [Int]
+
+    enum CodingKeys: String, CodingKey {
+        case state, outputs, action, voltages, saturatedEdges = "saturated_edges"
     }
 }
 

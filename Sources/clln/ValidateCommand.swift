@@ -28,16 +28,6 @@ struct ValidateCommand: ParsableCommand {
 
     @OptionGroup var result: ResultOptions
 
-    /// Gate vectors from a JSON array of arrays, a single array, or a trial result (`final_gates`).
-    func extraGates(count: Int) throws -> [[Double]] {
-        guard let gates else { return [] }
-        let data = try Data(contentsOf: URL(fileURLWithPath: gates))
-        if let many = try? JSONDecoder().decode([[Double]].self, from: data) { return many }
-        if let one = try? JSONDecoder().decode([Double].self, from: data) { return [one] }
-        struct Trial: Decodable { var final_gates: [Double] }
-        if let trial = try? JSONDecoder().decode(Trial.self, from: data) { return [trial.final_gates] }
-        throw InputFileError.notNumbers(gates)
-    }
 
     func run() throws {
         try Exit.run {
@@ -46,7 +36,7 @@ struct ValidateCommand: ParsableCommand {
             if let bulk { card.bulk = bulk }
             let report = try BackendComparison.run(
                 topology: t, ideal: IdealSolver(topology: t), reference: SpiceSolver(topology: t, model: card),
-                model: card.name, samples: samples, seed: seed, extraGates: try extraGates(count: t.edgeCount))
+                model: card.name, samples: samples, seed: seed, extraGates: try gates.map(readGateVectors) ?? [])
             func line(_ name: String, _ d: BackendComparison.Difference) -> String {
                 "\(name): \(d.count) cases, max |ΔV| " + String(format: "%.3g V, mean %.3g V", d.maxAbsDiff, d.meanAbsDiff)
             }

@@ -83,6 +83,40 @@ func clln(_ arguments: [String]) throws -> (status: Int32, out: String, err: Str
         #expect(s2.trials.map(\.reward) == s.trials.map(\.reward))
     }
 
+    @Test func allStatesSolvesEveryStateOnBothBackendsFromATrainedTrial() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("clln-all-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let train = try clln(["train", "four-state", "--trials", "1", "--steps", "2000", "--out", out.path])
+        #expect(train.status == 0, "\(train.err)")
+        let trial = out.appendingPathComponent("trials/trial-0.json").path
+        struct Summary: Decodable {
+            struct State: Decodable { var state: Int; var outputs: [Double]; var action: Int; var voltages: [Double] }
+            var backend: String; var states: [State]
+        }
+        var byBackend: [String: Summary] = [:]
+        for backend in ["ideal", "spice"] {
+            let r = try clln(["solve", "--topology", "four-state", "--all-states", "--gates", trial, "--backend", backend, "--json"])
+            #expect(r.status == 0, "\(r.err)")
+            let s = try JSONDecoder().decode(Summary.self, from: Data(r.out.utf8))
+            #expect(s.states.map(\.state) == [0, 1, 2, 3])
+            for state in s.states {
+                #expect(state.outputs == [5, 7, 13, 15].map { state.voltages[$0] })
+                #expect(state.outputs[state.action] == state.outputs.max())
+            }
+            byBackend[backend] = s
+        }
+        // The same network on both backends: outputs agree to the saturation difference (mV).
+        for (a, b) in zip(byBackend["ideal"]!.states, byBackend["spice"]!.states) {
+            #expect(zip(a.outputs, b.outputs).allSatisfy { abs($0 - $1) < 0.1 })
+        }
+        let notGates = FileManager.default.temporaryDirectory.appendingPathComponent("clln-\(UUID().uuidString).json")
+        try #"{"gates": 3}"#.write(to: notGates, atomically: true, encoding: .utf8)
+        let bad = try clln(["solve", "--topology", "four-state", "--all-states", "--gates", notGates.path])
+        #expect(bad.status == 65 && bad.err.contains("must hold gates"))
+        let both = try clln(["solve", "--topology", "four-state", "--all-states", "--state", "1"])
+        #expect(both.status == 64)
+    }
+
     @Test func navigationDrawsEveryTrialsPolicy() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("clln-nav-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: out) }
