@@ -54,12 +54,17 @@ enum InputFileError: Error, CustomStringConvertible {
     }
 }
 
-/// Reads a JSON array of numbers.
-func readNumbers(_ path: String) throws -> [Double] {
-    let data: Data
-    do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+/// The bytes of an input file named on the command line; an unreadable file is an
+/// ``InputFileError/unreadable(_:_:)``.
+func readInputFile(_ path: String) throws -> Data {
+    do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
         throw InputFileError.unreadable(path, error.localizedDescription)
     }
+}
+
+/// Reads a JSON array of numbers.
+func readNumbers(_ path: String) throws -> [Double] {
+    let data = try readInputFile(path)
     guard let numbers = try? JSONDecoder().decode([Double].self, from: data) else {
         throw InputFileError.notNumbers(path)
     }
@@ -69,10 +74,7 @@ func readNumbers(_ path: String) throws -> [Double] {
 /// Gate vectors from a JSON file: an array of numbers (one vector), an array of arrays, or a
 /// trial result of `clln train` (its `final_gates`).
 func readGateVectors(_ path: String) throws -> [[Double]] {
-    let data: Data
-    do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-        throw InputFileError.unreadable(path, error.localizedDescription)
-    }
+    let data = try readInputFile(path)
     let decoder = JSONDecoder()
     if let one = try? decoder.decode([Double].self, from: data) { return [one] }
     if let many = try? decoder.decode([[Double]].self, from: data) { return many }

@@ -41,10 +41,7 @@ struct BackendOptions: ParsableArguments {
     func chip() throws -> ChipSpec {
         var spec = ChipSpec()
         if let mismatch {
-            let data: Data
-            do { data = try Data(contentsOf: URL(fileURLWithPath: mismatch)) } catch {
-                throw InputFileError.unreadable(mismatch, error.localizedDescription)
-            }
+            let data = try readInputFile(mismatch)
             do { spec = try JSONDecoder().decode(ChipSpec.self, from: data) } catch {
                 throw InputFileError.unreadable(mismatch, "expected {\"sigma_vto\", \"sigma_kp\", \"seed\", \"twin\", \"read_noise\"}")
             }
