@@ -265,10 +265,11 @@ public final class QLearningTrainer {
         var batchFree: [[Double]] = []
         var batchReused: [[Double]?] = []
         var batchClamps: [HeldNodes] = []
-        var batchWarmStarts: [[Double]?] = []
         func finishClampedPhases() throws {
+            // Each clamped phase starts from its step's free solution.
+            let warmStarts = zip(batchFree, batchReused).compactMap { free, reused in reused == nil ? free : nil }
             let solved = batchClamps.isEmpty
-                ? [] : try clampedSolver.solveBatch(parameters: gates, held: batchClamps, warmStarts: batchWarmStarts)
+                ? [] : try clampedSolver.solveBatch(parameters: gates, held: batchClamps, warmStarts: warmStarts)
             clampedSolves += solved.count
             var next = solved.startIndex
             for (free, reused) in zip(batchFree, batchReused) {
@@ -285,7 +286,6 @@ public final class QLearningTrainer {
             batchFree.removeAll(keepingCapacity: true)
             batchReused.removeAll(keepingCapacity: true)
             batchClamps.removeAll(keepingCapacity: true)
-            batchWarmStarts.removeAll(keepingCapacity: true)
         }
 
         var frozen: Set<Int> = []
@@ -341,7 +341,6 @@ public final class QLearningTrainer {
                     clampValues.append(n == action ? (1 - rule.eta) * free[node] + rule.eta * target : free[node])
                 }
                 batchClamps.append(HeldNodes(nodes: clampedNodes, values: clampValues))
-                batchWarmStarts.append(free)
             }
             rewardSum += reward
             rewardCount += 1
