@@ -39,7 +39,10 @@ func runWorkerProcesses(
             running.append((k, process, reader))
         }
         Thread.sleep(forTimeInterval: 0.05)
-        for worker in running where !worker.process.isRunning {
+        // Decide once which workers ended, so that one ending meanwhile is not dropped unchecked.
+        let ended = running.filter { !$0.process.isRunning }
+        running.removeAll { worker in ended.contains { $0.process === worker.process } }
+        for worker in ended {
             worker.reader.drain()
             let status = worker.process.terminationStatus
             if worker.process.terminationReason == .uncaughtSignal {
@@ -48,7 +51,6 @@ func runWorkerProcesses(
                 recordCrash(worker.trial, "the worker process for trial \(worker.trial) exited with status \(status) without a result; see the messages above, then rerun with --resume")
             }
         }
-        running.removeAll { !$0.process.isRunning }
     }
 }
 
