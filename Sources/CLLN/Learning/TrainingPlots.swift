@@ -72,7 +72,7 @@ struct TrainingPlots {
         var canvas = SVGCanvas(
             width: max(2 * margin + Double(columns) * (panelWidth + gap) - gap, 360),
             height: 2 * margin + 36 + Double(rows) * (panelHeight + gap) - gap)
-        let near = results.filter { $0.reward >= 0.99 * extremes.optimum }.count
+        let near = results.filter { $0.reward / extremes.optimum >= TrainingSummary.nearOptimalRatio }.count
         canvas.text(x: margin, y: 22, "\(experiment.name): greedy policy of each trial", size: 13, bold: true)
         canvas.text(
             x: margin, y: 40,
@@ -85,7 +85,7 @@ struct TrainingPlots {
             let ratio = r.reward / extremes.optimum
             canvas.text(
                 x: left, y: top + 18, "trial \(r.trial): " + String(format: "%.4f", ratio), size: 11,
-                color: ratio >= 0.99 ? "#222222" : "#c0392b", bold: true)
+                color: ratio >= TrainingSummary.nearOptimalRatio ? "#222222" : "#c0392b", bold: true)
             for s in 0..<grid.stateCount {
                 let (row, col) = (s % grid.rows, s / grid.rows)
                 let x = left + Double(col) * cell, y = top + header + Double(row) * cell

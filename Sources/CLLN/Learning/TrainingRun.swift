@@ -64,7 +64,7 @@ public struct TrainingSummary: Codable, Sendable {
     public var bestPolicy: [Int]
     public var optimalPolicyCount: Int
     public var bestCount: Int
-    /// Trials whose final reward is within 1% of the optimum.
+    /// Trials whose final reward is within 1% of the optimum (ratio ≥ ``nearOptimalRatio``).
     public var nearOptimalCount: Int
     /// ``bestCount`` and ``nearOptimalCount`` with the intervals of their per-trial rates.
     public var bestRate: SuccessRate
@@ -75,6 +75,9 @@ public struct TrainingSummary: Codable, Sendable {
     public var failedTrials: [FailedTrial]
     /// Backend details (ngspice version, model card) when relevant.
     public var backendInfo: [String: String]
+
+    /// The ratio to the optimum from which a trial counts as near-optimal (within 1%).
+    public static let nearOptimalRatio = 0.99
 
     enum CodingKeys: String, CodingKey {
         case preset, backend, steps, optimum, worst, bestPolicy = "best_policy", optimalPolicyCount = "optimal_policy_count"
@@ -174,12 +177,14 @@ public struct TrainingRun: Sendable {
                 stepsPerSecond: Double(experiment.config.steps) / max(r.wallSeconds, 1e-9),
                 freeSolves: r.freeSolves, clampedSolves: r.clampedSolves)
         }
+        let bestCount = trials.filter(\.isBest).count
+        let nearOptimalCount = trials.filter { $0.ratio >= TrainingSummary.nearOptimalRatio }.count
         let summary = TrainingSummary(
             preset: experiment.name, backend: backend, steps: experiment.config.steps, optimum: extremes.optimum,
             worst: extremes.worst, bestPolicy: extremes.bestPolicy, optimalPolicyCount: extremes.optimalPolicyCount,
-            bestCount: trials.filter(\.isBest).count, nearOptimalCount: trials.filter { $0.ratio >= 0.99 }.count,
-            bestRate: SuccessRate(successes: trials.filter(\.isBest).count, trials: trials.count),
-            nearOptimalRate: SuccessRate(successes: trials.filter { $0.ratio >= 0.99 }.count, trials: trials.count),
+            bestCount: bestCount, nearOptimalCount: nearOptimalCount,
+            bestRate: SuccessRate(successes: bestCount, trials: trials.count),
+            nearOptimalRate: SuccessRate(successes: nearOptimalCount, trials: trials.count),
             referenceQuirk: experiment.config.referenceQuirk, config: experiment.config, trials: trials,
             failedTrials: failed, backendInfo: backendInfo)
         try AtomicFile.write(try JSONOutput.encode(summary), to: folder.appendingPathComponent("summary.json"))
