@@ -14,7 +14,7 @@ struct BenchSolve: ParsableCommand {
         commandName: "solve", abstract: "Microseconds per equilibrium solve, small and large networks.")
 
     @Option(help: "Backend to time: ideal or spice.")
-    var backend: BackendChoice = .ideal
+    var backend: SolverBackend.Kind = .ideal
 
     @Option(parsing: .upToNextOption, help: "Lattice sizes (nodes) for the scaling series.")
     var sizes: [Int] = []
@@ -39,8 +39,6 @@ struct BenchSolve: ParsableCommand {
                     if let g = r.growthExponent { lines.append(String(format: "growth exponent (time ~ N^p): p = %.3f", g)) }
                     return lines.joined(separator: "\n")
                 }
-            case .both:
-                throw ValidationError("bench solve times one backend at a time: --backend ideal or spice")
             case .spice:
                 try runSpiceBenchmark(sizes: sizes) { try emit($0, text: $1) }
             }

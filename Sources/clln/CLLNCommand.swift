@@ -9,9 +9,34 @@ struct CLLNCommand: ParsableCommand {
         abstract: "Contrastive local learning networks: describe, compile to SPICE, solve, train.",
         subcommands: [
             CompileCommand.self, SolveCommand.self, TrainCommand.self, ValidateCommand.self, CheckCommand.self, ExperimentCommand.self,
-            BenchCommand.self, DynamicsCommand.self,
+            BenchCommand.self, DynamicsCommand.self, RunWorkerCommand.self,
         ]
     )
+
+    @Flag(name: .long, help: "Print clln's version, the ngspice library it would load, and that library's linear solver.")
+    var version = false
+
+    func run() throws {
+        guard version else { throw CleanExit.helpRequest(self) }
+        printOut(VersionReport.current().text)
+    }
+}
+
+/// What `clln --version` prints: this package's version and the SPICE engine it would use.
+struct VersionReport {
+    var lines: [String]
+    var text: String { lines.joined(separator: "\n") }
+
+    static func current() -> VersionReport {
+        var lines = ["clln \(CLLNVersion.current)"]
+        do {
+            let engine = try NgspiceEngine.shared()
+            lines.append("ngspice \(engine.version): \(engine.libraryPath)")
+        } catch {
+            lines.append("ngspice: not available (\(error))")
+        }
+        return VersionReport(lines: lines)
+    }
 }
 
 /// Exit codes: 64 usage (ArgumentParser), 65 bad input data, 70 a simulation failure.
@@ -31,7 +56,7 @@ enum Exit {
 
     private static func isInputError(_ error: Error) -> Bool {
         error is TopologyError || error is TopologyFileError || error is NetlistError || error is InputFileError
-            || error is GeneratorError || error is LearningError
+            || error is GeneratorError || error is LearningError || error is SupervisedConfigError
     }
 }
 

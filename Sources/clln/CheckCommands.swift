@@ -52,6 +52,11 @@ struct GradientCheck: ParsableCommand {
 
     @OptionGroup var result: ResultOptions
 
+    func validate() throws {
+        if samples < 1 { throw ValidationError("--samples must be ≥ 1, e.g. --samples 200") }
+        _ = try numberList(etas, option: "--etas", range: "(0, 1]") { $0 > 0 && $0 <= 1 }
+    }
+
     func run() throws {
         try Exit.run {
             let t = try Topology.load(topology)
@@ -90,15 +95,24 @@ struct ExperimentOptions: ParsableArguments {
 
     @OptionGroup var backendOptions: BackendOptions
 
+    @OptionGroup var runOptions: RunOptions
+
+    func validate() throws {
+        if let steps, steps < 1 { throw ValidationError("--steps must be ≥ 1, e.g. --steps 20000") }
+    }
+
     func experiment() throws -> QLearningExperiment {
         guard var e = ExperimentPresets.named(preset) else { throw TopologyFileError.unknownPreset(preset) }
         e.config.steps = steps ?? e.config.steps
-        try e.config.validate()
+        try e.validate()
         return e
     }
 
-    func solverFactory() -> SolverFactory {
-        { try backendOptions.makeSolver(for: $0, diagnostics: false) }
+    /// Runs `trial` through the run layer into `--out` (default `folder`) and prints its summary.
+    func run<T: Trial>(_ trial: T, result: ResultOptions, folder: String, text: (T.Summary) -> String) throws {
+        let url = URL(fileURLWithPath: result.out ?? folder)
+        let summary = try runOptions.scheduler.run(trial, on: try backendOptions.solverBackend(), in: RunFolder(url))
+        printOut(result.json ? String(decoding: try JSONOutput.encode(summary), as: UTF8.self) : text(summary) + "\nresults: \(url.path)")
     }
 }
 
@@ -116,27 +130,24 @@ struct StressCommand: ParsableCommand {
 
     @OptionGroup var result: ResultOptions
 
+    func validate() throws {
+        if trials < 1 { throw ValidationError("--trials must be ≥ 1, e.g. --trials 3") }
+        _ = try numberList(factors, option: "--factors", range: "(0, ∞)") { $0 > 0 }
+    }
+
     func run() throws {
         try Exit.run {
             let e = try options.experiment()
             let values = try numberList(factors, option: "--factors", range: "(0, ∞)") { $0 > 0 }
-            let rows = try StressExperiment.run(
-                experiment: e, factors: values, trials: trials, seed: options.seed, makeSolver: options.solverFactory(),
-                progress: { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
-            let failure = rows.first { !$0.learned }?.factor
-            let text = rows.map {
-                String(format: "factor %-5g score %.3f  ratio mean %.3f min %.3f  best %d/%d  gates at GMN %.2f GMX %.2f  outputs at rails %.2f",
-                       $0.factor, $0.meanScore, $0.meanRatio, $0.minRatio, $0.bestCount, $0.trials, $0.gatesAtMinimum,
-                       $0.gatesAtMaximum, $0.outputsAtRails) + ($0.learned ? "" : "  FAILS")
-            }.joined(separator: "\n") + "\nlearning fails from factor: " + (failure.map { "\($0)" } ?? "none tested")
-            struct Summary: Encodable {
-                var preset: String; var backend: String; var steps: Int; var failsFromFactor: Double?; var factors: [StressExperiment.Row]
-                enum CodingKeys: String, CodingKey { case preset, backend, steps, failsFromFactor = "fails_from_factor", factors }
+            let trial = StressTrial(experiment: e, factors: values, trialsPerFactor: trials, seed: options.seed)
+            try options.run(trial, result: result, folder: "out/experiment-stress/\(e.name)") { s in
+                s.factors.map {
+                    String(format: "factor %-5g score %.3f  ratio mean %.3f min %.3f  best %d/%d  gates at GMN %.2f GMX %.2f  outputs at rails %.2f",
+                           $0.factor, $0.meanScore, $0.meanRatio, $0.minRatio, $0.bestCount, $0.trials, $0.gatesAtMinimum,
+                           $0.gatesAtMaximum, $0.outputsAtRails) + ($0.learned ? "" : "  FAILS")
+                        + ($0.errors.isEmpty ? "" : "\n  " + $0.errors.joined(separator: "\n  "))
+                }.joined(separator: "\n") + "\nlearning fails from factor: " + (s.failsFromFactor.map { "\($0)" } ?? "none tested")
             }
-            try result.emit(
-                Summary(preset: e.name, backend: options.backendOptions.backend.rawValue, steps: e.config.steps,
-                        failsFromFactor: failure, factors: rows),
-                folder: "out/experiment-stress/\(e.name)", svgs: ["stress.svg": StressExperiment.chart(rows, name: e.name).svg()], text: text)
         }
     }
 }
@@ -155,33 +166,25 @@ struct DamageCommand: ParsableCommand {
 
     @OptionGroup var result: ResultOptions
 
+    func validate() throws {
+        if let at, at < 0 { throw ValidationError("--at must be ≥ 0 (a training step), e.g. --at 50000") }
+        _ = try numberList(fractions, option: "--fractions", range: "[0, 1)") { $0 >= 0 && $0 < 1 }
+    }
+
     func run() throws {
         try Exit.run {
             let e = try options.experiment()
             let values = try numberList(fractions, option: "--fractions", range: "[0, 1)") { $0 >= 0 && $0 < 1 }
-            let damageAt = at ?? e.config.steps / 2
-            let rows = try DamageExperiment.run(
-                experiment: e, fractions: values, at: damageAt, seed: options.seed, makeSolver: options.solverFactory(),
-                progress: { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
-            var config = e.config
-            config.measurementInterval = max(config.steps / 200, config.rule.batchSize)
-            let step = DamageExperiment.damageStep(at: damageAt, config: config)
+            let trial = DamageTrial(experiment: e, fractions: values, at: at ?? e.config.steps / 2, seed: options.seed)
             func f(_ x: Double?) -> String { x.map { String(format: "%.4f", $0) } ?? "-" }
-            let text = rows.map { r in
-                "fraction \(r.fraction) (\(r.removedEdges.count) edges): \(r.outcome); reward before \(f(r.rewardBefore)), "
-                    + "right after \(f(r.rewardAfter)), recovered in \(r.stepsToRecover.map(String.init) ?? "-") steps; "
-                    + "from scratch reaches it in \(r.scratchStepsToReach.map(String.init) ?? "-") steps; "
-                    + "final ratio \(f(r.finalRatio)) vs scratch \(f(r.scratchFinalRatio))"
-            }.joined(separator: "\n")
-            struct Summary: Encodable {
-                var preset: String; var backend: String; var steps: Int; var damageStep: Int; var fractions: [DamageExperiment.Row]
-                enum CodingKeys: String, CodingKey { case preset, backend, steps, damageStep = "damage_step", fractions }
+            try options.run(trial, result: result, folder: "out/experiment-damage/\(e.name)") { s in
+                s.fractions.map { r in
+                    "fraction \(r.fraction) (\(r.removedEdges.count) edges): \(r.outcome); reward before \(f(r.rewardBefore)), "
+                        + "right after \(f(r.rewardAfter)), recovered in \(r.stepsToRecover.map(String.init) ?? "-") steps; "
+                        + "from scratch reaches it in \(r.scratchStepsToReach.map(String.init) ?? "-") steps; "
+                        + "final ratio \(f(r.finalRatio)) vs scratch \(f(r.scratchFinalRatio))"
+                }.joined(separator: "\n") + s.failedTrials.map { "\ntrial \($0.trial) FAILED: \($0.error)" }.joined()
             }
-            try result.emit(
-                Summary(preset: e.name, backend: options.backendOptions.backend.rawValue, steps: e.config.steps,
-                        damageStep: step, fractions: rows),
-                folder: "out/experiment-damage/\(e.name)",
-                svgs: ["damage.svg": DamageExperiment.chart(rows, name: e.name, damageStep: step).svg()], text: text)
         }
     }
 }

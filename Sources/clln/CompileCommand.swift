@@ -60,6 +60,10 @@ struct CompileCommand: ParsableCommand {
     @Option(help: "Write the netlist here instead of stdout.")
     var out: String?
 
+    func validate() throws {
+        if state < 0 { throw ValidationError("--state must be ≥ 0 (a state index), e.g. --state 0") }
+    }
+
     func run() throws {
         try Exit.run {
             let t = try Topology.load(topology)

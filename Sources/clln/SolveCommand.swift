@@ -3,94 +3,6 @@ import CLLN
 import CLLNReport
 import Foundation
 
-/// Which solver backs a command.
-enum BackendChoice: String, ExpressibleByArgument, CaseIterable {
-    case ideal, spice
-    /// Both backends on the same trials (`clln train` only).
-    case both
-}
-
-/// Options shared by every command that solves: backend and model card.
-struct BackendOptions: ParsableArguments {
-    @Option(help: "Solver backend: ideal (native Newton), spice (ngspice in-process), or both (train only: compares them).")
-    var backend: BackendChoice = .ideal
-
-    @Option(help: "SPICE model card: a name from templates/models or a .lib file (spice backend).")
-    var model = ModelCard.defaultName
-
-    @Option(help: "Tie every MOSFET's bulk to ground or to its source terminal (default: the card's setting).")
-    var bulk: BulkTie?
-
-    /// The model card with the bulk tie applied.
-    func modelCard() throws -> ModelCard {
-        var card = try ModelCard.named(model)
-        if let bulk { card.bulk = bulk }
-        return card
-    }
-
-    @Option(help: "A chip: JSON with sigma_vto, sigma_kp, seed, twin, read_noise (device mismatch and read noise).")
-    var mismatch: String?
-
-    @Option(help: "σ of per-device threshold shifts (V).") var sigmaVto: Double?
-    @Option(help: "Relative σ of per-device drive strength KP.") var sigmaKp: Double?
-    @Option(help: "Seed of the device draws (the chip).") var chipSeed: UInt64?
-    @Flag(help: "Run the clamped phase on a twin network (separate device draws).") var twin = false
-    @Option(help: "σ of Gaussian read noise on measured voltages (V).") var readNoise: Double?
-
-    /// The chip the flags and `--mismatch` file describe (flags override the file).
-    func chip() throws -> ChipSpec {
-        var spec = ChipSpec()
-        if let mismatch {
-            let data = try readInputFile(mismatch)
-            do { spec = try JSONDecoder().decode(ChipSpec.self, from: data) } catch {
-                throw InputFileError.unreadable(mismatch, "expected {\"sigma_vto\", \"sigma_kp\", \"seed\", \"twin\", \"read_noise\"}")
-            }
-        }
-        spec.sigmaThreshold = sigmaVto ?? spec.sigmaThreshold
-        spec.sigmaGain = sigmaKp ?? spec.sigmaGain
-        spec.seed = chipSeed ?? spec.seed
-        spec.twin = spec.twin || twin
-        spec.readNoise = readNoise ?? spec.readNoise
-        guard spec.sigmaThreshold >= 0, spec.sigmaGain >= 0, spec.readNoise >= 0 else {
-            throw ValidationError("mismatch spreads and read noise must be ≥ 0")
-        }
-        return spec
-    }
-
-    /// A solver on `backend` (default: `--backend`) for the free network (`clamped: false`) or
-    /// the clamped phase's network (its twin when the chip has one), with the chip's device
-    /// draws. `diagnostics: false` skips the per-solve saturation report (training loops).
-    func makeSolver(
-        for topology: Topology, clamped: Bool = false, diagnostics: Bool = true, backend chosen: BackendChoice? = nil
-    ) throws -> any EquilibriumSolver {
-        let spec = try chip()
-        let devices = spec.sigmaThreshold > 0 || spec.sigmaGain > 0
-            ? spec.devices(edgeCount: topology.edgeCount, clamped: clamped) : nil
-        switch chosen ?? backend {
-        case .ideal:
-            var options = IdealSolver.Options()
-            options.diagnostics = diagnostics
-            let solver = try IdealSolver(topology: topology, options: options)
-            solver.mismatch = devices
-            return solver
-        case .spice:
-            return try makeSpiceSolver(topology: topology, model: try modelCard(), mismatch: devices, diagnostics: diagnostics)
-        case .both: throw ValidationError("--backend both compares the backends and is only available for `clln train`")
-        }
-    }
-
-    /// What one training trial runs on: the free network's solver, the clamped phase's twin when
-    /// the chip has one, and the chip's read noise; no per-solve diagnostics.
-    func trialDevices(for topology: Topology, backend chosen: BackendChoice? = nil) throws
-        -> (solver: any EquilibriumSolver, clampedSolver: (any EquilibriumSolver)?, readNoise: Double)
-    {
-        let spec = try chip()
-        let solver = try makeSolver(for: topology, diagnostics: false, backend: chosen)
-        let twin = spec.twin ? try makeSolver(for: topology, clamped: true, diagnostics: false, backend: chosen) : nil
-        return (solver, twin, spec.readNoise)
-    }
-}
-
 struct SolveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "solve",
@@ -136,7 +48,8 @@ struct SolveCommand: ParsableCommand {
         if state != nil && !hold.isEmpty { throw ValidationError("give --state or --hold, not both") }
         if state == nil && hold.isEmpty { throw ValidationError("give --state K, --all-states, or at least one --hold NODE=V") }
         if phase == .clamped && labels == nil { throw ValidationError("the clamped phase needs --labels FILE") }
-        if phase == .clamped && !(eta > 0 && eta <= 1) { throw ValidationError("--eta must lie in (0, 1]") }
+        if phase == .clamped && !(eta > 0 && eta <= 1) { throw ValidationError("--eta must lie in (0, 1], e.g. --eta 0.1") }
+        if let state, state < 0 { throw ValidationError("--state must be ≥ 0 (a state index), e.g. --state 0") }
     }
 
     func run() throws {
@@ -159,7 +72,8 @@ struct SolveCommand: ParsableCommand {
                 }
             }
             try t.validateHeld(held)
-            let solver = try backendOptions.makeSolver(for: t)
+            let backend = try backendOptions.solverBackend()
+            let solver = try backend.makeSolver(for: t)
             var solution = try solver.solve(parameters: parameters, held: held)
             if phase == .clamped {
                 let labelValues = try readNumbers(labels!)
@@ -174,7 +88,9 @@ struct SolveCommand: ParsableCommand {
             }
             let summary = SolveSummary(
                 backend: solver.backendName, topology: t.name, phase: phase.rawValue, voltages: solution.voltages,
-                iterations: solution.iterations, residual: solution.residual,
+                // ngspice reports neither its iteration count nor a residual: leave the keys out.
+                iterations: backend.kind == .ideal ? solution.iterations : nil,
+                residual: backend.kind == .ideal ? solution.residual : nil,
                 saturatedEdges: solution.saturatedEdges, floorEdges: solution.floorEdges)
             if let out {
                 let folder = URL(fileURLWithPath: out)
@@ -190,8 +106,8 @@ struct SolveCommand: ParsableCommand {
                 printOut(String(decoding: try JSONOutput.encode(summary), as: UTF8.self))
             } else {
                 for (i, v) in solution.voltages.enumerated() { printOut("\(t.nodeNames[i])\t\(v)") }
-                printOut("# \(solver.backendName): \(solution.iterations) iterations, residual \(solution.residual) V, "
-                    + "saturated edges \(solution.saturatedEdges)")
+                let convergence = summary.iterations.map { "\($0) iterations, residual \(solution.residual) V, " } ?? ""
+                printOut("# \(solver.backendName): \(convergence)saturated edges \(solution.saturatedEdges)")
             }
         }
     }
@@ -202,7 +118,7 @@ extension SolveCommand {
     func solveAllStates(_ t: Topology, parameters: [Double]) throws {
         _ = try t.freeHeld(state: 0)  // a topology without state encodings is an error naming the fix
         let held = try t.states.indices.map { try t.freeHeld(state: $0) }
-        let solver = try backendOptions.makeSolver(for: t)
+        let solver = try backendOptions.solverBackend().makeSolver(for: t)
         let solutions = try solver.solveBatch(parameters: parameters, held: held, warmStarts: [])
         let states = solutions.enumerated().map { k, solution in
             let outputs = t.outputs.map { solution.voltages[$0] }
@@ -256,8 +172,9 @@ struct SolveSummary: Codable {
     var topology: String
     var phase: String
     var voltages: [Double]
-    var iterations: Int
-    var residual: Double
+    /// Newton iterations and the final scaled KCL residual (V); absent on SPICE, which reports neither.
+    var iterations: Int?
+    var residual: Double?
     var saturatedEdges: [Int]
     var floorEdges: [Int]
 
@@ -267,4 +184,3 @@ struct SolveSummary: Codable {
     }
 }
 
-extension BulkTie: ExpressibleByArgument {}

@@ -2,7 +2,6 @@ import ArgumentParser
 import CLLN
 import CLLNReport
 import Foundation
-import Synchronization
 
 /// Flags of `clln train` that only the supervised tasks read.
 struct SupervisedTrainOptions: ParsableArguments {
@@ -30,102 +29,45 @@ func runSupervised(_ resolved: SupervisedTaskReference, command: TrainCommand) t
     let inapplicable: [(String, Bool)] = [
         ("--steps (use --epochs)", command.steps != nil), ("--gamma", command.gamma != nil),
         ("--epsilon-start", command.epsilonStart != nil), ("--epsilon-end", command.epsilonEnd != nil),
-        ("--reference-quirk", command.referenceQuirk), ("--resume", command.resume),
+        ("--reference-quirk", command.referenceQuirk), ("--state-weight-exponent", command.stateWeightExponent != nil),
     ]
     if let flag = inapplicable.first(where: \.1) {
         throw ValidationError("\(flag.0) does not apply to the supervised task \(resolved.name)")
     }
-    let task: SupervisedTask
-    do {
-        var cli = try SupervisedConfig.parse(settings: flags.settings)
-        cli.epochs = flags.epochs ?? cli.epochs
-        cli.shuffle = flags.shuffle ?? cli.shuffle
-        cli.evaluateEvery = flags.evalEvery ?? cli.evaluateEvery
-        cli.trials = command.trials ?? cli.trials
-        cli.alpha = command.alpha ?? cli.alpha
-        cli.eta = command.eta ?? cli.eta
-        cli.batch = command.batch ?? cli.batch
-        cli.clip = command.clip ?? cli.clip
-        task = try resolved.config().overriding(with: cli).makeTask()
-    } catch let error where error is SupervisedConfigError || error is LearningError || error is TopologyFileError {
-        // A bad config or value is bad input (exit 65), like a bad topology file.
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
-        throw ExitCode(65)
-    }
+    var cli = try SupervisedConfig.parse(settings: flags.settings)
+    cli.epochs = flags.epochs ?? cli.epochs
+    cli.shuffle = flags.shuffle ?? cli.shuffle
+    cli.evaluateEvery = flags.evalEvery ?? cli.evaluateEvery
+    cli.trials = command.trials ?? cli.trials
+    cli.alpha = command.alpha ?? cli.alpha
+    cli.eta = command.eta ?? cli.eta
+    cli.batch = command.batch ?? cli.batch
+    cli.clip = command.clip ?? cli.clip
+    let task = try resolved.config().overriding(with: cli).makeTask()
     let folder = URL(fileURLWithPath: command.out ?? "out/train/\(resolved.name)")
-    let run = SupervisedRun(task: task, seed: command.seed, folder: folder)
-    let backend = command.backendOptions.backend
-
-    if let k = command.workerTrial {
-        let devices = try command.backendOptions.trialDevices(for: task.topology)
-        try run.runTrial(k, solver: devices.solver, clampedSolver: devices.clampedSolver, readNoise: devices.readNoise) {
-            reportWorkerProgress(1)
-        }
-        return
-    }
-    guard backend == .both else {
-        let summary = try trainSupervised(run, name: resolved.name, backend: backend, command: command)
+    let trial = SupervisedTrial(task: task, seed: command.seed)
+    let backends = try command.backends()
+    let scheduler = command.runOptions.scheduler
+    guard command.compareBackends else {
+        let summary = try scheduler.run(trial, on: backends[0], in: RunFolder(folder))
         printOut(command.json ? String(decoding: try JSONOutput.encode(summary), as: UTF8.self) : supervisedHumanSummary(summary, folder: folder))
         if !summary.failedTrials.isEmpty { throw ExitCode(70) }
         return
     }
     // Same seeds and trials on both backends, each into its own folder.
     var summaries: [String: SupervisedSummary] = [:]
-    for choice in [BackendChoice.ideal, .spice] {
-        var sub = run
-        sub.folder = folder.appendingPathComponent(choice.rawValue)
-        summaries[choice.rawValue] = try trainSupervised(sub, name: resolved.name, backend: choice, command: command)
+    for backend in backends {
+        let name = backend.kind.rawValue
+        summaries[name] = try scheduler.run(trial, on: backend, in: RunFolder(folder.appendingPathComponent(name)))
     }
     if command.json {
         printOut(String(decoding: try JSONOutput.encode(summaries), as: UTF8.self))
     } else {
-        for choice in [BackendChoice.ideal, .spice] {
-            printOut(supervisedHumanSummary(summaries[choice.rawValue]!, folder: folder.appendingPathComponent(choice.rawValue)))
+        for (name, summary) in summaries.sorted(by: { $0.key < $1.key }) {
+            printOut(supervisedHumanSummary(summary, folder: folder.appendingPathComponent(name)))
         }
     }
     if summaries.values.contains(where: { !$0.failedTrials.isEmpty }) { throw ExitCode(70) }
-}
-
-/// Trains every trial of `run` on `backend` (threads for the ideal backend; child processes for
-/// SPICE when several trials and jobs) and writes the report.
-func trainSupervised(_ run: SupervisedRun, name: String, backend: BackendChoice, command: TrainCommand) throws -> SupervisedSummary {
-    let task = run.task
-    try? FileManager.default.removeItem(at: run.folder.appendingPathComponent("trials"))
-    let start = ContinuousClock.now
-    let progress = ProgressBar(total: task.trials * max(task.epochs, 1), label: "\(name) \(backend.rawValue)")
-    let failures = Mutex<[String]>([])
-    @Sendable func trial(_ k: Int) {
-        do {
-            let devices = try command.backendOptions.trialDevices(for: task.topology, backend: backend)
-            try run.runTrial(
-                k, solver: devices.solver, clampedSolver: devices.clampedSolver, readNoise: devices.readNoise
-            ) { progress.advance() }
-        } catch {
-            failures.withLock { $0.append("trial \(k): \(error)") }
-        }
-    }
-    if backend == .spice, task.trials > 1, command.jobs > 1 {
-        try runWorkerProcesses(
-            trials: Array(0..<task.trials), jobs: command.jobs, folder: run.folder, backend: backend, progress: progress
-        ) { run.recordCrash($0, description: $1) }
-    } else if backend == .spice {
-        for k in 0..<task.trials { trial(k) }
-    } else {
-        let next = Atomic<Int>(0)
-        DispatchQueue.concurrentPerform(iterations: min(command.jobs, task.trials)) { _ in
-            while true {
-                let k = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard k < task.trials else { return }
-                trial(k)
-            }
-        }
-    }
-    progress.finish()
-    for failure in failures.withLock({ $0 }) { FileHandle.standardError.write(Data("error: \(failure)\n".utf8)) }
-    let elapsed = ContinuousClock.now - start
-    let wall = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-    let info = backend == .spice ? try spiceBackendInfo(model: command.backendOptions.model) : [:]
-    return try run.writeReport(backend: backend.rawValue, backendInfo: info, wallSeconds: wall)
 }
 
 func supervisedHumanSummary(_ s: SupervisedSummary, folder: URL) -> String {

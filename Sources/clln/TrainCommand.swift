@@ -2,17 +2,21 @@ import ArgumentParser
 import CLLN
 import CLLNReport
 import Foundation
-import Synchronization
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a preset (four-state, navigation) or a YAML/JSON config with Q-learning on a CLLN.")
+        abstract: "Train a CLLN: Q-learning (four-state, navigation), a supervised task (xor, regression, iris, digits), or a YAML/JSON config of either.")
 
-    @Argument(help: "A preset (four-state, navigation) or a config file.")
+    @Argument(help: "A Q-learning preset (four-state, navigation), a supervised task (xor, regression, iris, digits), or a config file.")
     var experiment: String
 
     @OptionGroup var backendOptions: BackendOptions
+
+    @Flag(help: "Train the same trials on the idealized and the SPICE backend (into ideal/ and spice/) and compare them.")
+    var compareBackends = false
+
+    @OptionGroup var runOptions: RunOptions
 
     @OptionGroup var supervised: SupervisedTrainOptions
 
@@ -25,17 +29,11 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Training steps T.")
     var steps: Int?
 
-    @Option(help: "Parallel trials (threads for ideal, worker processes for spice).")
-    var jobs = ProcessInfo.processInfo.activeProcessorCount
-
     @Option(help: "Output folder (default out/train/<name>).")
     var out: String?
 
     @Flag(help: "Print the JSON summary.")
     var json = false
-
-    @Flag(help: "Continue an interrupted run from its checkpoints and finished trials.")
-    var resume = false
 
     @Flag(help: "Reproduce the reference code's measurement quirk (spec §3) instead of the faithful algorithm.")
     var referenceQuirk = false
@@ -50,11 +48,18 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "p in each step's update weight (1/states)^p: 1 as the reference code (the presets), 0 for α as written.")
     var stateWeightExponent: Double?
 
-    @Option(help: .hidden) var workerTrial: Int?
-
     func validate() throws {
-        if jobs < 1 { throw ValidationError("--jobs must be ≥ 1") }
-        if let trials, trials < 1 { throw ValidationError("--trials must be ≥ 1") }
+        if let trials, trials < 1 { throw ValidationError("--trials must be ≥ 1, e.g. --trials 10") }
+        if let steps, steps < 1 { throw ValidationError("--steps must be ≥ 1, e.g. --steps 20000") }
+        if compareBackends && backendOptions.backend != .ideal {
+            throw ValidationError("--compare-backends trains on both backends; drop --backend")
+        }
+    }
+
+    /// The backends this run trains on: one, or both with `--compare-backends`.
+    func backends() throws -> [SolverBackend] {
+        compareBackends ? [try backendOptions.solverBackend(kind: .ideal), try backendOptions.solverBackend(kind: .spice)]
+            : [try backendOptions.solverBackend()]
     }
 
     func loadExperiment() throws -> QLearningExperiment {
@@ -79,7 +84,7 @@ struct TrainCommand: ParsableCommand {
         e.config.epsilonEnd = epsilonEnd ?? e.config.epsilonEnd
         e.config.stateWeightExponent = stateWeightExponent ?? e.config.stateWeightExponent
         e.config.referenceQuirk = e.config.referenceQuirk || referenceQuirk
-        try e.config.validate()
+        try e.validate()
         return e
     }
 
@@ -87,24 +92,19 @@ struct TrainCommand: ParsableCommand {
         try Exit.run {
             if let task = SupervisedConfig.resolve(experiment) { return try runSupervised(task, command: self) }
             let e = try loadExperiment()
+            let trial = QLearningTrial(experiment: e, seed: seed)
+            let backends = try backends()
+            for backend in backends { try trial.validate(on: backend) }
             let folder = URL(fileURLWithPath: out ?? "out/train/\(e.name)")
-            if let k = workerTrial {
-                let run = TrainingRun(experiment: e, seed: seed, folder: folder)
-                let devices = try backendOptions.trialDevices(for: e.topology)
-                try run.runTrial(
-                    k, solver: devices.solver, clampedSolver: devices.clampedSolver, readNoise: devices.readNoise, resume: true,
-                    progress: reportWorkerProgress)
-                return
-            }
-            guard backendOptions.backend == .both else {
-                let summary = try train(e, backend: backendOptions.backend, folder: folder)
+            guard compareBackends else {
+                let summary = try runOptions.scheduler.run(trial, on: backends[0], in: RunFolder(folder))
                 printOut(json ? String(decoding: try JSONOutput.encode(summary), as: UTF8.self) : humanSummary(summary, folder: folder))
                 if !summary.failedTrials.isEmpty { throw ExitCode(70) }
                 return
             }
             // Same seeds, same trials, both backends: do they learn the same policy?
-            let ideal = try train(e, backend: .ideal, folder: folder.appendingPathComponent("ideal"))
-            let spice = try train(e, backend: .spice, folder: folder.appendingPathComponent("spice"))
+            let ideal = try runOptions.scheduler.run(trial, on: backends[0], in: RunFolder(folder.appendingPathComponent("ideal")))
+            let spice = try runOptions.scheduler.run(trial, on: backends[1], in: RunFolder(folder.appendingPathComponent("spice")))
             let comparison = BackendTrainingComparison(ideal: ideal, spice: spice)
             try AtomicFile.write(try JSONOutput.encode(comparison), to: folder.appendingPathComponent("comparison.json"))
             if json {
@@ -119,51 +119,8 @@ struct TrainCommand: ParsableCommand {
                 }
                 printOut("policies agree in \(comparison.agreeCount) of \(comparison.trials.count) trials; results: \(folder.path)")
             }
+            if !(ideal.failedTrials + spice.failedTrials).isEmpty { throw ExitCode(70) }
         }
-    }
-
-    /// Trains every unfinished trial of `e` on `backend` into `folder` and writes the report.
-    func train(_ e: QLearningExperiment, backend: BackendChoice, folder: URL) throws -> TrainingSummary {
-        let run = TrainingRun(experiment: e, seed: seed, folder: folder)
-        if !resume {
-            try? FileManager.default.removeItem(at: folder.appendingPathComponent("trials"))
-            try? FileManager.default.removeItem(at: folder.appendingPathComponent("checkpoints"))
-        }
-        let pending = (0..<e.trials).filter { run.finishedTrial($0) == nil }
-        let progress = ProgressBar(total: pending.count * e.config.steps, label: "\(e.name) \(backend.rawValue)")
-        switch backend {
-        case .ideal: try runThreads(run, pending: pending, progress: progress)
-        case .spice:
-            try runWorkerProcesses(trials: pending, jobs: jobs, folder: folder, backend: .spice, progress: progress) {
-                run.recordCrash($0, description: $1)
-            }
-        case .both: preconditionFailure("train(_:backend:folder:) takes one backend")
-        }
-        progress.finish()
-        let info = backend == .spice ? try spiceBackendInfo(model: backendOptions.model) : [:]
-        return try run.writeReport(backend: backend.rawValue, backendInfo: info)
-    }
-
-    /// Ideal backend: one solver per thread, trials spread over `jobs` threads.
-    func runThreads(_ run: TrainingRun, pending: [Int], progress: ProgressBar) throws {
-        let failures = Mutex<[String]>([])
-        let next = Atomic<Int>(0)
-        let workers = min(jobs, max(pending.count, 1))
-        DispatchQueue.concurrentPerform(iterations: workers) { _ in
-            while true {
-                let i = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard i < pending.count else { return }
-                do {
-                    let devices = try backendOptions.trialDevices(for: run.experiment.topology, backend: .ideal)
-                    try run.runTrial(
-                        pending[i], solver: devices.solver, clampedSolver: devices.clampedSolver, readNoise: devices.readNoise,
-                        resume: resume) { progress.advance(by: $0) }
-                } catch {
-                    failures.withLock { $0.append("trial \(pending[i]): \(error)") }
-                }
-            }
-        }
-        for failure in failures.withLock({ $0 }) { FileHandle.standardError.write(Data("error: \(failure)\n".utf8)) }
     }
 
     func humanSummary(_ s: TrainingSummary, folder: URL) -> String {

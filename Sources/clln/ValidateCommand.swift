@@ -28,14 +28,19 @@ struct ValidateCommand: ParsableCommand {
 
     @OptionGroup var result: ResultOptions
 
+    func validate() throws {
+        if samples < 0 { throw ValidationError("--samples must be ≥ 0 (random gate vectors), e.g. --samples 50") }
+        if samples == 0 && gates == nil { throw ValidationError("--samples 0 leaves nothing to compare; give --samples N or --gates FILE") }
+    }
 
     func run() throws {
         try Exit.run {
             let t = try Topology.load(topology)
-            var card = try ModelCard.named(model)
-            if let bulk { card.bulk = bulk }
+            let spice = SolverBackend(kind: .spice, model: model, bulk: bulk)
+            try spice.validate()
+            let card = try spice.modelCard()
             let report = try BackendComparison.run(
-                topology: t, ideal: IdealSolver(topology: t), reference: SpiceSolver(topology: t, model: card),
+                topology: t, ideal: try spice.with(kind: .ideal).makeSolver(for: t), reference: try spice.makeSolver(for: t),
                 model: card.name, samples: samples, seed: seed, extraGates: try gates.map(readGateVectors) ?? [])
             func line(_ name: String, _ d: BackendComparison.Difference) -> String {
                 "\(name): \(d.count) cases, max |ΔV| " + String(format: "%.3g V, mean %.3g V", d.maxAbsDiff, d.meanAbsDiff)

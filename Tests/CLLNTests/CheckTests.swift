@@ -62,7 +62,9 @@ import Testing
         e.config.steps = 2000
         return e
     }
-    let ideal: SolverFactory = { try IdealSolver(topology: $0) }
+    func folder() -> RunFolder {
+        RunFolder(FileManager.default.temporaryDirectory.appendingPathComponent("clln-check-\(UUID().uuidString)"))
+    }
 
     @Test func scaledRewardsScaleMeansNoiseAndLabels() {
         let scaled = ScaledRewards(TableEnvironment.fourState, factor: 10)
@@ -72,14 +74,20 @@ import Testing
     }
 
     @Test func stressReportsSaturationFractions() throws {
-        let rows = try StressExperiment.run(experiment: short, factors: [1, 50], trials: 1, seed: 0, makeSolver: ideal)
+        let out = folder()
+        defer { try? FileManager.default.removeItem(at: out.url) }
+        let rows = try RunScheduler().run(
+            StressTrial(experiment: short, factors: [1, 50], trialsPerFactor: 1, seed: 0), on: SolverBackend(), in: out).factors
         #expect(rows.count == 2 && rows.allSatisfy { $0.trials == 1 })
         #expect(rows.allSatisfy { (0...1).contains($0.gatesAtMinimum) && (0...1).contains($0.outputsAtRails) })
         #expect(rows[1].gatesAtMinimum + rows[1].gatesAtMaximum > rows[0].gatesAtMinimum + rows[0].gatesAtMaximum)
     }
 
     @Test func damageRunsAndReportsDisconnection() throws {
-        let rows = try DamageExperiment.run(experiment: short, fractions: [0.1, 0.95], at: 1000, seed: 0, makeSolver: ideal)
+        let out = folder()
+        defer { try? FileManager.default.removeItem(at: out.url) }
+        let rows = try RunScheduler().run(
+            DamageTrial(experiment: short, fractions: [0.1, 0.95], at: 1000, seed: 0), on: SolverBackend(), in: out).fractions
         #expect(rows[0].removedEdges.count == 3 && rows[0].rewardBefore != nil && !rows[0].curve.isEmpty)
         #expect(rows[1].outcome.hasPrefix("disconnected"))
     }

@@ -224,21 +224,3 @@ extension HeldNodes {
         #expect(seven.description == "7/10 (95% interval of the rate: 40–89%)")
     }
 }
-
-@Suite struct TrainingRunTests {
-    @Test func aCrashedWorkerIsReportedAndAFinishedTrialIsKept() throws {
-        var e = ExperimentPresets.fourState
-        (e.trials, e.config.steps) = (2, 500)
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("clln-run-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let run = TrainingRun(experiment: e, seed: 1, folder: folder)
-        try run.runTrial(0, solver: IdealSolver(topology: e.topology), resume: false)
-        run.recordCrash(0, description: "ignored: trial 0 finished")
-        run.recordCrash(1, description: "the worker process for trial 1 was killed by signal 9")
-        run.recordCrash(1, description: "a second report does not overwrite the first")
-        let summary = try run.writeReport(backend: "ideal")
-        #expect(summary.trials.map(\.trial) == [0])
-        #expect(summary.failedTrials.map(\.trial) == [1])
-        #expect(summary.failedTrials.first?.error.contains("signal 9") == true)
-    }
-}

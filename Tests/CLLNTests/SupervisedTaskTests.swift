@@ -9,26 +9,19 @@ import Testing
         FileManager.default.temporaryDirectory.appendingPathComponent("clln-supervised-\(UUID().uuidString)")
     }
 
-    func idealSolver(_ t: Topology) throws -> IdealSolver {
-        var options = IdealSolver.Options()
-        options.diagnostics = false
-        return try IdealSolver(topology: t, options: options)
-    }
-
     @Test func xorReachesZeroClassificationErrorOnTheIdealBackend() throws {
         var task = try SupervisedTasks.xor()
         task.epochs = 60
         #expect(task.topology.edgeCount == 32 && task.topology.outputs == [10, 0] && task.options.differential)
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let run = SupervisedRun(task: task, seed: 0, folder: folder)
-        let result = try run.runTrial(0, solver: idealSolver(task.topology))
+        let summary = try RunScheduler(jobs: 1).run(SupervisedTrial(task: task, seed: 0), on: SolverBackend(), in: RunFolder(folder))
+        let result = try #require(RunFolder(folder).result(SupervisedTrialResult.self, trial: 0))
         #expect(result.history[0].trainMetric < 1)
         #expect(result.trainMetric == 1 && result.testMetric == 1, "accuracy \(result.trainMetric)")
         #expect(result.solvedAtEpoch != nil)
         #expect(result.finalGates.allSatisfy { (1.0...5.5).contains($0) })
         // The report: summary, tables, plots.
-        let summary = try run.writeReport(backend: "ideal", wallSeconds: result.wallSeconds)
         #expect(summary.metric == .accuracy && summary.testMetric == 1 && summary.solvedCount == 1)
         for file in ["summary.json", "epochs.csv", "gates.csv", "predictions.csv", "loss.svg", "accuracy.svg", "confusion.svg", "confusion.csv"] {
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), "\(file)")
@@ -43,10 +36,9 @@ import Testing
         #expect(task.train.count == 8 && task.test.count == 64 && task.metric == .mse)
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let run = SupervisedRun(task: task, seed: 0, folder: folder)
-        let result = try run.runTrial(0, solver: idealSolver(task.topology))
+        _ = try RunScheduler(jobs: 1).run(SupervisedTrial(task: task, seed: 0), on: SolverBackend(), in: RunFolder(folder))
+        let result = try #require(RunFolder(folder).result(SupervisedTrialResult.self, trial: 0))
         #expect(result.testMetric < result.history[0].testMetric / 20, "test MSE \(result.history[0].testMetric) → \(result.testMetric)")
-        _ = try run.writeReport(backend: "ideal", wallSeconds: 0)
         let svg = try String(contentsOf: folder.appendingPathComponent("curve.svg"), encoding: .utf8)
         #expect(svg.contains("learned vs target") && svg.contains("training points"))
     }
@@ -70,7 +62,7 @@ import Testing
         task.rule.alpha = 1   // faster than the preset's 0.3, to keep the test short
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let result = try SupervisedRun(task: task, seed: 0, folder: folder).runTrial(0, solver: idealSolver(task.topology))
+        let result = try SupervisedTrial(task: task, seed: 0).run(0, on: SolverBackend(), context: .init())
         #expect(result.testMetric > 0.8, "test accuracy \(result.testMetric)")
     }
 

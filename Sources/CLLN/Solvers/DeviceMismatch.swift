@@ -83,6 +83,15 @@ public struct ChipSpec: Codable, Sendable, Hashable {
             readNoise: try c.decodeIfPresent(Double.self, forKey: .readNoise) ?? 0)
     }
 
+    /// Throws when a spread or the read noise is negative or not finite.
+    public func validate() throws {
+        for (key, value) in [("sigma_vto", sigmaThreshold), ("sigma_kp", sigmaGain), ("read_noise", readNoise)] {
+            guard value.isFinite, value >= 0 else {
+                throw LearningError.mismatch("chip: \(key) is \(value); give a finite value ≥ 0 (0: none)")
+            }
+        }
+    }
+
     /// Whether this describes an ideal chip.
     public var isIdeal: Bool { sigmaThreshold == 0 && sigmaGain == 0 && readNoise == 0 && !twin }
 

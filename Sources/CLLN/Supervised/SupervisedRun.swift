@@ -111,7 +111,7 @@ public struct SupervisedSummary: Sendable, Codable {
     public var testCount: Int
     public var settings: Settings
     public var trials: [Trial]
-    public var failedTrials: [TrainingSummary.FailedTrial]
+    public var failedTrials: [FailedTrial]
     public var backendInfo: [String: String]
 
     enum CodingKeys: String, CodingKey {
@@ -122,51 +122,40 @@ public struct SupervisedSummary: Sendable, Codable {
     }
 }
 
-/// Runs the trials of a supervised task and writes their results under one folder:
-/// `trials/trial-K.json` per finished trial, then the report (``writeReport(backend:backendInfo:wallSeconds:)``).
-public struct SupervisedRun: Sendable {
+/// The trials of a supervised task as a run of the run layer: trial k draws its initial gates
+/// and shuffles from (seed, k) and trains every epoch; the report is `summary.json`, the CSV
+/// tables and the SVG plots.
+public struct SupervisedTrial: Trial {
+    public static let kind = "supervised"
     public var task: SupervisedTask
     /// Base seed: trial k draws its initial gates and shuffles from (seed, k).
     public var seed: UInt64
-    public var folder: URL
 
-    public init(task: SupervisedTask, seed: UInt64, folder: URL) {
+    public init(task: SupervisedTask, seed: UInt64) {
         self.task = task
         self.seed = seed
-        self.folder = folder
     }
 
-    func trialFile(_ k: Int) -> URL { folder.appendingPathComponent("trials/trial-\(k).json") }
-    func failureFile(_ k: Int) -> URL { folder.appendingPathComponent("trials/trial-\(k).error.txt") }
+    public var name: String { task.name }
+    public var trialCount: Int { task.trials }
+    public var progressUnits: Int { max(task.epochs, 1) }
 
-    /// Trains trial `k` on `solver` (the clamped phase on `clampedSolver`, a twin network, when
-    /// given; `readNoise` σ in volts on every measured voltage), writes `trials/trial-K.json` and
-    /// returns the result. A failure is recorded in `trials/trial-K.error.txt` and thrown.
-    /// `progress` is called after every epoch.
-    @discardableResult
-    public func runTrial(
-        _ k: Int, solver: any EquilibriumSolver, clampedSolver: (any EquilibriumSolver)? = nil, readNoise: Double = 0,
-        progress: () -> Void = {}
-    ) throws -> SupervisedTrialResult {
-        do {
-            let result = try train(k, solver: solver, clampedSolver: clampedSolver, readNoise: readNoise, progress: progress)
-            try AtomicFile.write(try JSONOutput.encode(result), to: trialFile(k))
-            try? FileManager.default.removeItem(at: failureFile(k))
-            return result
-        } catch {
-            try? AtomicFile.write("\(error)\n", to: failureFile(k))
-            throw error
-        }
+    public func isResult(_ result: SupervisedTrialResult, ofTrial k: Int) -> Bool {
+        result.seed == seed && result.trial == k && result.epochs == task.epochs && result.finalGates.count == task.topology.edgeCount
     }
 
-    func train(
-        _ k: Int, solver: any EquilibriumSolver, clampedSolver: (any EquilibriumSolver)?, readNoise: Double, progress: () -> Void
-    ) throws -> SupervisedTrialResult {
+    /// Trains trial `k` (the clamped phase on the chip's twin network when it has one, read noise
+    /// on every measured voltage); `progress` advances once per epoch.
+    public func run(_ k: Int, on backend: SolverBackend, context: TrialContext<NoCheckpoint>) throws -> SupervisedTrialResult {
+        try train(k, devices: try backend.trialDevices(for: task.topology)) { context.progress(1) }
+    }
+
+    func train(_ k: Int, devices: TrialDevices, progress: () -> Void) throws -> SupervisedTrialResult {
         let start = ContinuousClock.now
         var rng = SeededGenerator(seed: seed, stream: UInt64(k))
         let trainer = try SupervisedTrainer(
-            topology: task.topology, rule: task.rule, solver: solver, options: task.options, clampedSolver: clampedSolver,
-            readNoise: readNoise, noiseSeed: seed &+ UInt64(k) &* 0x9E37_79B9_7F4A_7C15)
+            topology: task.topology, rule: task.rule, solver: devices.solver, options: task.options,
+            clampedSolver: devices.clampedSolver, readNoise: devices.readNoise, noiseSeed: seed &+ UInt64(k) &* 0x9E37_79B9_7F4A_7C15)
         var gates = task.initialGates.draw(for: task.topology, rng: &rng)
         let initialGates = gates
         var trainCache: [[Double]?] = []
@@ -186,7 +175,7 @@ public struct SupervisedRun: Sendable {
             lastTest = task.score(outputs: testOut, examples: task.test, classes: task.testClasses)
             lastTestOutputs = testOut
             if epoch == 0 { initialTestOutputs = testOut }
-            let seconds = (ContinuousClock.now - t0).asSeconds
+            let seconds = (ContinuousClock.now - t0).seconds
             evalTime += seconds
             evaluations += 1
             history.append(SupervisedEpochRecord(
@@ -199,7 +188,7 @@ public struct SupervisedRun: Sendable {
         for epoch in stride(from: 1, through: task.epochs, by: 1) {
             let t0 = ContinuousClock.now
             let stats = try trainer.train(epoch: task.train, parameters: &gates, rng: &rng, shuffle: task.shuffle)
-            let seconds = (ContinuousClock.now - t0).asSeconds
+            let seconds = (ContinuousClock.now - t0).seconds
             trainTime += seconds
             if epoch % max(task.evaluateEvery, 1) == 0 || epoch == task.epochs {
                 try evaluate(epoch: epoch, nudged: stats.nudged, trainSeconds: seconds)
@@ -211,49 +200,22 @@ public struct SupervisedRun: Sendable {
             trial: k, seed: seed, epochs: task.epochs, trainLoss: last.trainLoss, trainMetric: last.trainMetric,
             testLoss: last.testLoss, testMetric: last.testMetric, solvedAtEpoch: solvedAt, history: history,
             initialGates: initialGates, finalGates: gates, testOutputs: lastTestOutputs, initialTestOutputs: initialTestOutputs,
-            testPredicted: lastTest.predicted, wallSeconds: (ContinuousClock.now - start).asSeconds,
+            testPredicted: lastTest.predicted, wallSeconds: (ContinuousClock.now - start).seconds,
             epochSeconds: task.epochs > 0 ? trainTime / Double(task.epochs) : 0, evalSeconds: evalTime / Double(max(evaluations, 1)),
             freeSolves: trainer.freeSolves, clampedSolves: trainer.clampedSolves)
     }
 
-    /// Records that trial `k` stopped outside the trainer (its worker process died), unless it
-    /// left a result or its own error message.
-    public func recordCrash(_ k: Int, description: String) {
-        guard finishedTrial(k) == nil, !FileManager.default.fileExists(atPath: failureFile(k).path) else { return }
-        try? AtomicFile.write(description + "\n", to: failureFile(k))
-    }
-
-    /// The finished result of trial `k`, if its file exists and belongs to this run.
-    public func finishedTrial(_ k: Int) -> SupervisedTrialResult? {
-        guard let data = try? Data(contentsOf: trialFile(k)),
-            let result = try? JSONOutput.decode(SupervisedTrialResult.self, from: data),
-            result.seed == seed, result.trial == k, result.epochs == task.epochs,
-            result.finalGates.count == task.topology.edgeCount
-        else { return nil }
-        return result
-    }
-
     /// Collects the finished trials, writes summary.json, the CSV tables and the SVG plots, and
     /// returns the summary.
-    public func writeReport(backend: String, backendInfo: [String: String] = [:], wallSeconds: Double) throws -> SupervisedSummary {
-        var results: [SupervisedTrialResult] = []
-        var failed: [TrainingSummary.FailedTrial] = []
-        for k in 0..<task.trials {
-            if let r = finishedTrial(k) {
-                results.append(r)
-            } else if let text = try? String(contentsOf: failureFile(k), encoding: .utf8) {
-                failed.append(.init(trial: k, error: text.trimmingCharacters(in: .whitespacesAndNewlines)))
-            } else {
-                failed.append(.init(trial: k, error: "no result"))
-            }
-        }
+    public func report(_ outcome: RunOutcome<SupervisedTrialResult>, into folder: RunFolder) throws -> SupervisedSummary {
+        let results = outcome.results.map(\.result)
         func mean(_ values: [Double]) -> Double { values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count) }
         let layers = task.topology.name
         let summary = SupervisedSummary(
-            preset: task.name, task: task.summary, backend: backend, epochs: task.epochs, metric: task.metric,
+            preset: task.name, task: task.summary, backend: outcome.backend.kind.rawValue, epochs: task.epochs, metric: task.metric,
             trainMetric: mean(results.map(\.trainMetric)), testMetric: mean(results.map(\.testMetric)),
             solvedCount: task.metric == .accuracy ? results.filter { $0.trainMetric == 1 }.count : nil,
-            wallSeconds: wallSeconds, epochSeconds: mean(results.map(\.epochSeconds)), evalSeconds: mean(results.map(\.evalSeconds)),
+            wallSeconds: outcome.wallSeconds, epochSeconds: mean(results.map(\.epochSeconds)), evalSeconds: mean(results.map(\.evalSeconds)),
             network: layers, nodes: task.topology.nodeCount, edges: task.topology.edgeCount,
             trainCount: task.train.count, testCount: task.test.count,
             settings: .init(
@@ -263,13 +225,9 @@ public struct SupervisedRun: Sendable {
                 .init(trial: $0.trial, seed: $0.seed, trainMetric: $0.trainMetric, testMetric: $0.testMetric, trainLoss: $0.trainLoss,
                       testLoss: $0.testLoss, solvedAtEpoch: $0.solvedAtEpoch, wallSeconds: $0.wallSeconds, epochSeconds: $0.epochSeconds)
             },
-            failedTrials: failed, backendInfo: backendInfo)
-        try AtomicFile.write(try JSONOutput.encode(summary), to: folder.appendingPathComponent("summary.json"))
-        try SupervisedPlots(task: task, results: results).write(to: folder)
+            failedTrials: outcome.failures, backendInfo: outcome.backendInfo)
+        try folder.writeJSON(summary, to: "summary.json")
+        try SupervisedPlots(task: task, results: results).write(to: folder.url)
         return summary
     }
-}
-
-fileprivate extension Duration {
-    var asSeconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }

@@ -70,7 +70,7 @@ public enum InitialGates: Sendable, Hashable, Codable {
 
 /// A supervised task: network, encoded data split into training and test sets, and the
 /// hyperparameters that make it learn.
-public struct SupervisedTask: Sendable {
+public struct SupervisedTask: Sendable, Codable {
     public var name: String
     /// One line: data, network, encoding.
     public var summary: String

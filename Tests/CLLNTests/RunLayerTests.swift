@@ -1,0 +1,123 @@
+@testable import CLLN
+import CLLNReport
+import Foundation
+import Testing
+
+/// The run layer: one folder layout, resume, failed and crashed trials, and a run kind of one's
+/// own plugging in as a small conformer.
+@Suite struct RunLayerTests {
+    func temporaryFolder() -> RunFolder {
+        RunFolder(FileManager.default.temporaryDirectory.appendingPathComponent("clln-run-\(UUID().uuidString)"))
+    }
+
+    var shortFourState: QLearningExperiment {
+        var e = ExperimentPresets.fourState
+        (e.trials, e.config.steps) = (3, 600)
+        return e
+    }
+
+    /// A run kind of its own: trial k sums the first k+1 integers; trial `failing` throws.
+    struct CountingTrial: Trial {
+        static let kind = "counting"
+        var trialCount: Int
+        var failing: Int?
+        var name: String { "counting" }
+        var progressUnits: Int { 1 }
+        struct Result: Codable, Sendable { var trial: Int; var sum: Int }
+        struct Failure: Error {}
+        func isResult(_ result: Result, ofTrial k: Int) -> Bool { result.trial == k }
+        func run(_ k: Int, on backend: SolverBackend, context: TrialContext<NoCheckpoint>) throws -> Result {
+            if k == failing { throw Failure() }
+            context.progress(1)
+            return Result(trial: k, sum: (0...k).reduce(0, +))
+        }
+        func report(_ outcome: RunOutcome<Result>, into folder: RunFolder) throws -> [Int] {
+            try folder.writeJSON(outcome.results.map(\.result.sum), to: "summary.json")
+            return outcome.results.map(\.result.sum)
+        }
+    }
+
+    @Test func aRunKindOfOnesOwnGetsFailuresAndResume() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder.url) }
+        let first = try RunScheduler(jobs: 2).run(CountingTrial(trialCount: 4, failing: 2), on: SolverBackend(), in: folder)
+        #expect(first == [0, 1, 6])
+        #expect(folder.failure(trial: 2)?.contains("Failure") == true)
+        // Resuming runs only the failed trial; the others are read back.
+        let resumed = try RunScheduler(jobs: 2, resume: true).run(CountingTrial(trialCount: 4), on: SolverBackend(), in: folder)
+        #expect(resumed == [0, 1, 3, 6])
+        #expect(folder.failure(trial: 2) == nil)
+    }
+
+    @Test func aCrashedWorkerIsReportedAndAFinishedTrialIsKept() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder.url) }
+        let trial = QLearningTrial(experiment: shortFourState, seed: 1)
+        RunScheduler.runOne(trial, 0, on: SolverBackend(), in: folder, resume: false) { _ in }
+        folder.recordCrash("ignored: trial 0 finished", trial: 0)
+        folder.recordCrash("the worker process for trial 1 was killed by signal 9", trial: 1)
+        folder.recordCrash("a second report does not overwrite the first", trial: 1)
+        #expect(folder.result(TrialResult.self, trial: 0) != nil)
+        #expect(folder.failure(trial: 0) == nil)
+        #expect(folder.failure(trial: 1)?.contains("signal 9") == true)
+    }
+
+    @Test func resumingQLearningAndSupervisedRunsGivesTheUninterruptedResult() throws {
+        // Q-learning: lose trial 1, resume: the summary equals the uninterrupted one.
+        let q = QLearningTrial(experiment: shortFourState, seed: 3)
+        let a = temporaryFolder(), b = temporaryFolder()
+        defer { for f in [a, b] { try? FileManager.default.removeItem(at: f.url) } }
+        let whole = try RunScheduler(jobs: 2).run(q, on: SolverBackend(), in: a)
+        _ = try RunScheduler(jobs: 2).run(q, on: SolverBackend(), in: b)
+        try FileManager.default.removeItem(at: b.resultFile(1))
+        let resumed = try RunScheduler(jobs: 2, resume: true).run(q, on: SolverBackend(), in: b)
+        #expect(resumed.trials.map(\.policy) == whole.trials.map(\.policy))
+        #expect(resumed.trials.map(\.reward) == whole.trials.map(\.reward))
+        #expect(b.result(TrialResult.self, trial: 1)?.finalGates == a.result(TrialResult.self, trial: 1)?.finalGates)
+
+        // Supervised: the same, and a trial that left no file is "no result", not silently dropped.
+        var task = try SupervisedTasks.xor()
+        (task.epochs, task.trials) = (5, 2)
+        let s = SupervisedTrial(task: task, seed: 0)
+        let c = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: c.url) }
+        let full = try RunScheduler(jobs: 2).run(s, on: SolverBackend(), in: c)
+        try FileManager.default.removeItem(at: c.resultFile(0))
+        let again = try RunScheduler(jobs: 2, resume: true).run(s, on: SolverBackend(), in: c)
+        #expect(again.trials.map(\.testMetric) == full.trials.map(\.testMetric))
+        #expect(RunScheduler.finished(s, 1, in: c) != nil)
+        let other = SupervisedTrial(task: task, seed: 9)
+        #expect(RunScheduler.finished(other, 1, in: c) == nil, "a result of another seed is not this run's")
+    }
+
+    @Test func trialKindsRoundTripThroughTheirWorkerOrder() throws {
+        var e = shortFourState
+        e.environment = ScaledRewards(e.environment, factor: 3)
+        let order = WorkerOrder(kind: QLearningTrial.kind, backend: SolverBackend(kind: .spice, chip: ChipSpec(sigmaThreshold: 0.01)),
+                                trial: QLearningTrial(experiment: e, seed: 7))
+        let decoded = try JSONDecoder().decode(WorkerOrder<QLearningTrial>.self, from: try JSONEncoder().encode(order))
+        #expect(decoded.backend == order.backend && decoded.trial.seed == 7)
+        #expect(decoded.trial.experiment.topology == e.topology)
+        for s in 0..<4 {
+            for a in 0..<4 {
+                #expect(decoded.trial.experiment.environment.meanReward(state: s, action: a) == e.environment.meanReward(state: s, action: a))
+                #expect(decoded.trial.experiment.environment.nextState(state: s, action: a) == e.environment.nextState(state: s, action: a))
+            }
+            #expect(decoded.trial.experiment.environment.measurementLabels(state: s) == e.environment.measurementLabels(state: s))
+        }
+        // The same trial, in process and from the decoded order, gives the same result bit for bit.
+        let direct = try QLearningTrial(experiment: e, seed: 7).run(0, on: SolverBackend(), context: .init())
+        let viaOrder = try decoded.trial.run(0, on: SolverBackend(), context: .init())
+        #expect(direct.finalGates == viaOrder.finalGates && direct.policy == viaOrder.policy)
+    }
+
+    @Test func badInputIsRefusedBeforeTheFolderIsTouched() throws {
+        let folder = temporaryFolder()
+        let badChip = SolverBackend(chip: ChipSpec(sigmaThreshold: -1))
+        #expect(throws: (any Error).self) { try RunScheduler().run(QLearningTrial(experiment: shortFourState, seed: 0), on: badChip, in: folder) }
+        var zeroTrials = shortFourState
+        zeroTrials.trials = 0
+        #expect(throws: (any Error).self) { try RunScheduler().run(QLearningTrial(experiment: zeroTrials, seed: 0), on: SolverBackend(), in: folder) }
+        #expect(!FileManager.default.fileExists(atPath: folder.url.path))
+    }
+}
