@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "CLLN", targets: ["CLLN"]),
         .library(name: "CLLNDynamics", targets: ["CLLNDynamics"]),
+        .library(name: "CLLNRuns", targets: ["CLLNRuns"]),
         .executable(name: "clln", targets: ["clln"]),
     ],
     dependencies: [
@@ -40,30 +41,32 @@ let package = Package(
         ),
         // Results: SVG charts, CSV, atomic file writes, terminal progress.
         .target(name: "CLLNReport"),
+        // The run layer: run folders, trials, checkpoints and resume, threads or worker processes.
+        .target(name: "CLLNRuns", dependencies: ["CLLNReport"]),
         // Core: topology, DSL, netlist compiler, solvers, learning.
         .target(
             name: "CLLN",
             dependencies: [
-                "CNgspice", "CKLU", "CUMFPACK", "CLLNTemplates", "CLLNReport",
+                "CNgspice", "CKLU", "CUMFPACK", "CLLNTemplates", "CLLNReport", "CLLNRuns",
                 .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["Supervised/Datasets/README.md"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         // Dynamical contrastive learning (ODE networks).
-        .target(name: "CLLNDynamics", dependencies: ["CLLNReport"]),
+        .target(name: "CLLNDynamics", dependencies: ["CLLNReport", "CLLNRuns"]),
         .executableTarget(
             name: "clln",
             dependencies: [
-                "CLLN", "CLLNReport", "CLLNDynamics",
+                "CLLN", "CLLNReport", "CLLNRuns", "CLLNDynamics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "CLLNTests",
-            dependencies: ["CLLN", "CLLNReport"],
+            dependencies: ["CLLN", "CLLNReport", "CLLNRuns"],
             resources: [.copy("Fixtures")]
         ),
-        .testTarget(name: "CLLNDynamicsTests", dependencies: ["CLLNDynamics"]),
+        .testTarget(name: "CLLNDynamicsTests", dependencies: ["CLLNDynamics", "CLLNRuns"]),
     ]
 )

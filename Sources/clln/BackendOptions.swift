@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLLN
+import CLLNRuns
 import Foundation
 
 extension SolverBackend.Kind: ExpressibleByArgument {}
@@ -76,6 +77,6 @@ struct RunWorkerCommand: ParsableCommand {
     @Argument var trial: Int
 
     func run() throws {
-        try Exit.run { try RunWorker.main(order: order, trial: trial) }
+        try Exit.run { try RunWorker.main(order: order, trial: trial, kinds: CLLNRunKinds.all) }
     }
 }

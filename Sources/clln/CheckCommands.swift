@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLLN
+import CLLNRuns
 import CLLNReport
 import Foundation
 
@@ -109,7 +110,7 @@ struct ExperimentOptions: ParsableArguments {
     }
 
     /// Runs `trial` through the run layer into `--out` (default `folder`) and prints its summary.
-    func run<T: Trial>(_ trial: T, result: ResultOptions, folder: String, text: (T.Summary) -> String) throws {
+    func run<T: Trial>(_ trial: T, result: ResultOptions, folder: String, text: (T.Summary) -> String) throws where T.Backend == SolverBackend {
         let url = URL(fileURLWithPath: result.out ?? folder)
         let summary = try runOptions.scheduler.run(trial, on: try backendOptions.solverBackend(), in: RunFolder(url))
         printOut(result.json ? String(decoding: try JSONOutput.encode(summary), as: UTF8.self) : text(summary) + "\nresults: \(url.path)")

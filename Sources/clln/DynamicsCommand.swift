@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLLNDynamics
+import CLLNRuns
 import CLLNReport
 import Foundation
 
@@ -32,8 +33,13 @@ struct DynamicsCommand: ParsableCommand {
         var task: String
         @Option(help: "Training iterations (default: the task's).")
         var iterations: Int?
-        @Option(help: "Seed of the network, initial parameters and data.")
+        @Option(help: "Seed of the network, initial parameters and data (seed k of --seeds uses seed + k).")
         var seed: UInt64 = 1
+
+        @Option(help: "Number of seeds to train (trials), from --seed on.")
+        var seeds = 1
+
+        @OptionGroup var runOptions: RunOptions
         @Option(help: "Nudge strength η of the forward supervisor (default: the task's).")
         var eta: Double?
         @Option(name: .customLong("learning-rate"), help: "Learning rate α (default: the task's).")
@@ -47,7 +53,8 @@ struct DynamicsCommand: ParsableCommand {
 
         func validate() throws {
             try validateTask(task)
-            if let iterations, iterations < 1 { throw ValidationError("--iterations must be ≥ 1") }
+            if let iterations, iterations < 1 { throw ValidationError("--iterations must be ≥ 1, e.g. --iterations 300") }
+            if seeds < 1 { throw ValidationError("--seeds must be ≥ 1, e.g. --seeds 10") }
             if let eta, !(eta > 0 && eta.isFinite) { throw ValidationError("--eta must be a positive number, e.g. --eta 0.1") }
             if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
                 throw ValidationError("--learning-rate must be a positive number")
@@ -56,24 +63,23 @@ struct DynamicsCommand: ParsableCommand {
 
         func run() throws {
             try Exit.run {
-                var definition = try DynamicsTask(name: task, seed: seed)
-                if let eta { definition.nudge = eta }
-                if let learningRate { definition.learningRate = learningRate }
-                let trainer = DynamicsTrainer(task: definition, iterations: iterations, rule: rule)
-                let progress = ProgressBar(total: trainer.iterations, label: task)
-                let result = try trainer.train { _ in progress.advance() }
-                progress.finish()
+                let trial = DynamicsTrial(
+                    task: task, seed: seed, seeds: seeds, iterations: iterations, eta: eta, learningRate: learningRate, rule: rule)
                 let folder = URL(fileURLWithPath: out ?? "out/dynamics/\(task)")
-                try result.writeReport(to: folder)
+                let summary = try runOptions.scheduler.run(trial, on: InProcessBackend(), in: RunFolder(folder))
                 if json {
-                    printOut(String(decoding: try JSONOutput.encode(result.summary), as: UTF8.self))
+                    printOut(String(decoding: try JSONOutput.encode(summary), as: UTF8.self))
                 } else {
-                    let summary = result.summary
-                    printOut(String(
-                        format: "%@: cost %.4g → %.4g (×%.1f) in %d iterations, mean alignment %.3f, %.2f s\nwrote %@",
-                        task, summary.costInitial, summary.costFinal, summary.reductionFactor, summary.iterations,
-                        summary.alignmentMean, summary.wallSeconds, folder.path))
+                    for (k, s) in summary.seeds.enumerated() {
+                        printOut(String(
+                            format: "%@ seed %llu: cost %.4g → %.4g (×%.1f) in %d iterations, mean alignment %.3f, %.2f s; figures: %@",
+                            task, s.seed, s.costInitial, s.costFinal, s.reductionFactor, s.iterations, s.alignmentMean, s.wallSeconds,
+                            RunFolder(folder).artifactsFolder(k).path))
+                    }
+                    for f in summary.failedTrials { printOut("seed \(seed &+ UInt64(f.trial)) FAILED: \(f.error)") }
+                    printOut("learned (cost ×\(Int(DynamicsTrial.learnedReduction)) lower, positive mean alignment) on \(summary.learned.description) seeds; results: \(folder.path)")
                 }
+                if !summary.failedTrials.isEmpty { throw ExitCode(70) }
             }
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLLN
+import CLLNRuns
 import CLLNReport
 import Foundation
 

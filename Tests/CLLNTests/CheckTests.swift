@@ -1,4 +1,5 @@
 import CLLN
+import CLLNRuns
 import Foundation
 import Testing
 

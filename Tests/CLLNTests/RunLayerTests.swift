@@ -1,4 +1,5 @@
 @testable import CLLN
+@testable import CLLNRuns
 import CLLNReport
 import Foundation
 import Testing
@@ -26,12 +27,12 @@ import Testing
         struct Result: Codable, Sendable { var trial: Int; var sum: Int }
         struct Failure: Error {}
         func isResult(_ result: Result, ofTrial k: Int) -> Bool { result.trial == k }
-        func run(_ k: Int, on backend: SolverBackend, context: TrialContext<NoCheckpoint>) throws -> Result {
+        func run(_ k: Int, on backend: InProcessBackend, context: TrialContext<NoCheckpoint>) throws -> Result {
             if k == failing { throw Failure() }
             context.progress(1)
             return Result(trial: k, sum: (0...k).reduce(0, +))
         }
-        func report(_ outcome: RunOutcome<Result>, into folder: RunFolder) throws -> [Int] {
+        func report(_ outcome: RunOutcome<Result, InProcessBackend>, into folder: RunFolder) throws -> [Int] {
             try folder.writeJSON(outcome.results.map(\.result.sum), to: "summary.json")
             return outcome.results.map(\.result.sum)
         }
@@ -40,11 +41,11 @@ import Testing
     @Test func aRunKindOfOnesOwnGetsFailuresAndResume() throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder.url) }
-        let first = try RunScheduler(jobs: 2).run(CountingTrial(trialCount: 4, failing: 2), on: SolverBackend(), in: folder)
+        let first = try RunScheduler(jobs: 2).run(CountingTrial(trialCount: 4, failing: 2), on: InProcessBackend(), in: folder)
         #expect(first == [0, 1, 6])
         #expect(folder.failure(trial: 2)?.contains("Failure") == true)
         // Resuming runs only the failed trial; the others are read back.
-        let resumed = try RunScheduler(jobs: 2, resume: true).run(CountingTrial(trialCount: 4), on: SolverBackend(), in: folder)
+        let resumed = try RunScheduler(jobs: 2, resume: true).run(CountingTrial(trialCount: 4), on: InProcessBackend(), in: folder)
         #expect(resumed == [0, 1, 3, 6])
         #expect(folder.failure(trial: 2) == nil)
     }

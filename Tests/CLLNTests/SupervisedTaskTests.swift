@@ -1,4 +1,5 @@
 import CLLN
+import CLLNRuns
 import CLLNReport
 import Foundation
 import Testing

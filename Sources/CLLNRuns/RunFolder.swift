@@ -4,6 +4,7 @@ import Foundation
 /// The folder of one run, the single owner of its layout:
 /// - `trials/trial-K.json`: trial K's result, written atomically when it finishes;
 /// - `trials/trial-K.error.txt`: why trial K stopped (its error, or how its worker died);
+/// - `trials/trial-K/`: trial K's own files beyond its result (its figures), if it writes any;
 /// - `checkpoints/trial-K.json`: the latest checkpoint of an unfinished trial K;
 /// - `worker-order.json`: what worker processes run (SPICE trials in child processes);
 /// - the report files (`summary.json`, CSV, SVG) written by the run kind.
@@ -16,6 +17,8 @@ public struct RunFolder: Sendable {
     public func file(_ name: String) -> URL { url.appendingPathComponent(name) }
     func resultFile(_ k: Int) -> URL { url.appendingPathComponent("trials/trial-\(k).json") }
     func failureFile(_ k: Int) -> URL { url.appendingPathComponent("trials/trial-\(k).error.txt") }
+    /// Trial `k`'s folder for files beyond its result.
+    public func artifactsFolder(_ k: Int) -> URL { url.appendingPathComponent("trials/trial-\(k)") }
     func checkpointFile(_ k: Int) -> URL { url.appendingPathComponent("checkpoints/trial-\(k).json") }
     var workerOrderFile: URL { url.appendingPathComponent("worker-order.json") }
 

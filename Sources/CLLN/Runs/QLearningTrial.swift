@@ -1,4 +1,5 @@
 import CLLNReport
+import CLLNRuns
 import Foundation
 
 /// The machine-readable summary of a `clln train` run.
@@ -120,7 +121,7 @@ public struct QLearningTrial: Trial {
 
     /// Collects finished trials into the summary and writes summary.json, curves.csv,
     /// gates.csv and the SVG plots.
-    public func report(_ outcome: RunOutcome<TrialResult>, into folder: RunFolder) throws -> TrainingSummary {
+    public func report(_ outcome: RunOutcome<TrialResult, SolverBackend>, into folder: RunFolder) throws -> TrainingSummary {
         let env = experiment.environment
         guard let extremes = env.enumeratePolicies() else {
             throw LearningError.mismatch("the policy space is too large to find the optimum by enumeration")

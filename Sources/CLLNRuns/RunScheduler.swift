@@ -21,7 +21,8 @@ public struct WorkerLaunch: Sendable {
 public struct RunScheduler: Sendable {
     public var jobs: Int
     public var resume: Bool
-    /// How to start worker processes; `nil` runs SPICE trials one after another in this process.
+    /// How to start worker processes; `nil` runs trials of backends that cannot share a process
+    /// one after another in this process.
     public var worker: WorkerLaunch?
 
     public init(jobs: Int = ProcessInfo.processInfo.activeProcessorCount, resume: Bool = false, worker: WorkerLaunch? = nil) {
@@ -32,18 +33,18 @@ public struct RunScheduler: Sendable {
 
     /// Validates the run (backend, then the trial kind's own checks: bad input throws before any
     /// file is written), runs every unfinished trial, and returns the report's summary.
-    public func run<T: Trial>(_ trial: T, on backend: SolverBackend, in folder: RunFolder) throws -> T.Summary {
+    public func run<T: Trial>(_ trial: T, on backend: T.Backend, in folder: RunFolder) throws -> T.Summary {
         try backend.validate()
         try trial.validate(on: backend)
         let backendInfo = try backend.info()
         let start = ContinuousClock.now
         folder.prepare(resume: resume)
         let pending = (0..<trial.trialCount).filter { Self.finished(trial, $0, in: folder) == nil }
-        let progress = ProgressBar(total: pending.count * trial.progressUnits, label: "\(trial.name) \(backend.kind.rawValue)")
-        if backend.kind == .spice, let worker, jobs > 1, pending.count > 1 {
+        let progress = ProgressBar(total: pending.count * trial.progressUnits, label: "\(trial.name) \(backend.name)")
+        if !backend.runsOnThreads, let worker, jobs > 1, pending.count > 1 {
             try runProcesses(trial, pending: pending, backend: backend, folder: folder, worker: worker, progress: progress)
         } else {
-            let threads = backend.kind == .ideal ? min(jobs, max(pending.count, 1)) : 1
+            let threads = backend.runsOnThreads ? min(jobs, max(pending.count, 1)) : 1
             let next = Atomic<Int>(0)
             DispatchQueue.concurrentPerform(iterations: threads) { _ in
                 while true {
@@ -78,11 +79,12 @@ public struct RunScheduler: Sendable {
     /// Runs trial `k` (from its checkpoint when `resume`) and stores its result, or records why it
     /// failed. Never throws: a failure belongs to the trial, not to the run.
     static func runOne<T: Trial>(
-        _ trial: T, _ k: Int, on backend: SolverBackend, in folder: RunFolder, resume: Bool, progress: @escaping (Int) -> Void
+        _ trial: T, _ k: Int, on backend: T.Backend, in folder: RunFolder, resume: Bool, progress: @escaping @Sendable (Int) -> Void
     ) {
         let context = TrialContext<T.Checkpoint>(
             resumeFrom: resume ? folder.checkpoint(T.Checkpoint.self, trial: k) : nil,
-            saveCheckpoint: { try folder.storeCheckpoint($0, trial: k) }, progress: progress)
+            saveCheckpoint: { try folder.storeCheckpoint($0, trial: k) }, progress: progress,
+            artifacts: folder.artifactsFolder(k))
         do {
             let result = try trial.run(k, on: backend, context: context)
             try folder.storeResult(result, trial: k)
@@ -91,11 +93,11 @@ public struct RunScheduler: Sendable {
         }
     }
 
-    /// SPICE: each pending trial in a worker process, at most `jobs` at a time. Workers read the
+    /// Each pending trial in a worker process, at most `jobs` at a time. Workers read the
     /// order file (this trial kind, whole, and the backend), report progress on their standard
     /// output, and leave their result or error file; one that dies leaves a crash record.
     func runProcesses<T: Trial>(
-        _ trial: T, pending: [Int], backend: SolverBackend, folder: RunFolder, worker: WorkerLaunch, progress: ProgressBar
+        _ trial: T, pending: [Int], backend: T.Backend, folder: RunFolder, worker: WorkerLaunch, progress: ProgressBar
     ) throws {
         try AtomicFile.write(try JSONEncoder().encode(WorkerOrder(kind: T.kind, backend: backend, trial: trial)), to: folder.workerOrderFile)
         var running: [(trial: Int, process: Process, reader: WorkerOutputReader)] = []
@@ -135,7 +137,7 @@ public struct RunScheduler: Sendable {
 /// What a worker process is told to run: a trial kind (whole), on a backend.
 struct WorkerOrder<T: Trial>: Codable {
     var kind: String
-    var backend: SolverBackend
+    var backend: T.Backend
     var trial: T
 }
 
@@ -146,7 +148,7 @@ public enum RunWorker {
 
     private static let runners = Mutex<[String: @Sendable (Data, Int, RunFolder) throws -> Void]>([:])
 
-    /// Makes `type` runnable in worker processes (the library's own kinds are registered already).
+    /// Makes `type` runnable in worker processes.
     public static func register<T: Trial>(_ type: T.Type) {
         runners.withLock {
             $0[T.kind] = { data, k, folder in
@@ -156,13 +158,11 @@ public enum RunWorker {
         }
     }
 
-    /// The trial kinds of this library.
-    static let builtInKinds: [any Trial.Type] = [QLearningTrial.self, SupervisedTrial.self, StressTrial.self, DamageTrial.self]
-
     /// Runs trial `k` of the order in the file at `path` and stores its result or failure in the
-    /// order's run folder. Throws only when the order itself is unreadable or of an unknown kind.
-    public static func main(order path: String, trial k: Int) throws {
-        for kind in builtInKinds { register(kind) }
+    /// order's run folder; `kinds` are registered first. Throws only when the order itself is
+    /// unreadable or of an unknown kind.
+    public static func main(order path: String, trial k: Int, kinds: [any Trial.Type] = []) throws {
+        for kind in kinds { register(kind) }
         let url = URL(fileURLWithPath: path)
         let data: Data
         do { data = try Data(contentsOf: url) } catch { throw RunError.badWorkerOrder(path, error.localizedDescription) }
@@ -233,5 +233,5 @@ private final class WorkerOutputReader: @unchecked Sendable {
 
 extension Duration {
     /// This duration in seconds.
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
+    public var seconds: Double { Double(components.seconds) + Double(components.attoseconds) * 1e-18 }
 }

@@ -1,13 +1,15 @@
 import Foundation
 
 /// A kind of run, as the run layer sees it: a number of independent trials, each of which runs on
-/// solvers of a ``SolverBackend`` and leaves a `Result`; then a report over all of them.
+/// a `Backend` and leaves a `Result`; then a report over all of them.
 ///
 /// The run layer (``RunScheduler``) owns everything else: the run folder and its atomic files,
 /// checkpoints and `--resume`, failed and crashed trials, threads or worker processes, progress.
 /// A conformer is `Codable` so that a worker process receives it whole; register conformers
 /// outside this library with ``RunWorker/register(_:)``.
 public protocol Trial: Codable, Sendable {
+    /// What the trials run on (for CLLNs: the solver backend and chip).
+    associatedtype Backend: RunBackend
     associatedtype Result: Codable & Sendable
     /// The state of an unfinished trial that a resumed run continues from (``NoCheckpoint`` for
     /// trials that restart).
@@ -27,32 +29,59 @@ public protocol Trial: Codable, Sendable {
     func isResult(_ result: Result, ofTrial k: Int) -> Bool
     /// Checks what the CLI could not: sizes against the backend, reachable optima. Runs before any
     /// trial starts; throws bad-input errors.
-    func validate(on backend: SolverBackend) throws
-    /// Runs trial `k` on solvers made by `backend` (``SolverBackend/trialDevices(for:)``).
-    func run(_ k: Int, on backend: SolverBackend, context: TrialContext<Checkpoint>) throws -> Result
+    func validate(on backend: Backend) throws
+    /// Runs trial `k` on `backend`.
+    func run(_ k: Int, on backend: Backend, context: TrialContext<Checkpoint>) throws -> Result
     /// Collects the outcome into the summary and writes the report files into `folder`.
-    func report(_ outcome: RunOutcome<Result>, into folder: RunFolder) throws -> Summary
+    func report(_ outcome: RunOutcome<Result, Backend>, into folder: RunFolder) throws -> Summary
 }
 
 extension Trial {
-    public func validate(on backend: SolverBackend) throws {}
+    public func validate(on backend: Backend) throws {}
+}
+
+/// What trials run on, described as a value a worker process can receive.
+public protocol RunBackend: Codable, Sendable {
+    /// A short name for summaries and progress bars, e.g. `ideal`.
+    var name: String { get }
+    /// Whether several trials may run on threads of one process; otherwise parallel trials are
+    /// worker processes (e.g. ngspice: one simulator per process).
+    var runsOnThreads: Bool { get }
+    /// Throws bad input (a negative spread, an unreadable model) before any trial starts.
+    func validate() throws
+    /// What a summary records about the backend.
+    func info() throws -> [String: String]
+}
+
+/// The backend of trials that need no choice of simulator: they run on threads of this process.
+public struct InProcessBackend: RunBackend, Hashable {
+    public init() {}
+    public var name: String { "in-process" }
+    public var runsOnThreads: Bool { true }
+    public func validate() throws {}
+    public func info() throws -> [String: String] { [:] }
 }
 
 /// For trials that do not checkpoint.
 public struct NoCheckpoint: Codable, Sendable {}
 
-/// What a running trial may use: the checkpoint to continue from, a way to store a new one, and
-/// a way to report progress (units of ``Trial/progressUnits``).
-public struct TrialContext<Checkpoint> {
+/// What a running trial may use: the checkpoint to continue from, a way to store a new one, a
+/// way to report progress (units of ``Trial/progressUnits``), and a folder of its own for files
+/// beyond its result (figures of that trial).
+public struct TrialContext<Checkpoint: Sendable>: Sendable {
     public var resumeFrom: Checkpoint?
-    public var saveCheckpoint: (Checkpoint) throws -> Void
-    public var progress: (Int) -> Void
+    public var saveCheckpoint: @Sendable (Checkpoint) throws -> Void
+    public var progress: @Sendable (Int) -> Void
+    /// `trials/trial-K/` of the run folder (not created until the trial writes into it).
+    public var artifacts: URL
 
-    public init(resumeFrom: Checkpoint? = nil, saveCheckpoint: @escaping (Checkpoint) throws -> Void = { _ in },
-                progress: @escaping (Int) -> Void = { _ in }) {
+    public init(resumeFrom: Checkpoint? = nil, saveCheckpoint: @escaping @Sendable (Checkpoint) throws -> Void = { _ in },
+                progress: @escaping @Sendable (Int) -> Void = { _ in },
+                artifacts: URL = FileManager.default.temporaryDirectory.appendingPathComponent("clln-trial-\(UUID().uuidString)")) {
         self.resumeFrom = resumeFrom
         self.saveCheckpoint = saveCheckpoint
         self.progress = progress
+        self.artifacts = artifacts
     }
 }
 
@@ -67,18 +96,18 @@ public struct FailedTrial: Codable, Sendable, Hashable {
 }
 
 /// Everything a run produced, handed to ``Trial/report(_:into:)``.
-public struct RunOutcome<Result: Sendable>: Sendable {
+public struct RunOutcome<Result: Sendable, Backend: RunBackend>: Sendable {
     /// Finished trials as (index, result), in trial order.
     public var results: [(trial: Int, result: Result)]
     /// Trials without a result: their error, or "no result" when they left none.
     public var failures: [FailedTrial]
-    public var backend: SolverBackend
-    /// ``SolverBackend/info()`` of the backend.
+    public var backend: Backend
+    /// ``RunBackend/info()`` of the backend.
     public var backendInfo: [String: String]
     /// Wall time of this invocation (not of earlier, resumed ones).
     public var wallSeconds: Double
 
-    public init(results: [(trial: Int, result: Result)], failures: [FailedTrial], backend: SolverBackend,
+    public init(results: [(trial: Int, result: Result)], failures: [FailedTrial], backend: Backend,
                 backendInfo: [String: String], wallSeconds: Double) {
         self.results = results
         self.failures = failures
