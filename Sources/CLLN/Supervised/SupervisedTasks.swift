@@ -59,7 +59,7 @@ public enum SupervisedTasks {
         return SupervisedTask(
             name: "xor",
             summary: "XOR of two 0/0.45 V operands on the 4×4 periodic lattice (32 MOSFETs), rails 0.11 and 0.33 V, "
-                + (differential ? "differential output V10 − V0" : "output V10") + ", shifted hinge ±\(margin) V",
+                + (differential ? "differential output V10 − V0" : "output V10") + ", labels \(center) ± \(margin) V",
             topology: named(topology, "xor"), train: examples, test: examples, trainClasses: classes, testClasses: classes,
             classNames: ["0", "1"], decoder: .threshold(center),
             rule: CoupledLearningRule(alpha: 10, eta: 0.5, batchSize: 1, updateClip: 0.1),
@@ -88,7 +88,7 @@ public enum SupervisedTasks {
         return SupervisedTask(
             name: "regression",
             summary: "y = 0.1 + 0.2·sin(πx/0.9) V on x ∈ [0, 0.45] V from 8 points, 4×4 periodic lattice (32 MOSFETs), "
-                + (differential ? "differential output V10 − V0" : "output V10") + ", MSE",
+                + (differential ? "differential output V10 − V0" : "output V10"),
             topology: named(topology, "regression"), train: train, test: test,
             rule: CoupledLearningRule(alpha: 0.1, eta: 1, batchSize: 8, updateClip: 0.003),
             options: SupervisedOptions(loss: .mse, differential: differential, normalization: .adam),
@@ -159,12 +159,11 @@ public enum SupervisedTasks {
         options.differential = differential
         options.hingeCenter = center
         let network = layers.map(String.init).joined(separator: "→")
-        let loss = options.loss.displayName
         return SupervisedTask(
             name: name,
             summary: "\(describe), dense \(network) network (\(topology.edgeCount) MOSFETs), "
                 + (differential ? "differential outputs" : "single-ended outputs")
-                + ", \(loss), labels ±\(margin) V, split \(split.train.count)/\(split.test.count) (seed \(encoding.splitSeed))",
+                + ", labels ±\(margin) V, split \(split.train.count)/\(split.test.count) (seed \(encoding.splitSeed))",
             topology: Self.named(topology, name), train: split.train.map(example), test: split.test.map(example),
             trainClasses: split.train.map { data.labels[$0] }, testClasses: split.test.map { data.labels[$0] },
             classNames: data.classNames, decoder: .argmax, rule: rule, options: options,

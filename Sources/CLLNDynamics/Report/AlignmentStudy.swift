@@ -61,7 +61,7 @@ public struct AlignmentStudy: Sendable, Codable {
         return AlignmentStudy(task: name, seed: seed, trainingIterations: trainingIterations, points: points)
     }
 
-    /// Writes `alignment.json`, `alignment.csv` and `alignment.svg` into `directory`.
+    /// Writes `summary.json`, `alignment.csv` and `alignment.svg` into `directory`.
     @discardableResult
     public func writeReport(to directory: URL) throws -> [URL] {
         var table = CSVTable(header: ["eta", "mean", "standard_deviation", "positive_fraction"])
@@ -77,7 +77,7 @@ public struct AlignmentStudy: Sendable, Codable {
         ]
         chart.horizontalLines = [ReferenceLine(value: 0, label: "")]
         let files: [(String, Data)] = [
-            ("alignment.json", try JSONOutput.encode(self)),
+            ("summary.json", try JSONOutput.encode(self)),
             ("alignment.csv", Data(table.text.utf8)),
             ("alignment.svg", Data(chart.svg().utf8)),
         ]
