@@ -1,5 +1,6 @@
 # clln — two commands on a fresh machine: `make run` (train the four-state preset) and `make test`.
-# Missing system packages are installed here (Debian/Ubuntu: apt-get).
+# Missing system packages are installed here (Debian/Ubuntu: apt-get); ngspice through
+# scripts/install-ngspice.sh (a KLU-capable release where the distribution has one).
 
 SWIFT   ?= swift
 SUDO    := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
@@ -10,9 +11,8 @@ OUT     ?= results
 .PHONY: deps build run test bench netlists clean
 
 deps:
+	@sh scripts/install-ngspice.sh
 	@missing=""; \
-	pkg-config --exists ngspice || missing="$$missing libngspice0-dev"; \
-	command -v ngspice >/dev/null 2>&1 || missing="$$missing ngspice"; \
 	[ -f /usr/include/suitesparse/klu.h ] || missing="$$missing libsuitesparse-dev"; \
 	ls /usr/lib/*/openblas-pthread/libblas.so.3 >/dev/null 2>&1 || missing="$$missing libopenblas0-pthread"; \
 	command -v pkg-config >/dev/null 2>&1 || missing="$$missing pkg-config"; \
