@@ -32,6 +32,8 @@ struct VersionReport {
         do {
             let engine = try NgspiceEngine.shared()
             lines.append("ngspice \(engine.version): \(engine.libraryPath)")
+            lines.append("linear solver: \(engine.linearSolver.rawValue)"
+                + (engine.linearSolver == .klu ? "" : " (this ngspice has no KLU; large networks solve slowly: make deps installs a KLU-capable ngspice where the distribution has one)"))
         } catch {
             lines.append("ngspice: not available (\(error))")
         }

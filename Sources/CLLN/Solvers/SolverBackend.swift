@@ -83,7 +83,8 @@ public struct SolverBackend: Codable, Sendable, Hashable {
         if kind == .spice {
             let card = try modelCard()
             let engine = try NgspiceEngine.shared()
-            info = ["ngspice_version": engine.version, "model": card.name, "model_origin": card.origin,
+            info = ["ngspice_version": engine.version, "linear_solver": engine.linearSolver.rawValue,
+                    "model": card.name, "model_origin": card.origin,
                     "spice_options": SpiceSolver.defaultSpiceOptions(model: card)]
         }
         if !chip.isIdeal {

@@ -90,6 +90,9 @@ public final class NgspiceEngine: @unchecked Sendable {
 
     /// ngspice's version as its start-up banner reports it (e.g. "39").
     public private(set) var version = ""
+    /// The sparse linear solver the solvers' circuits use: KLU when this library has it (ngspice
+    /// ≥ 41 built with KLU, confirmed by its "Using KLU" banner on a probe circuit), else Sparse 1.3.
+    public private(set) var linearSolver = LinearSolver.sparse
     /// The library file this engine drives.
     public let libraryPath: String
 
@@ -302,6 +305,19 @@ public final class NgspiceEngine: @unchecked Sendable {
             for setting in ["set nomoremode", "unset interactive", "set noaskquit"] { try command(setting) }
         }
         version = output.tail(20).lazy.compactMap(Self.bannerVersion).first ?? "unknown"
+        linearSolver = try withLock { try probeLinearSolver() }
+    }
+
+    /// Runs `op` on a one-resistor circuit with `.options klu` and reads the banner ngspice prints
+    /// when its analysis takes the option; older libraries ignore the option and keep Sparse 1.3.
+    private func probeLinearSolver() throws -> LinearSolver {
+        let mark = output.count
+        let circuit = try loadCircuit(
+            ["* clln: linear solver probe", ".options klu", "vprobe 1 0 1", "rprobe 1 0 1k", ".end"], probe: "@rprobe[resistance]")
+        _ = try analyze("op", nodeCount: 0)
+        let usesKLU = output.lines(since: mark).contains { $0.contains("Using KLU") }
+        try removeCircuit(circuit)
+        return usesKLU ? .klu : .sparse
     }
 
     private static func from(_ context: UnsafeMutableRawPointer?) -> NgspiceEngine {
@@ -450,6 +466,14 @@ private typealias SourceValueCallback = @convention(c) (
 private typealias SyncCallback = @convention(c) (
     Double, UnsafeMutablePointer<Double>?, Double, Int32, Int32, Int32, UnsafeMutableRawPointer?
 ) -> Int32
+
+/// The sparse direct solver ngspice factors its circuit matrices with.
+public enum LinearSolver: String, Sendable, Codable {
+    /// SuiteSparse KLU (`.options klu`, ngspice ≥ 41 when built with it): fast on large networks.
+    case klu = "KLU"
+    /// Kundert's Sparse 1.3, ngspice's classic solver (the only one of ngspice 39).
+    case sparse = "Sparse 1.3"
+}
 
 /// The API functions used, resolved with `dlsym`.
 private struct NgspiceFunctions {
