@@ -31,6 +31,10 @@ let package = Package(
             name: "CUMFPACK",
             providers: [.apt(["libsuitesparse-dev"])]
         ),
+        // MARK: Implementation details (no stable API; not products)
+        // Dense LU, SuiteSparse KLU and UMFPACK (+ GMRES with kept factors): the only importer of
+        // CKLU and CUMFPACK. Underscored like swift-numerics' `_NumericsShims`: public only for CLLN.
+        .target(name: "_CLLNLinearAlgebra", dependencies: ["CKLU", "CUMFPACK"], exclude: ["README.md"]),
         // Model cards and subcircuits (top-level `templates/`), shipped as resources.
         .target(
             name: "CLLNTemplates",
@@ -44,7 +48,7 @@ let package = Package(
         .target(
             name: "CLLN",
             dependencies: [
-                "CNgspice", "CKLU", "CUMFPACK", "CLLNTemplates", "CLLNReport",
+                "CNgspice", "_CLLNLinearAlgebra", "CLLNTemplates", "CLLNReport",
                 .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["Supervised/Datasets/README.md"],
