@@ -42,16 +42,18 @@ let package = Package(
             exclude: ["README.md"],
             resources: [.copy("models")]
         ),
+        // The supervised tasks' data sets (Iris, 8×8 digits) as CSV resources; sources, licences
+        // and SHA-256 in its README.
+        .target(name: "CLLNDatasets", exclude: ["README.md"], resources: [.copy("Data")]),
         // Results: SVG charts, CSV, atomic file writes, terminal progress.
         .target(name: "CLLNReport"),
         // Core: topology, DSL, netlist compiler, solvers, learning.
         .target(
             name: "CLLN",
             dependencies: [
-                "CNgspice", "_CLLNLinearAlgebra", "CLLNTemplates", "CLLNReport",
+                "CNgspice", "_CLLNLinearAlgebra", "CLLNTemplates", "CLLNDatasets", "CLLNReport",
                 .product(name: "Yams", package: "Yams"),
             ],
-            exclude: ["Supervised/Datasets/README.md"],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
         // Dynamical contrastive learning (ODE networks).
