@@ -56,18 +56,20 @@ let package = Package(
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
+        // Benchmarks of the solvers (`clln bench`): timing code kept out of the core.
+        .target(name: "CLLNBench", dependencies: ["CLLN"]),
         // Dynamical contrastive learning (ODE networks).
         .target(name: "CLLNDynamics", dependencies: ["CLLNReport"]),
         .executableTarget(
             name: "clln",
             dependencies: [
-                "CLLN", "CLLNReport", "CLLNDynamics",
+                "CLLN", "CLLNBench", "CLLNReport", "CLLNDynamics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "CLLNTests",
-            dependencies: ["CLLN", "CLLNReport"],
+            dependencies: ["CLLN", "CLLNBench", "CLLNReport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "CLLNDynamicsTests", dependencies: ["CLLNDynamics"]),

@@ -1,4 +1,5 @@
 import CLLN
+import CLLNBench
 import Foundation
 import Testing
 

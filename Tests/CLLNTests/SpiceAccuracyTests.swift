@@ -1,4 +1,5 @@
 import CLLN
+import CLLNBench
 import Foundation
 import Testing
 
@@ -76,7 +77,7 @@ import Testing
 
     /// A larger circuit (the 256-node benchmark lattice), where ngspice's sparse ordering matters.
     @Test func agreesWithTheIdealSolverOnALargerLattice() throws {
-        let t = SpiceBenchmark.lattice(nodes: 256)
+        let t = try SpiceBenchmark.lattice(nodes: 256)
         let spice = try SpiceSolver(topology: t)
         let ideal = try IdealSolver(topology: t)
         var rng = SeededGenerator(seed: 17)
