@@ -53,8 +53,7 @@ let package = Package(
             dependencies: [
                 "CNgspice", "_CLLNLinearAlgebra", "CLLNTemplates", "CLLNDatasets", "CLLNReport",
                 .product(name: "Yams", package: "Yams"),
-            ],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            ]
         ),
         // Benchmarks of the solvers (`clln bench`): timing code kept out of the core.
         .target(name: "CLLNBench", dependencies: ["CLLN"]),
