@@ -35,6 +35,8 @@ let package = Package(
         // Dense LU, SuiteSparse KLU and UMFPACK (+ GMRES with kept factors): the only importer of
         // CKLU and CUMFPACK. Underscored like swift-numerics' `_NumericsShims`: public only for CLLN.
         .target(name: "_CLLNLinearAlgebra", dependencies: ["CKLU", "CUMFPACK"], exclude: ["README.md"]),
+        // Physics checkers shared by the test targets (KCL residual, maximum principle); tests only.
+        .target(name: "_CLLNTestSupport", dependencies: ["CLLN"]),
         // Model cards and subcircuits (top-level `templates/`), shipped as resources.
         .target(
             name: "CLLNTemplates",
@@ -68,7 +70,7 @@ let package = Package(
         ),
         .testTarget(
             name: "CLLNTests",
-            dependencies: ["CLLN", "CLLNBench", "CLLNReport"],
+            dependencies: ["CLLN", "CLLNBench", "CLLNReport", "_CLLNTestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "CLLNDynamicsTests", dependencies: ["CLLNDynamics"]),

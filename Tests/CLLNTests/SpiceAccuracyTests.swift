@@ -2,6 +2,7 @@ import CLLN
 import CLLNBench
 import Foundation
 import Testing
+import _CLLNTestSupport
 
 /// The numerical contract of the SPICE backend: it equals `ngspice -b` on its own netlist, and
 /// the idealized solver wherever no transistor saturates. Options: the compiler's default
