@@ -3,7 +3,7 @@ import CKLU
 /// SuiteSparse KLU for one sparsity pattern whose factorization is small (below
 /// ``UMFPACKSystem/minimumFlops``, where KLU beats UMFPACK): the symbolic analysis (BTF + AMD
 /// ordering) is done once; each Newton iteration refactors numerically with the same ordering.
-public final class KLUSystem {
+final class KLUSystem {
     private var columnStart: [Int32]
     private var rowIndex: [Int32]
     private var common = klu_common()
@@ -11,7 +11,7 @@ public final class KLUSystem {
     private var numeric: UnsafeMutablePointer<klu_numeric>?
 
     /// Runs KLU's symbolic analysis of `pattern`.
-    public init(pattern: SparsePattern) throws(LinearAlgebraError) {
+    init(pattern: SparsePattern) throws(LinearAlgebraError) {
         columnStart = pattern.columnStart
         rowIndex = pattern.rowIndex
         klu_defaults(&common)
@@ -30,7 +30,7 @@ public final class KLUSystem {
     }
 
     /// Factors the matrix with `values` and solves in place into `rhs`. False when singular.
-    public func factorAndSolve(values: inout [Double], rhs: inout [Double]) -> Bool {
+    func factorAndSolve(values: inout [Double], rhs: inout [Double]) -> Bool {
         let n = Int32(columnStart.count - 1)
         return columnStart.withUnsafeMutableBufferPointer { ap in
             rowIndex.withUnsafeMutableBufferPointer { ai in

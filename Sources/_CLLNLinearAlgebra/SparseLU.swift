@@ -15,28 +15,12 @@ public enum LinearAlgebraError: Error, Sendable, Equatable, CustomStringConverti
 /// SuiteSparse KLU when the factorization is small, UMFPACK with kept factors and a GMRES when it
 /// is large (the split is UMFPACK's flop estimate against ``UMFPACKSystem/minimumFlops``).
 public final class SparseLU {
-    /// The factorization used for this pattern.
-    public enum Method: String, Sendable {
-        /// ``KLUSystem``: no BLAS start-up, cheap refactorization.
-        case klu
-        /// ``UMFPACKSystem``: multifrontal on BLAS, factors reused as a GMRES preconditioner.
-        case umfpack
-    }
-
     private enum System {
         case klu(KLUSystem)
         case umfpack(UMFPACKSystem)
     }
 
     private let system: System
-
-    /// The factorization chosen for the pattern.
-    public var method: Method {
-        switch system {
-        case .klu: .klu
-        case .umfpack: .umfpack
-        }
-    }
 
     /// Runs the symbolic analysis of `pattern` and picks KLU or UMFPACK by its flop estimate.
     public init(pattern: SparsePattern) throws(LinearAlgebraError) {

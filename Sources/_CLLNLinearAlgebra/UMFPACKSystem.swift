@@ -50,12 +50,12 @@ import Foundation
 /// is the two factorizations and 33 preconditioned solves.
 ///
 /// All SuiteSparse objects (symbolic, numeric) and workspaces are freed in `deinit`.
-public final class UMFPACKSystem {
+final class UMFPACKSystem {
     /// Normwise backward error required of every solve, in units of ε (LU with partial
     /// pivoting typically achieves a few ε).
     private static let backwardError = 16 * Double.ulpOfOne
     /// Relative residual at which GMRES may stop (inexact Newton); 0 demands LU accuracy.
-    public var forcing = 0.0
+    var forcing = 0.0
     /// Largest Krylov space before the factors are renewed.
     private static let maxKrylov = 30
     /// GMRES steps that may polish the solution of a fresh factorization.
@@ -66,10 +66,10 @@ public final class UMFPACKSystem {
 
     /// Estimated factorization flops below which ``KLUSystem`` is used instead (measured
     /// crossover: a 64×64 lattice, ≈1.1e7 flops, is faster with KLU; 128×128, ≈1.0e8, with UMFPACK).
-    public static let minimumFlops = 3e7
+    static let minimumFlops = 3e7
 
     /// UMFPACK's flop estimate for one factorization, from the symbolic analysis.
-    public private(set) var estimatedFlops = 0.0
+    private(set) var estimatedFlops = 0.0
     private let n: Int
     private let nonzeros: Int
     private let columnStart: UnsafeMutablePointer<Int32>
@@ -91,7 +91,7 @@ public final class UMFPACKSystem {
     private var solveCost = 0.0
 
     /// Runs UMFPACK's symbolic analysis of `pattern` (symmetric strategy, AMD ordering).
-    public init(pattern: SparsePattern) throws(LinearAlgebraError) {
+    init(pattern: SparsePattern) throws(LinearAlgebraError) {
         n = pattern.order
         nonzeros = pattern.entryCount
         columnStart = .allocate(capacity: n + 1)
@@ -128,7 +128,7 @@ public final class UMFPACKSystem {
 
     /// Solves the system with matrix `values` (CSC, the structure's pattern) and right-hand side
     /// `rhs`, in place into `rhs`. False when the matrix is singular.
-    public func factorAndSolve(values: inout [Double], rhs: inout [Double]) -> Bool {
+    func factorAndSolve(values: inout [Double], rhs: inout [Double]) -> Bool {
         values.withUnsafeBufferPointer { ax in
             rhs.withUnsafeMutableBufferPointer { out in solve(ax.baseAddress!, out.baseAddress!) }
         }
