@@ -32,6 +32,12 @@ let package = Package(
             name: "CUMFPACK",
             providers: [.apt(["libsuitesparse-dev"])]
         ),
+        // MARK: Implementation details (no stable API; not products)
+        // Dense LU, SuiteSparse KLU and UMFPACK (+ GMRES with kept factors): the only importer of
+        // CKLU and CUMFPACK. Underscored like swift-numerics' `_NumericsShims`: public only for CLLN.
+        .target(name: "_CLLNLinearAlgebra", dependencies: ["CKLU", "CUMFPACK"], exclude: ["README.md"]),
+        // Physics checkers shared by the test targets (KCL residual, maximum principle); tests only.
+        .target(name: "_CLLNTestSupport", dependencies: ["CLLN"]),
         // Model cards and subcircuits (top-level `templates/`), shipped as resources.
         .target(
             name: "CLLNTemplates",
@@ -39,6 +45,9 @@ let package = Package(
             exclude: ["README.md"],
             resources: [.copy("models")]
         ),
+        // The supervised tasks' data sets (Iris, 8×8 digits) as CSV resources; sources, licences
+        // and SHA-256 in its README.
+        .target(name: "CLLNDatasets", exclude: ["README.md"], resources: [.copy("Data")]),
         // Results: SVG charts, CSV, atomic file writes, terminal progress.
         .target(name: "CLLNReport"),
         // The run layer: run folders, trials, checkpoints and resume, threads or worker processes.
@@ -47,24 +56,24 @@ let package = Package(
         .target(
             name: "CLLN",
             dependencies: [
-                "CNgspice", "CKLU", "CUMFPACK", "CLLNTemplates", "CLLNReport", "CLLNRuns",
+                "CNgspice", "_CLLNLinearAlgebra", "CLLNTemplates", "CLLNDatasets", "CLLNReport", "CLLNRuns",
                 .product(name: "Yams", package: "Yams"),
-            ],
-            exclude: ["Supervised/Datasets/README.md"],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            ]
         ),
+        // Benchmarks of the solvers (`clln bench`): timing code kept out of the core.
+        .target(name: "CLLNBench", dependencies: ["CLLN"]),
         // Dynamical contrastive learning (ODE networks).
         .target(name: "CLLNDynamics", dependencies: ["CLLNReport", "CLLNRuns"]),
         .executableTarget(
             name: "clln",
             dependencies: [
-                "CLLN", "CLLNReport", "CLLNRuns", "CLLNDynamics",
+                "CLLN", "CLLNBench", "CLLNReport", "CLLNRuns", "CLLNDynamics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "CLLNTests",
-            dependencies: ["CLLN", "CLLNReport", "CLLNRuns"],
+            dependencies: ["CLLN", "CLLNBench", "CLLNReport", "CLLNRuns", "_CLLNTestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "CLLNDynamicsTests", dependencies: ["CLLNDynamics", "CLLNRuns"]),

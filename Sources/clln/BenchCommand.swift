@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLLN
+import CLLNBench
 import CLLNReport
 import Foundation
 
@@ -16,8 +17,13 @@ struct BenchSolve: ParsableCommand {
     @Option(help: "Backend to time: ideal or spice.")
     var backend: SolverBackend.Kind = .ideal
 
-    @Option(parsing: .upToNextOption, help: "Lattice sizes (nodes) for the scaling series.")
+    @Option(
+        parsing: .upToNextOption,
+        help: "Lattice sizes (nodes, perfect squares L×L with 4 ≤ L ≤ 1024) for the scaling series.")
     var sizes: [Int] = []
+
+    @Flag(help: "A run of a few seconds (fewer solves; lattices of 256 and 1024 nodes, or 16 for spice, unless --sizes).")
+    var quick = false
 
     @Flag(help: "Print a JSON report.")
     var json = false
@@ -25,11 +31,23 @@ struct BenchSolve: ParsableCommand {
     @Option(help: "Also write the report as bench-solve.json into this folder.")
     var out: String?
 
+    func validate() throws {
+        for nodes in sizes {
+            do {
+                _ = try BenchmarkLattice.side(nodes: nodes)
+            } catch {
+                throw badValue("--sizes \(nodes): \(error)")
+            }
+        }
+    }
+
     func run() throws {
         try Exit.run {
             switch backend {
             case .ideal:
-                let report = try SolveBenchmark.run(latticeNodes: sizes.isEmpty ? [4096, 65_536, 262_144] : sizes)
+                let report = try SolveBenchmark.run(
+                    latticeNodes: sizes.isEmpty ? (quick ? [256, 1024] : [4096, 65_536, 262_144]) : sizes,
+                    smallSolves: quick ? 20_000 : 200_000)
                 try emit(report) { r in
                     var lines = r.rows.map {
                         $0.case_.padding(toLength: 46, withPad: " ", startingAt: 0)
@@ -40,8 +58,30 @@ struct BenchSolve: ParsableCommand {
                     return lines.joined(separator: "\n")
                 }
             case .spice:
-                try runSpiceBenchmark(sizes: sizes) { try emit($0, text: $1) }
+                try runSpiceBenchmark()
             }
+        }
+    }
+
+    /// `--backend spice`: ngspice's analysis time (`op`, or a batch's `dc` sweep per point) and our
+    /// layer's, and resident memory.
+    private func runSpiceBenchmark() throws {
+        let report = try SpiceBenchmark.run(
+            sizes: sizes.isEmpty ? (quick ? [16] : [16, 256, 1024, 4096]) : sizes,
+            solves: quick ? 20 : 1000, memorySolves: quick ? 100 : 100_000,
+            progress: { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
+        try emit(report) { r in
+            var lines = ["ngspice \(r.ngspiceVersion), model \(r.modelName), options \(r.spiceOptions)"]
+            for t in r.timings {
+                let analysis = t.pointsPerBatch > 1 ? "dc sweep" : "op"
+                lines.append("\(t.nodes) nodes \(t.scenario) \(t.updateMode)/\(t.gateStyle): "
+                    + String(format: "%.1f µs/solve (\(analysis) %.1f, other ngspice %.1f, our layer %.1f)",
+                             t.microsecondsPerSolve, t.analysisMicroseconds, t.otherNgspiceMicroseconds, t.layerMicroseconds))
+            }
+            if let m = r.memory {
+                lines.append(String(format: "resident memory over %d solves: %.1f → %.1f MiB", m.solves, m.residentMiBAtStart, m.residentMiBAtEnd))
+            }
+            return lines.joined(separator: "\n")
         }
     }
 
@@ -56,8 +96,11 @@ struct BenchTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train", abstract: "Training steps per second on one core, both presets, ideal backend.")
 
-    @Option(help: "Trials per preset (run one after another on one core).")
-    var trials = 3
+    @Option(help: "Trials per preset (run one after another on one core; default 3, 1 with --quick).")
+    var trials: Int?
+
+    @Flag(help: "A run of a few seconds: at most 10,000 steps per trial, one trial unless --trials.")
+    var quick = false
 
     @Flag(help: "Print a JSON report.")
     var json = false
@@ -76,11 +119,17 @@ struct BenchTrain: ParsableCommand {
         }
     }
 
+    func validate() throws {
+        if let trials, trials < 1 { throw badValue("--trials \(trials): give at least 1 trial per preset") }
+    }
+
     func run() throws {
         try Exit.run {
+            let trials = trials ?? (quick ? 1 : 3)
             var rows: [Row] = []
             for name in ExperimentPresets.names {
-                let e = ExperimentPresets.named(name)!
+                var e = ExperimentPresets.named(name)!
+                if quick { e.config.steps = min(e.config.steps, 10_000) }
                 var options = IdealSolver.Options()
                 options.diagnostics = false
                 var seconds = 0.0, solves = 0
@@ -104,4 +153,11 @@ struct BenchTrain: ParsableCommand {
             }.joined(separator: "\n"))
         }
     }
+}
+
+/// A flag value that cannot be benchmarked: `message` (naming the flag and the fix) on stderr,
+/// then exit 65 (bad input data), before any work.
+private func badValue(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    return ExitCode(65)
 }

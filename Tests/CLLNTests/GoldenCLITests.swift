@@ -27,6 +27,9 @@ import Testing
              arguments: ["experiment", "stress", "four-state", "--steps", "1000", "--trials", "1", "--factors", "1,5", "--json", "OUT"]),
         Case(golden: "experiment-damage",
              arguments: ["experiment", "damage", "four-state", "--steps", "2000", "--fractions", "0.1", "--json", "OUT"]),
+        Case(golden: "bench-solve", arguments: ["bench", "solve", "--quick", "--json", "OUT-FILE"]),
+        Case(golden: "bench-solve-spice", arguments: ["bench", "solve", "--quick", "--backend", "spice", "--json", "OUT-FILE"]),
+        Case(golden: "bench-train", arguments: ["bench", "train", "--quick", "--json", "OUT-FILE"]),
         Case(golden: "dynamics-train", arguments: ["dynamics", "train", "oscillators-lag", "--iterations", "3", "--seeds", "2", "--json", "OUT"]),
         Case(golden: "dynamics-align",
              arguments: ["dynamics", "align", "oscillators-lag", "--etas", "0.1", "--samples", "1", "--json", "OUT"]),
@@ -35,7 +38,7 @@ import Testing
     @Test(arguments: cases) func jsonShapeAndExitCode(_ c: Case) throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("clln-golden-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: out) }
-        let arguments = c.arguments.flatMap { $0 == "OUT" ? ["--out", out.path] : [$0] }
+        let arguments = c.arguments.flatMap { $0 == "OUT" || $0 == "OUT-FILE" ? ["--out", out.path] : [$0] }
         let r = try clln(arguments)
         #expect(r.status == 0, "\(c.golden): \(r.err)")
         let json = try JSONDecoder().decode(JSONShape.self, from: Data(r.out.utf8))

@@ -1,6 +1,8 @@
 import CLLN
+import CLLNBench
 import Foundation
 import Testing
+import _CLLNTestSupport
 
 /// The numerical contract of the SPICE backend: it equals `ngspice -b` on its own netlist, and
 /// the idealized solver wherever no transistor saturates. Options: the compiler's default
@@ -76,7 +78,7 @@ import Testing
 
     /// A larger circuit (the 256-node benchmark lattice), where ngspice's sparse ordering matters.
     @Test func agreesWithTheIdealSolverOnALargerLattice() throws {
-        let t = SpiceBenchmark.lattice(nodes: 256)
+        let t = try SpiceBenchmark.lattice(nodes: 256)
         let spice = try SpiceSolver(topology: t)
         let ideal = try IdealSolver(topology: t)
         var rng = SeededGenerator(seed: 17)

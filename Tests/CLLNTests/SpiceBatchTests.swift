@@ -1,6 +1,7 @@
 import CLLN
 import Foundation
 import Testing
+import _CLLNTestSupport
 
 /// Batches of solves under the same gates: SPICE runs them as the points of one `dc` sweep with
 /// `external` held sources; every other backend loops over single solves. Contract: a batch

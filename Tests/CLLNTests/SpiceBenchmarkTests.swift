@@ -1,4 +1,5 @@
 import CLLN
+import CLLNBench
 import Testing
 
 /// The benchmark API the CLI calls (tiny sizes: the figures themselves come from release builds).
@@ -15,5 +16,13 @@ import Testing
         }
         let memory = try #require(report.memory)
         #expect(memory.solves == 20 && memory.residentMiBSamples.count == 10 && memory.residentMiBAtEnd > 0)
+    }
+
+    @Test func badLatticeSizesAreRefusedBeforeAnyWork() throws {
+        for nodes in [-16, 0, 9, 99, 255, 1025 * 1025, Int.max] {
+            #expect(throws: BenchmarkError.latticeSize(nodes)) { try SpiceBenchmark.run(sizes: [16, nodes], memorySolves: 0) }
+            #expect(throws: BenchmarkError.latticeSize(nodes)) { try SolveBenchmark.run(latticeNodes: [nodes]) }
+        }
+        #expect(try BenchmarkLattice.side(nodes: 16) == 4 && BenchmarkLattice.side(nodes: 1024 * 1024) == 1024)
     }
 }

@@ -57,9 +57,3 @@ enum NgspiceBatch {
         return voltages
     }
 }
-
-/// Largest absolute difference of two voltage vectors.
-func maxDifference(_ a: [Double], _ b: [Double]) -> Double {
-    precondition(a.count == b.count)
-    return zip(a, b).map { abs($0 - $1) }.max() ?? 0
-}

@@ -23,18 +23,6 @@ enum Fixture {
     }
 }
 
-/// Largest KCL imbalance (A) over the free nodes, computed edge by edge from the model.
-func kclResidual(_ t: Topology, parameters: [Double], voltages: [Double], held: HeldNodes) -> Double {
-    var net = [Double](repeating: 0, count: t.nodeCount)
-    for (e, edge) in t.edges.enumerated() {
-        let i = EdgeModel.current(topology: t, edge: e, parameter: parameters[e], va: voltages[edge.a], vb: voltages[edge.b])
-        net[edge.a] += i
-        net[edge.b] -= i
-    }
-    let heldSet = Set(held.nodes)
-    return (0..<t.nodeCount).filter { !heldSet.contains($0) }.map { abs(net[$0]) }.max() ?? 0
-}
-
 /// Random gates uniform in `range`.
 func randomGates(_ t: Topology, _ rng: inout SeededGenerator, _ range: ClosedRange<Double> = 1...5.5) -> [Double] {
     t.edges.map { _ in rng.uniform(in: range) }

@@ -103,7 +103,7 @@ public enum SupervisedTasks {
     /// (differential: score = V(c+) − V(c−), labels ±margin, argmax) or one output per class
     /// (labels 0.5 ± margin V); multiclass hinge.
     public static func iris(_ encoding: TaskEncoding = TaskEncoding()) throws -> SupervisedTask {
-        let data = Datasets.iris()
+        let data = try Datasets.iris()
         let ranges: [(Double, Double)] = [(4.3, 7.9), (2.0, 4.4), (1.0, 6.9), (0.1, 2.5)]
         let scaled = data.features.map { f in zip(f, ranges).map { ($0 - $1.0) / ($1.1 - $1.0) } + [0, 1] }
         return try classification(

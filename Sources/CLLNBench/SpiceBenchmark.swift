@@ -1,3 +1,4 @@
+import CLLN
 import Foundation
 
 /// Timing and memory of the SPICE backend (`clln bench solve --backend spice`).
@@ -14,13 +15,15 @@ import Foundation
 public enum SpiceBenchmark {
     /// Runs `memorySolves` solves of the 16-node lattice with new gates every solve, sampling
     /// resident memory after min(5,000, memorySolves) warm-up solves (skipped when 0), then the timing cases for
-    /// each lattice size in `sizes` (node counts: perfect squares ≥ 16). `solves` is the number
+    /// each lattice size in `sizes` (node counts: squares of a side in ``BenchmarkLattice/sides``;
+    /// any other size is a ``BenchmarkError``, thrown before any work). `solves` is the number
     /// of timed solves at 16 nodes; a lattice of N nodes gets max(2, solves · 16 / N).
     /// `progress` receives one line per case.
     public static func run(
         sizes: [Int] = [16, 256, 1024, 4096], solves: Int = 1000, memorySolves: Int = 100_000,
         progress: (String) -> Void = { _ in }
     ) throws -> SpiceBenchmarkReport {
+        let lattices = try sizes.map { nodes throws(BenchmarkError) in try lattice(nodes: nodes) }
         let engine = try NgspiceEngine.shared()
         let model = try ModelCard.standard()
         // Memory first, so that memory freed by the large cases cannot hide growth.
@@ -29,8 +32,7 @@ public enum SpiceBenchmark {
             progress("memory over \(memory.solves) solves: \(memory.residentMiBAtStart) → \(memory.residentMiBAtEnd) MiB")
         }
         var timings: [SpiceBenchmarkReport.Timing] = []
-        for nodes in sizes {
-            let topology = lattice(nodes: nodes)
+        for (nodes, topology) in zip(sizes, lattices) {
             let count = max(2, solves * 16 / nodes)
             for benchmarkCase in Case.all {
                 let timing = try measure(benchmarkCase, topology: topology, model: model, solves: count, engine: engine)
@@ -45,10 +47,11 @@ public enum SpiceBenchmark {
             spiceOptions: SpiceSolver.defaultSpiceOptions(model: model), timings: timings, memory: memory)
     }
 
-    /// The benchmark lattice of `nodes` nodes (a perfect square ≥ 16).
-    public static func lattice(nodes: Int) -> Topology {
-        let side = Int(Double(nodes).squareRoot().rounded())
-        precondition(side * side == nodes && side >= 4, "benchmark lattices have L² nodes with L ≥ 4, not \(nodes)")
+    /// The benchmark lattice of `nodes` nodes: ``SolveBenchmark/drivenLattice(side:)`` with four
+    /// outputs and the four-state encodings. ``BenchmarkError/latticeSize(_:)`` unless `nodes` is
+    /// the square of a side in ``BenchmarkLattice/sides``.
+    public static func lattice(nodes: Int) throws(BenchmarkError) -> Topology {
+        let side = try BenchmarkLattice.side(nodes: nodes)
         var topology = SolveBenchmark.drivenLattice(side: side)
         let (low, high) = (side / 4, 3 * side / 4)
         topology.outputs = [low * side + low, low * side + high, high * side + low, high * side + high]
@@ -120,14 +123,14 @@ public enum SpiceBenchmark {
         if benchmarkCase.scenario == .freeClampedAlternating { try round(1)() }
 
         let rounds = try (1...max(1, (solves + pointsPerRound - 1) / pointsPerRound)).map(round)
-        let before = engine.timingSnapshot
+        let before = engine.timeSpent
         var durations: [UInt64] = []
         for run in rounds {
             let start = DispatchTime.now().uptimeNanoseconds
             try run()
             durations.append(DispatchTime.now().uptimeNanoseconds - start)
         }
-        let after = engine.timingSnapshot
+        let after = engine.timeSpent
         let points = rounds.count * pointsPerRound
         let perSolve = { (nanoseconds: UInt64) in Double(nanoseconds) / Double(points) / 1000 }
         let total = perSolve(durations.reduce(0, +))
@@ -142,7 +145,7 @@ public enum SpiceBenchmark {
     }
 
     private static func measureMemory(solves: Int, model: ModelCard, engine: NgspiceEngine) throws -> SpiceBenchmarkReport.Memory {
-        let topology = lattice(nodes: 16)
+        let topology = try lattice(nodes: 16)
         let solver = try SpiceSolver(topology: topology, model: model, options: .init(engine: engine))
         var rng = SeededGenerator(seed: 2)
         func solve(_ i: Int) throws {

@@ -1,3 +1,4 @@
+import CLLN
 import Foundation
 
 /// Timing of the idealized solver (`clln bench solve`).
@@ -33,9 +34,12 @@ public enum SolveBenchmark {
             shape: [side, side], periodic: true, inputs: [0, h, h * side, h * side + h], states: [[1, 0, 1, 0]])
     }
 
-    /// Warm and cold 16-node four-state solves, then cold solves of periodic lattices with
-    /// `latticeNodes` nodes each (perfect squares). Gates are uniform in [1.5, 3] from `seed`.
+    /// Warm and cold 16-node four-state solves (`smallSolves` and a quarter of it), then cold
+    /// solves of periodic lattices with `latticeNodes` nodes each. Gates are uniform in [1.5, 3]
+    /// from `seed`. A size that is not a square of a side in ``BenchmarkLattice/sides`` is a
+    /// ``BenchmarkError``, thrown before anything is timed.
     public static func run(latticeNodes: [Int], smallSolves: Int = 200_000, seed: UInt64 = 1) throws -> Report {
+        let sides = try latticeNodes.map { nodes throws(BenchmarkError) in try BenchmarkLattice.side(nodes: nodes) }
         var rows: [Row] = []
         var rng = SeededGenerator(seed: seed)
         let four = TopologyPresets.fourState
@@ -65,8 +69,7 @@ public enum SolveBenchmark {
                         microsecondsPerSolve: elapsed / Double(coldSolves) * 1e6,
                         meanIterations: Double(iterations) / Double(coldSolves), linearAlgebra: "dense"))
         var points: [(Double, Double)] = []
-        for nodes in latticeNodes {
-            let side = Int(Double(nodes).squareRoot().rounded())
+        for (nodes, side) in zip(latticeNodes, sides) {
             let lattice = drivenLattice(side: side)
             let big = try IdealSolver(topology: lattice)
             let gates = lattice.edges.map { _ in rng.uniform(in: 1.5...3) }

@@ -1,0 +1,41 @@
+import Foundation
+import Testing
+
+/// `clln bench … --quick`: the report's shape and exit codes (the figures themselves are not checked).
+@Suite(.serialized) struct BenchCLITests {
+    struct SolveReport: Decodable {
+        struct Row: Decodable { var `case`: String; var nodes: Int; var edges: Int; var solves: Int; var us_per_solve: Double }
+        var rows: [Row]
+        var growth_exponent: Double?
+    }
+
+    struct TrainRow: Decodable { var preset: String; var steps: Int; var trials: Int; var steps_per_s: Double; var solves_per_step: Double }
+
+    @Test func quickSolveBenchmarkReportsEveryCase() throws {
+        let r = try clln(["bench", "solve", "--quick", "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let report = try JSONDecoder().decode(SolveReport.self, from: Data(r.out.utf8))
+        #expect(report.rows.map(\.nodes) == [16, 16, 256, 1024])
+        #expect(report.rows.allSatisfy { $0.us_per_solve > 0 && $0.solves > 0 } && report.growth_exponent != nil)
+    }
+
+    @Test func quickTrainBenchmarkReportsBothPresets() throws {
+        let r = try clln(["bench", "train", "--quick", "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let rows = try JSONDecoder().decode([TrainRow].self, from: Data(r.out.utf8))
+        #expect(rows.map(\.preset) == ["four-state", "navigation"])
+        #expect(rows.allSatisfy { $0.steps == 10_000 && $0.trials == 1 && $0.steps_per_s > 0 && $0.solves_per_step >= 1 })
+    }
+
+    @Test(arguments: [["solve", "--sizes", "99"], ["solve", "--sizes", "4096", "0"], ["solve", "--backend", "spice", "--sizes", "9"],
+                      ["solve", "--sizes", "9223372036854775807"], ["train", "--trials", "0"]])
+    func badValuesExit65NamingTheFix(arguments: [String]) throws {
+        let r = try clln(["bench"] + arguments)
+        #expect(r.status == 65 && r.out.isEmpty, "\(r.status) \(r.err)")
+        #expect(r.err.contains("error: --") && (r.err.contains("perfect squares") || r.err.contains("at least 1")), "\(r.err)")
+    }
+
+    @Test func malformedSizesAreAUsageError() throws {
+        #expect(try clln(["bench", "solve", "--sizes", "many"]).status == 64)
+    }
+}
