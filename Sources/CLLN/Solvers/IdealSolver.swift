@@ -38,7 +38,10 @@ public final class IdealSolver: EquilibriumSolver {
 
     private let edgeA: [Int]
     private let edgeB: [Int]
-    private var kind: [EdgeKind]
+    /// Per edge: the physics of its element (read once per solve, for the coefficients).
+    private let models: [any ElementModel.Type]
+    /// Per edge: the kernel its current follows (read per Newton iteration); `nil` once removed.
+    private var law: [ConductanceLaw?]
     private var removed: Set<Int> = []
     private var structures: [[Int]: HeldStructure] = [:]
     private var lastHeldNodes: [Int] = []
@@ -50,12 +53,11 @@ public final class IdealSolver: EquilibriumSolver {
     }
     private var gain: [Double]
 
-    /// Per-edge coefficient of the current solve: U_G − V_T for transistors, the conductance otherwise.
+    /// Per-edge coefficient of the current solve (``ElementModel/coefficient(parameter:thresholdVoltage:)``):
+    /// U_G − V_T for transistors, the conductance otherwise.
     private var coefficient: [Double]
     private var voltages: [Double]
     private var trial: [Double]
-
-    private enum EdgeKind { case transistor, diode, linear, open }
 
     public init(topology: Topology, options: Options = Options()) throws {
         try topology.validate()
@@ -63,13 +65,8 @@ public final class IdealSolver: EquilibriumSolver {
         self.options = options
         edgeA = topology.edges.map(\.a)
         edgeB = topology.edges.map(\.b)
-        kind = topology.edges.map {
-            switch $0.element {
-            case .mosfet, .expGateMosfet: .transistor
-            case .diodeResistor: .diode
-            case .potentiometer, .resistor: .linear
-            }
-        }
+        models = topology.edges.map { $0.element.model }
+        law = models.map { $0.law }
         coefficient = [Double](repeating: 0, count: topology.edgeCount)
         gain = [Double](repeating: 1, count: topology.edgeCount)
         voltages = [Double](repeating: 0, count: topology.nodeCount)
@@ -81,7 +78,7 @@ public final class IdealSolver: EquilibriumSolver {
             throw TopologyError.unknownNode(e, role: "edge removal (edge index)", nodeCount: topology.edgeCount, at: nil)
         }
         removed.formUnion(edges)
-        for e in removed { kind[e] = .open }
+        for e in removed { law[e] = nil }
         structures.removeAll()
         lastStructure = nil
         lastHeldNodes = []
@@ -166,7 +163,8 @@ public final class IdealSolver: EquilibriumSolver {
         }
         guard voltages.allSatisfy(\.isFinite) else { throw SolverError.nonFiniteInput("a node voltage (diverged)") }
         let (floor, saturated) = options.diagnostics
-            ? EdgeModel.classify(topology: topology, parameters: parameters, voltages: voltages, removed: removed)
+            ? EdgeModel.classify(
+                topology: topology, parameters: parameters, voltages: voltages, removed: removed, mismatch: mismatch)
             : ([], [])
         return Equilibrium(
             voltages: voltages, iterations: iterations, residual: structure.scaledResidual,
@@ -228,13 +226,7 @@ public final class IdealSolver: EquilibriumSolver {
             let vt = topology.device.thresholdVoltage + (mismatch?.thresholdOffsets[e] ?? 0)
             let p = parameters[e]
             guard p.isFinite else { throw SolverError.nonFiniteInput("edge \(e)'s parameter") }
-            switch topology.edges[e].element {
-            case .mosfet: coefficient[e] = p - vt
-            case .expGateMosfet: coefficient[e] = exp(p) - vt
-            case .diodeResistor: coefficient[e] = p
-            case .resistor: coefficient[e] = p
-            case .potentiometer: coefficient[e] = 1 / Potentiometer.ohms(step: Potentiometer.step(for: p))
-            }
+            coefficient[e] = models[e].coefficient(parameter: p, thresholdVoltage: vt)
         }
     }
 
@@ -280,33 +272,12 @@ public final class IdealSolver: EquilibriumSolver {
                                     for i in 0..<jac.count { jac[i] = 0 }
                                     for e in 0..<edgeA.count {
                                         let a = edgeA[e], b = edgeB[e]
-                                        let va = v[a], vb = v[b], dv = va - vb
-                                        var g: Double, dIdA: Double, dIdB: Double
-                                        switch kind[e] {
-                                        case .transistor:
-                                            let m = c[e] - 0.5 * (va + vb)
-                                            let ke = k * gain[e]
-                                            if m > floor {
-                                                g = ke * m
-                                                dIdA = linearized ? g : ke * (c[e] - va)
-                                                dIdB = linearized ? -g : -ke * (c[e] - vb)
-                                            } else {
-                                                g = ke * floor
-                                                dIdA = g
-                                                dIdB = -g
-                                            }
-                                        case .diode:
-                                            g = c[e] * (dv > 0 ? 1 : floor)
-                                            dIdA = g
-                                            dIdB = -g
-                                        case .linear:
-                                            g = c[e]
-                                            dIdA = g
-                                            dIdB = -g
-                                        case .open:
-                                            continue
-                                        }
-                                        let current = g * dv
+                                        guard let law = law[e] else { continue }  // removed
+                                        let va = v[a], vb = v[b]
+                                        let (g, dIdA, dIdB) = law.evaluate(
+                                            coefficient: c[e], va: va, vb: vb, k: k * gain[e], floor: floor,
+                                            linearized: linearized)
+                                        let current = g * (va - vb)
                                         let ia = Int(fi[a]), ib = Int(fi[b])
                                         if ia >= 0 { r[ia] += current; d[ia] += g }
                                         if ib >= 0 { r[ib] -= current; d[ib] += g }
