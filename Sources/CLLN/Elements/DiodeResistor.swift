@@ -7,8 +7,8 @@ extension EdgeElement {
     public enum DiodeResistor: ElementModel {
         public static let name = "diode-resistor"
         public static let aliases = ["dioderesistor", "diode"]
-        public static let law = ConductanceLaw.diode
-        public static let netlistForm = NetlistForm.diodeResistor
+        public static var law: ConductanceLaw { .diode }
+        public static var netlistForm: NetlistForm { .diodeResistor }
 
         public static func parameterBounds(gateBounds: ClosedRange<Double>) -> ClosedRange<Double> {
             0...Double.greatestFiniteMagnitude

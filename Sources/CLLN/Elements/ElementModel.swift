@@ -97,6 +97,19 @@ public enum ConductanceLaw: Sendable, Hashable {
         case .linear: return dv
         }
     }
+
+    /// Floor, saturation and triode tests (``EdgeDiagnosis``) at coefficient `c` (for a gated
+    /// triode the overdrive U_G − V_T, mismatch included) and terminal voltages `va`, `vb`, with
+    /// the floor `floor` (V, in units of k). The floor test agrees with the kernel's clip in
+    /// ``evaluate(coefficient:va:vb:k:floor:linearized:)``.
+    @inline(__always)
+    public func diagnose(coefficient c: Double, va: Double, vb: Double, floor: Double) -> EdgeDiagnosis {
+        guard self == .gatedTriode else { return EdgeDiagnosis(atFloor: false, saturated: false, inTriode: true) }
+        return EdgeDiagnosis(
+            atFloor: c - (va + vb) / 2 <= floor,
+            saturated: min(va, vb) < c && c < max(va, vb),
+            inTriode: c > max(va, vb))
+    }
 }
 
 /// What an element compiles to in a SPICE netlist; the compiler writes each form under the names
@@ -160,11 +173,8 @@ extension ElementModel {
     /// Floor, saturation and triode tests at parameter `p` and terminal voltages `va`, `vb`, for
     /// one device with the constants `device` (its threshold shift included).
     public static func diagnose(parameter p: Double, va: Double, vb: Double, device: DeviceConstants) -> EdgeDiagnosis {
-        guard law == .gatedTriode else { return EdgeDiagnosis(atFloor: false, saturated: false, inTriode: true) }
-        let overdrive = coefficient(parameter: p, thresholdVoltage: device.thresholdVoltage)
-        return EdgeDiagnosis(
-            atFloor: overdrive - (va + vb) / 2 <= device.conductanceFloor,
-            saturated: min(va, vb) < overdrive && overdrive < max(va, vb),
-            inTriode: overdrive > max(va, vb))
+        law.diagnose(
+            coefficient: coefficient(parameter: p, thresholdVoltage: device.thresholdVoltage), va: va, vb: vb,
+            floor: device.conductanceFloor)
     }
 }

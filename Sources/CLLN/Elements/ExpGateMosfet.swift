@@ -7,8 +7,8 @@ extension EdgeElement {
     public enum ExpGateMosfet: ElementModel {
         public static let name = "exp-gate-mosfet"
         public static let aliases = ["expgatemosfet", "exp-gate"]
-        public static let law = ConductanceLaw.gatedTriode
-        public static let netlistForm = NetlistForm.mosfet
+        public static var law: ConductanceLaw { .gatedTriode }
+        public static var netlistForm: NetlistForm { .mosfet }
 
         /// log(GMN)...log(GMX); the gate bounds are positive (topology validation).
         public static func parameterBounds(gateBounds: ClosedRange<Double>) -> ClosedRange<Double> {

@@ -7,8 +7,8 @@ extension EdgeElement {
     public enum Mosfet: ElementModel {
         public static let name = "mosfet"
         public static let aliases = ["nmos"]
-        public static let law = ConductanceLaw.gatedTriode
-        public static let netlistForm = NetlistForm.mosfet
+        public static var law: ConductanceLaw { .gatedTriode }
+        public static var netlistForm: NetlistForm { .mosfet }
 
         public static func parameterBounds(gateBounds: ClosedRange<Double>) -> ClosedRange<Double> { gateBounds }
         public static func initialParameter(gate: Double) -> Double { gate }

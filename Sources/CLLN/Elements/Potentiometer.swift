@@ -24,8 +24,8 @@ extension EdgeElement {
 
         public static let name = "potentiometer"
         public static let aliases = ["pot", "digipot"]
-        public static let law = ConductanceLaw.linear
-        public static let netlistForm = NetlistForm.resistor
+        public static var law: ConductanceLaw { .linear }
+        public static var netlistForm: NetlistForm { .resistor }
 
         public static func parameterBounds(gateBounds: ClosedRange<Double>) -> ClosedRange<Double> {
             0...Double(steps - 1)

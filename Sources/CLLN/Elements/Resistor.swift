@@ -6,8 +6,8 @@ extension EdgeElement {
     public enum Resistor: ElementModel {
         public static let name = "resistor"
         public static let aliases = ["linear"]
-        public static let law = ConductanceLaw.linear
-        public static let netlistForm = NetlistForm.resistor
+        public static var law: ConductanceLaw { .linear }
+        public static var netlistForm: NetlistForm { .resistor }
 
         public static func parameterBounds(gateBounds: ClosedRange<Double>) -> ClosedRange<Double> {
             0...Double.greatestFiniteMagnitude

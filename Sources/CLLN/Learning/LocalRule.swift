@@ -73,11 +73,23 @@ public struct LocalRuleAccumulator: Sendable, Codable, Hashable {
         topology: Topology, parameters: [Double], free: [Double], clamped: [Double], rule: CoupledLearningRule,
         weight: Double = 1
     ) {
+        accumulate(
+            topology: topology, sensitivities: Self.sensitivities(topology: topology, parameters: parameters), free: free,
+            clamped: clamped, rule: rule, weight: weight)
+    }
+
+    /// ``accumulate(topology:parameters:free:clamped:rule:weight:)`` with the edges' sensitivities
+    /// given (``sensitivities(topology:parameters:)`` of the current parameters: computed once per
+    /// batch, since the parameters change only between batches). Same result to the last bit.
+    public mutating func accumulate(
+        topology: Topology, sensitivities: [Double], free: [Double], clamped: [Double], rule: CoupledLearningRule,
+        weight: Double = 1
+    ) {
         let scale = rule.alpha / rule.eta * weight
         for (e, edge) in topology.edges.enumerated() {
             let df = free[edge.a] - free[edge.b]
             let dc = clamped[edge.a] - clamped[edge.b]
-            pending[e] += scale * (df * df - dc * dc) * Self.sensitivity(topology: topology, edge: e, parameter: parameters[e])
+            pending[e] += scale * (df * df - dc * dc) * sensitivities[e]
         }
         steps += 1
     }
@@ -86,6 +98,11 @@ public struct LocalRuleAccumulator: Sendable, Codable, Hashable {
     /// nominal k): how the parameter moves the conductance, in MOSFET units.
     public static func sensitivity(topology: Topology, edge e: Int, parameter p: Double) -> Double {
         topology.edges[e].element.model.sensitivity(parameter: p, k: topology.device.k)
+    }
+
+    /// ``sensitivity(topology:edge:parameter:)`` of every edge, in edge order.
+    public static func sensitivities(topology: Topology, parameters: [Double]) -> [Double] {
+        topology.edges.indices.map { sensitivity(topology: topology, edge: $0, parameter: parameters[$0]) }
     }
 
     /// Applies the batch: clip each update to ±DGC, add, clip to the parameter bounds, reset.

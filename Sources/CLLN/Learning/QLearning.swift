@@ -273,6 +273,7 @@ public final class QLearningTrainer {
             let solved = batchClamps.isEmpty
                 ? [] : try clampedSolver.solveBatch(parameters: gates, held: batchClamps, warmStarts: warmStarts)
             clampedSolves += solved.count
+            let sensitivities = LocalRuleAccumulator.sensitivities(topology: topology, parameters: gates)
             var next = solved.startIndex
             for (free, reused) in zip(batchFree, batchReused) {
                 let clamped: [Double]
@@ -283,7 +284,7 @@ public final class QLearningTrainer {
                     next += 1
                 }
                 accumulator.accumulate(
-                    topology: topology, parameters: gates, free: free, clamped: clamped, rule: rule, weight: stepWeight)
+                    topology: topology, sensitivities: sensitivities, free: free, clamped: clamped, rule: rule, weight: stepWeight)
             }
             batchFree.removeAll(keepingCapacity: true)
             batchReused.removeAll(keepingCapacity: true)

@@ -49,13 +49,19 @@ public final class IdealSolver: EquilibriumSolver {
 
     /// Per-device deviations (threshold shifts, gain factors) of this chip; none by default.
     public var mismatch: DeviceMismatch? {
-        didSet { gain = mismatch?.gainFactors ?? [Double](repeating: 1, count: topology.edgeCount) }
+        didSet {
+            gain = mismatch?.gainFactors ?? [Double](repeating: 1, count: topology.edgeCount)
+            coefficientSource = []
+        }
     }
     private var gain: [Double]
 
     /// Per-edge coefficient of the current solve (``ElementModel/coefficient(parameter:thresholdVoltage:)``):
     /// U_G − V_T for transistors, the conductance otherwise.
     private var coefficient: [Double]
+    /// The parameters ``coefficient`` holds the coefficients of (empty: none); a solve with the
+    /// same parameters (bit for bit) on the same chip reuses them.
+    private var coefficientSource: [Double] = []
     private var voltages: [Double]
     private var trial: [Double]
 
@@ -162,10 +168,7 @@ public final class IdealSolver: EquilibriumSolver {
             merit = evaluate(structure, at: voltages, linearized: false)
         }
         guard voltages.allSatisfy(\.isFinite) else { throw SolverError.nonFiniteInput("a node voltage (diverged)") }
-        let (floor, saturated) = options.diagnostics
-            ? EdgeModel.classify(
-                topology: topology, parameters: parameters, voltages: voltages, removed: removed, mismatch: mismatch)
-            : ([], [])
+        let (floor, saturated) = options.diagnostics ? classify() : ([], [])
         return Equilibrium(
             voltages: voltages, iterations: iterations, residual: structure.scaledResidual,
             floorEdges: floor, saturatedEdges: saturated)
@@ -221,13 +224,31 @@ public final class IdealSolver: EquilibriumSolver {
         }
     }
 
+    /// ``EdgeModel/classify(topology:parameters:voltages:removed:mismatch:)`` of the current
+    /// solve, from the coefficients already loaded (U_G − V_T with this chip's thresholds).
+    private func classify() -> (floor: [Int], saturated: [Int]) {
+        var floorEdges: [Int] = []
+        var saturated: [Int] = []
+        let floor = topology.device.conductanceFloor
+        for e in law.indices {
+            guard let law = law[e] else { continue }  // removed
+            let d = law.diagnose(coefficient: coefficient[e], va: voltages[edgeA[e]], vb: voltages[edgeB[e]], floor: floor)
+            if d.atFloor { floorEdges.append(e) }
+            if d.saturated { saturated.append(e) }
+        }
+        return (floorEdges, saturated)
+    }
+
     private func loadCoefficients(_ parameters: [Double]) throws {
+        if parameters.elementsEqual(coefficientSource, by: { $0.bitPattern == $1.bitPattern }) { return }
+        coefficientSource = []
         for e in 0..<topology.edgeCount {
             let vt = topology.device.thresholdVoltage + (mismatch?.thresholdOffsets[e] ?? 0)
             let p = parameters[e]
             guard p.isFinite else { throw SolverError.nonFiniteInput("edge \(e)'s parameter") }
             coefficient[e] = models[e].coefficient(parameter: p, thresholdVoltage: vt)
         }
+        coefficientSource = parameters
     }
 
     private func structure(for heldNodes: [Int]) throws -> HeldStructure {
