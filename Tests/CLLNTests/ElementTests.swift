@@ -16,44 +16,42 @@ import Testing
         return 1e-3 * rng.uniform(in: 0.5...4)
     }
 
-    @Test(arguments: EdgeElement.allCases)
-    func voltageDerivativesMatchFiniteDifferences(element: EdgeElement) {
-        let model = element.model
-        var rng = SeededGenerator(seed: 5)
-        for _ in 0..<20 {
-            let p = Self.parameter(element, &rng)
-            // Forward bias, and (away from the kink) reverse bias for the diode.
-            var (va, vb) = (rng.uniform(in: 0...1), rng.uniform(in: 0...1))
-            if abs(va - vb) < 0.05 { va += 0.1 }
-            let i = model.current(parameter: p, va: va, vb: vb, device: Self.device)
-            let h = 1e-6
-            let dA = (model.current(parameter: p, va: va + h, vb: vb, device: Self.device).current
-                - model.current(parameter: p, va: va - h, vb: vb, device: Self.device).current) / (2 * h)
-            let dB = (model.current(parameter: p, va: va, vb: vb + h, device: Self.device).current
-                - model.current(parameter: p, va: va, vb: vb - h, device: Self.device).current) / (2 * h)
-            let scale = abs(i.dIdA) + abs(i.dIdB)
-            #expect(abs(dA - i.dIdA) <= 1e-6 * scale, "\(element.name): ∂I/∂Va \(i.dIdA) vs fd \(dA)")
-            #expect(abs(dB - i.dIdB) <= 1e-6 * scale, "\(element.name): ∂I/∂Vb \(i.dIdB) vs fd \(dB)")
-        }
+    /// Central difference of `f` at `x` with step `h`.
+    static func slope(_ f: (Double) -> Double, at x: Double, step h: Double) -> Double {
+        (f(x + h) - f(x - h)) / (2 * h)
     }
 
     @Test(arguments: EdgeElement.allCases)
-    func parameterDerivativeMatchesFiniteDifferences(element: EdgeElement) {
+    func derivativesMatchFiniteDifferences(element: EdgeElement) {
         let model = element.model
-        var rng = SeededGenerator(seed: 6)
-        for _ in 0..<20 {
+        var rng = SeededGenerator(seed: 5)
+        for trial in 0..<40 {
             let p = Self.parameter(element, &rng)
-            let (va, vb) = (rng.uniform(in: 0.5...1), rng.uniform(in: 0...0.4))  // forward, triode at U_G ≥ 2.5 V
-            let i = model.current(parameter: p, va: va, vb: vb, device: Self.device)
+            // Half the draws on a mismatched device (threshold shift, gain).
+            let device = trial.isMultiple(of: 2)
+                ? Self.device : Self.device.shifted(threshold: rng.uniform(in: -0.3...0.3), gain: rng.uniform(in: 0.5...1.5))
+            // Either bias, away from the diode's kink; triode for transistors at U_G ≥ 2.5 V.
+            var (va, vb) = (rng.uniform(in: 0...1), rng.uniform(in: 0...1))
+            if abs(va - vb) < 0.05 { va += 0.1 }
+            let i = model.current(parameter: p, va: va, vb: vb, device: device)
+            func current(_ p: Double, _ va: Double, _ vb: Double) -> Double {
+                model.current(parameter: p, va: va, vb: vb, device: device).current
+            }
+            let dA = Self.slope({ current(p, $0, vb) }, at: va, step: 1e-6)
+            let dB = Self.slope({ current(p, va, $0) }, at: vb, step: 1e-6)
+            let scale = abs(i.dIdA) + abs(i.dIdB)
+            #expect(abs(dA - i.dIdA) <= 1e-6 * scale, "\(element.name): ∂I/∂Va \(i.dIdA) vs fd \(dA)")
+            #expect(abs(dB - i.dIdB) <= 1e-6 * scale, "\(element.name): ∂I/∂Vb \(i.dIdB) vs fd \(dB)")
             // The wiper's steps are discrete: difference over one step either side (the geometric
             // slope's central difference is exact to sinh(x)/x − 1 ≈ 8e-4).
             let (h, tolerance) = element == .potentiometer ? (1.0, 1e-3) : (1e-6 * max(abs(p), 1e-3), 1e-6)
-            let fd = (model.current(parameter: p + h, va: va, vb: vb, device: Self.device).current
-                - model.current(parameter: p - h, va: va, vb: vb, device: Self.device).current) / (2 * h)
-            #expect(abs(fd - i.dIdP) <= tolerance * abs(i.dIdP), "\(element.name): ∂I/∂p \(i.dIdP) vs fd \(fd)")
-            // The local rule's sensitivity is (∂G/∂p)/k with G = I/(V_a − V_b).
-            let s = model.sensitivity(parameter: p, k: Self.device.k)
-            #expect(abs(s - i.dIdP / (va - vb) / Self.device.k) <= 1e-12 * abs(s), "\(element.name): sensitivity \(s)")
+            let dP = Self.slope({ current($0, va, vb) }, at: p, step: h)
+            #expect(abs(dP - i.dIdP) <= tolerance * abs(i.dIdP), "\(element.name): ∂I/∂p \(i.dIdP) vs fd \(dP)")
+            // The local rule's sensitivity is (∂G/∂p)/k in forward bias, G = I/(V_a − V_b), k nominal.
+            if va > vb, device == Self.device {
+                let s = model.sensitivity(parameter: p, k: Self.device.k)
+                #expect(abs(s - i.dIdP / (va - vb) / Self.device.k) <= 1e-12 * abs(s), "\(element.name): sensitivity \(s)")
+            }
         }
     }
 
@@ -189,6 +187,14 @@ import Testing
         solver.mismatch = DeviceMismatch(thresholdOffsets: [2.0, 0], gainFactors: [1, 1])
         let cutOff = try solver.solve(parameters: gates, held: held)
         #expect(cutOff.floorEdges == [0] && cutOff.saturatedEdges == [0])
+    }
+
+    @Test func aMismatchOfTheWrongSizeIsATypedError() throws {
+        let t = try Self.chain()
+        let solver = try IdealSolver(topology: t)
+        _ = try solver.solve(parameters: [3, 3], held: t.freeHeld(state: 0))
+        solver.mismatch = DeviceMismatch(thresholdOffsets: [0.1], gainFactors: [1])
+        #expect(throws: LearningError.self) { try solver.solve(parameters: [3, 3], held: t.freeHeld(state: 0)) }
     }
 
     @Test func gainMismatchMovesVoltagesButNotTheThresholdTests() throws {

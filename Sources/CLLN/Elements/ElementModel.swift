@@ -42,6 +42,23 @@ public protocol ElementModel {
     static func netlistValue(parameter p: Double) -> Double
 }
 
+/// An element whose parameter is its forward conductance G in siemens (≥ 0, default 1/(1 kΩ)):
+/// the coefficient is G itself, and the netlist carries 1/G ohms. Conformers declare only their
+/// name, law and netlist form.
+public protocol ConductanceElement: ElementModel {}
+
+extension ConductanceElement {
+    public static func parameterBounds(gateBounds: ClosedRange<Double>) -> ClosedRange<Double> {
+        0...Double.greatestFiniteMagnitude
+    }
+    public static func initialParameter(gate: Double) -> Double { 1e-3 }
+    public static func gateVoltage(parameter p: Double) -> Double? { nil }
+    public static func coefficient(parameter p: Double, thresholdVoltage: Double) -> Double { p }
+    public static func coefficientSlope(parameter p: Double) -> Double { 1 }
+    /// 1/G (Ω); +∞ at G = 0.
+    public static func netlistValue(parameter p: Double) -> Double { 1 / p }
+}
+
 /// The kernels of the idealized model: how an element's conductance G depends on its
 /// coefficient c (``ElementModel/coefficient(parameter:thresholdVoltage:)``) and its terminal
 /// voltages. The current from `a` to `b` is `I = G · (V_a − V_b)`.

@@ -9,10 +9,12 @@ public struct Equilibrium: Sendable, Hashable {
     /// Final residual: the largest KCL imbalance at a free node divided by that node's total
     /// conductance, in volts (an estimate of the remaining voltage error).
     public var residual: Double
-    /// MOSFET edges whose idealized conductance sits at the floor (the channel is cut off).
+    /// MOSFET edges whose idealized conductance sits at the floor (the channel is cut off), in
+    /// edge order (``EdgeDiagnosis/atFloor``). V_T is each device's own on a mismatched chip.
     public var floorEdges: [Int]
-    /// MOSFET edges that a real transistor would run saturated (spec §1):
-    /// min(Va, Vb) < U_G − V_T < max(Va, Vb). There the idealized and SPICE models differ.
+    /// MOSFET edges that a real transistor would run saturated (spec §1), in edge order:
+    /// min(Va, Vb) < U_G − V_T < max(Va, Vb), with each device's own V_T on a mismatched chip.
+    /// There the idealized and SPICE models differ.
     public var saturatedEdges: [Int]
 
     public init(voltages: [Double], iterations: Int, residual: Double, floorEdges: [Int], saturatedEdges: [Int]) {

@@ -242,6 +242,7 @@ public final class IdealSolver: EquilibriumSolver {
     private func loadCoefficients(_ parameters: [Double]) throws {
         if parameters.elementsEqual(coefficientSource, by: { $0.bitPattern == $1.bitPattern }) { return }
         coefficientSource = []
+        try mismatch?.validate(edgeCount: topology.edgeCount)
         for e in 0..<topology.edgeCount {
             let vt = topology.device.thresholdVoltage + (mismatch?.thresholdOffsets[e] ?? 0)
             let p = parameters[e]
