@@ -377,9 +377,12 @@ public final class SpiceSolver: EquilibriumSolver {
     }
 
     /// Whether the compiler accepts the per-edge threshold form for the card (no body effect),
-    /// tried on a one-transistor circuit.
+    /// tried on a one-transistor circuit (without the chip's mismatch, which is per edge of the
+    /// real topology and does not decide the form).
     private static func acceptsThresholdStyle(_ options: NetlistOptions) throws -> Bool {
         let probe = Topology(name: "gate style probe", nodeCount: 2, edges: [Edge(0, 1)], inputs: [0, 1])
+        var options = options
+        options.mismatch = nil
         do {
             _ = try NetlistCompiler.compile(
                 probe, parameters: [3], held: HeldNodes(nodes: [0, 1], values: [0, 0]), phaseLabel: "probe", options: options)
