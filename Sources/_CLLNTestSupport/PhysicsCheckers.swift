@@ -8,7 +8,7 @@ import CLLN
 public func kclResidual(_ t: Topology, parameters: [Double], voltages: [Double], held: HeldNodes) -> Double {
     var net = [Double](repeating: 0, count: t.nodeCount)
     for (e, edge) in t.edges.enumerated() {
-        let i = EdgeModel.current(topology: t, edge: e, parameter: parameters[e], va: voltages[edge.a], vb: voltages[edge.b])
+        let i = EdgeModel.current(topology: t, edge: e, parameter: parameters[e], va: voltages[edge.a], vb: voltages[edge.b]).current
         net[edge.a] += i
         net[edge.b] -= i
     }

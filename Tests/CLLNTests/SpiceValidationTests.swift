@@ -56,6 +56,25 @@ import Testing
         #expect(zip(a, plain).contains { abs($0 - $1) > 1e-3 })  // the mismatch matters
     }
 
+    /// SPICE's diagnostics use each device's threshold too: a ΔV_T of +1.5 V puts the first
+    /// transistor of a two-transistor divider (gates 3 V, ends at 1 V and 0 V) into saturation.
+    @Test func spiceDiagnosticsFollowTheChipsThresholds() throws {
+        let (a, b, c) = (Node("a"), Node("b"), Node("c"))
+        let t = try Topology(name: "chain") {
+            Mosfet(a, b)
+            Mosfet(b, c)
+            Input(a, c)
+            State(1, 0)
+        }
+        var options = SpiceSolver.Options()
+        options.mismatch = DeviceMismatch(thresholdOffsets: [1.5, 0], gainFactors: [1, 1])
+        let chip = try SpiceSolver(topology: t, model: ModelCard.standard(), options: options)
+        let plain = try SpiceSolver(topology: t, model: ModelCard.standard())
+        let held = try t.freeHeld(state: 0)
+        #expect(try plain.solve(parameters: [3, 3], held: held).saturatedEdges.isEmpty)
+        #expect(try chip.solve(parameters: [3, 3], held: held).saturatedEdges == [0])
+    }
+
     @Test func shortSpiceTrainingIsReproducible() throws {
         var e = ExperimentPresets.fourState
         e.config.steps = 600

@@ -62,7 +62,8 @@ public enum BackendComparison {
         var rng = SeededGenerator(seed: seed)
         let gateSets = (0..<samples).map { _ in t.edges.indices.map { e -> Double in
             let b = t.parameterBounds(edge: e)
-            return t.edges[e].element.isTransistor ? rng.uniform(in: b) : t.uniformParameters(gate: 2)[e]
+            let model = t.edges[e].element.model
+            return model.isTransistor ? rng.uniform(in: b) : model.initialParameter(gate: 2)
         } } + extraGates
         var diffs: (unsat: [Double], sat: [Double]) = ([], [])
         var unsatCases = 0, satCases = 0, flips = 0, freeCases = 0, cases = 0

@@ -27,8 +27,8 @@ public enum ExactGradient {
                 partials.append((-1, -1, 0))
                 continue
             }
-            let d = EdgeModel.derivatives(topology: topology, edge: e, parameter: parameters[e],
-                                          va: voltages[edge.a], vb: voltages[edge.b])
+            let d = EdgeModel.current(topology: topology, edge: e, parameter: parameters[e],
+                                      va: voltages[edge.a], vb: voltages[edge.b])
             let (ia, ib) = (index[edge.a], index[edge.b])
             // J[i][j] lands at Jᵀ[j][i].
             if ia >= 0 { transposed[ia * n + ia] += d.dIdA }
@@ -54,45 +54,6 @@ public enum ExactGradient {
             let la = p.a >= 0 ? lambda[p.a] : 0
             let lb = p.b >= 0 ? lambda[p.b] : 0
             return -(la - lb) * p.dIdP
-        }
-    }
-}
-
-extension EdgeModel {
-    /// Whether every transistor edge is in triode, U_G − V_T > max(V_a, V_b): the region where the
-    /// idealized model equals a level-1 MOSFET with GAMMA = LAMBDA = 0.
-    public static func allInTriode(topology: Topology, parameters: [Double], voltages: [Double]) -> Bool {
-        topology.edges.indices.allSatisfy { e in
-            guard let gate = topology.gateVoltage(edge: e, parameter: parameters[e]) else { return true }
-            let edge = topology.edges[e]
-            return gate - topology.device.thresholdVoltage > max(voltages[edge.a], voltages[edge.b])
-        }
-    }
-
-    /// Current from a to b through edge `e` and its derivatives in V_a, V_b and the parameter.
-    public static func derivatives(
-        topology: Topology, edge e: Int, parameter p: Double, va: Double, vb: Double
-    ) -> (current: Double, dIdA: Double, dIdB: Double, dIdP: Double) {
-        let device = topology.device
-        let (k, floor) = (device.k, device.conductanceFloor)
-        let dv = va - vb
-        switch topology.edges[e].element {
-        case .mosfet, .expGateMosfet:
-            let gate = topology.gateVoltage(edge: e, parameter: p)!
-            let c = gate - device.thresholdVoltage
-            let m = c - 0.5 * (va + vb)
-            guard m > floor else { return (k * floor * dv, k * floor, -k * floor, 0) }
-            let dGate = topology.edges[e].element == .mosfet ? 1 : gate  // dU/dp
-            return (k * m * dv, k * (c - va), -k * (c - vb), k * dv * dGate)
-        case .diodeResistor:
-            let g = p * (dv > 0 ? 1 : floor)
-            return (g * dv, g, -g, dv * (dv > 0 ? 1 : floor))
-        case .resistor:
-            return (p * dv, p, -p, dv)
-        case .potentiometer:
-            let g = 1 / Potentiometer.ohms(step: Potentiometer.step(for: p))
-            let slope = -g * log(Potentiometer.maximumOhms / Potentiometer.minimumOhms) / Double(Potentiometer.steps - 1)
-            return (g * dv, g, -g, slope * dv)
         }
     }
 }

@@ -54,9 +54,9 @@ public enum LearningError: Error, CustomStringConvertible, Equatable {
 /// The local rule and its batch accumulator: every edge needs only its own two voltage drops.
 ///
 /// Per edge i, with ΔV = V_a − V_b: `Δp_i += (α/η) · (ΔV_free² − ΔV_clamped²) · s_i`, where
-/// `s_i = (∂G_i/∂p_i)/k` makes the rule the same gradient-like step for every element kind
-/// (s = 1 for a MOSFET's gate voltage, the spec's rule; U_G for an exp-gate MOSFET's log-gate;
-/// 1/k for a diode-resistor's conductance). At the end of a batch each accumulated update is
+/// `s_i = (∂G_i/∂p_i)/k` (``ElementModel/sensitivity(parameter:k:)``) makes the rule the same
+/// gradient-like step for every element kind (s = 1 for a MOSFET's gate voltage, the spec's rule;
+/// U_G for an exp-gate MOSFET's log-gate; 1/k for a diode-resistor's conductance). At the end of a batch each accumulated update is
 /// clipped to ±DGC, added, and the parameter clipped to its bounds ([GMN, GMX] for gates).
 public struct LocalRuleAccumulator: Sendable, Codable, Hashable {
     /// Updates accumulated since the last batch.
@@ -73,26 +73,36 @@ public struct LocalRuleAccumulator: Sendable, Codable, Hashable {
         topology: Topology, parameters: [Double], free: [Double], clamped: [Double], rule: CoupledLearningRule,
         weight: Double = 1
     ) {
+        accumulate(
+            topology: topology, sensitivities: Self.sensitivities(topology: topology, parameters: parameters), free: free,
+            clamped: clamped, rule: rule, weight: weight)
+    }
+
+    /// ``accumulate(topology:parameters:free:clamped:rule:weight:)`` with the edges' sensitivities
+    /// given (``sensitivities(topology:parameters:)`` of the current parameters: computed once per
+    /// batch, since the parameters change only between batches). Same result to the last bit.
+    public mutating func accumulate(
+        topology: Topology, sensitivities: [Double], free: [Double], clamped: [Double], rule: CoupledLearningRule,
+        weight: Double = 1
+    ) {
         let scale = rule.alpha / rule.eta * weight
         for (e, edge) in topology.edges.enumerated() {
             let df = free[edge.a] - free[edge.b]
             let dc = clamped[edge.a] - clamped[edge.b]
-            pending[e] += scale * (df * df - dc * dc) * Self.sensitivity(topology: topology, edge: e, parameter: parameters[e])
+            pending[e] += scale * (df * df - dc * dc) * sensitivities[e]
         }
         steps += 1
     }
 
-    /// (∂G/∂p)/k for edge `e`: how the parameter moves the conductance, in MOSFET units.
+    /// (∂G/∂p)/k for edge `e` (``ElementModel/sensitivity(parameter:k:)`` with the topology's
+    /// nominal k): how the parameter moves the conductance, in MOSFET units.
     public static func sensitivity(topology: Topology, edge e: Int, parameter p: Double) -> Double {
-        switch topology.edges[e].element {
-        case .mosfet: 1
-        case .expGateMosfet: exp(p)
-        case .diodeResistor, .resistor: 1 / topology.device.k
-        case .potentiometer:
-            // G = 1/R(step), R geometric in the step: dG/dstep = −G · ln(Rmax/Rmin)/99.
-            -log(Potentiometer.maximumOhms / Potentiometer.minimumOhms) / Double(Potentiometer.steps - 1)
-                / Potentiometer.ohms(step: Potentiometer.step(for: p)) / topology.device.k
-        }
+        topology.edges[e].element.model.sensitivity(parameter: p, k: topology.device.k)
+    }
+
+    /// ``sensitivity(topology:edge:parameter:)`` of every edge, in edge order.
+    public static func sensitivities(topology: Topology, parameters: [Double]) -> [Double] {
+        topology.edges.indices.map { sensitivity(topology: topology, edge: $0, parameter: parameters[$0]) }
     }
 
     /// Applies the batch: clip each update to ±DGC, add, clip to the parameter bounds, reset.

@@ -210,13 +210,15 @@ public final class QLearningTrainer {
         quirkClamped = freeCache
     }
 
-    /// Initial gates of a trial: mean + spread·N(0,1), clipped to the bounds.
+    /// Initial parameters of a trial: per edge a gate voltage mean + spread·N(0,1), clipped to the
+    /// gate bounds, as the element encodes it (``ElementModel/initialParameter(gate:)``: other
+    /// elements than transistors take their default). Every edge draws.
     public static func initialGates(topology: Topology, config: QLearningConfig, rng: inout SeededGenerator) -> [Double] {
-        topology.edges.indices.map { e in
+        topology.edges.map { edge in
             let u = config.initialGateMean + config.initialGateSpread * rng.gaussian()
             let bounds = topology.gateBounds
             let gate = min(max(u, bounds.lowerBound), bounds.upperBound)
-            return topology.edges[e].element == .expGateMosfet ? log(gate) : gate
+            return edge.element.model.initialParameter(gate: gate)
         }
     }
 
@@ -271,6 +273,7 @@ public final class QLearningTrainer {
             let solved = batchClamps.isEmpty
                 ? [] : try clampedSolver.solveBatch(parameters: gates, held: batchClamps, warmStarts: warmStarts)
             clampedSolves += solved.count
+            let sensitivities = LocalRuleAccumulator.sensitivities(topology: topology, parameters: gates)
             var next = solved.startIndex
             for (free, reused) in zip(batchFree, batchReused) {
                 let clamped: [Double]
@@ -281,7 +284,7 @@ public final class QLearningTrainer {
                     next += 1
                 }
                 accumulator.accumulate(
-                    topology: topology, parameters: gates, free: free, clamped: clamped, rule: rule, weight: stepWeight)
+                    topology: topology, sensitivities: sensitivities, free: free, clamped: clamped, rule: rule, weight: stepWeight)
             }
             batchFree.removeAll(keepingCapacity: true)
             batchReused.removeAll(keepingCapacity: true)

@@ -60,12 +60,8 @@ public struct NetlistOptions: Sendable {
     }
 }
 
-/// A compiled SPICE netlist.
-///
-/// Naming scheme (stable, so sources can be changed in place): node `i` is `n<i>`; MOSFET edge
-/// `e` is `m<e>` with gate node `g<e>` driven by source `vg<e>`; a held node `i` is driven by
-/// source `vh<i>` (`alter vh<i> = V`); a diode-resistor edge is diode `d<e>` from `n<a>` to
-/// internal node `x<e>` plus resistor `r<e>` to `n<b>`; a resistor or potentiometer edge is resistor `r<e>`.
+/// A compiled SPICE netlist, its elements named by ``SpiceNames`` (stable, so values can be
+/// changed in place).
 public struct Netlist: Sendable, Hashable {
     public var title: String
     public var lines: [String]
@@ -93,11 +89,9 @@ public enum NetlistError: Error, CustomStringConvertible {
 
 /// Compiles a topology into an ngspice netlist.
 public enum NetlistCompiler {
-    /// The source a ``HeldSourceStyle/externalSweep`` netlist sweeps (`dc vsw 0 M−1 1`).
-    public static let sweepSource = "vsw"
-
-    /// Compiles `topology` with edge parameters `parameters` (gate voltages for MOSFETs) and the
-    /// held nodes of one phase. Validates everything first. Output is deterministic.
+    /// Compiles `topology` with edge parameters `parameters` and the held nodes of one phase: each
+    /// edge in its element's ``ElementModel/netlistForm`` with its ``ElementModel/netlistValue(parameter:)``,
+    /// named by ``SpiceNames``. Validates everything first. Output is deterministic.
     public static func compile(
         _ topology: Topology, parameters: [Double], held: HeldNodes, phaseLabel: String, options: NetlistOptions
     ) throws -> Netlist {
@@ -108,12 +102,12 @@ public enum NetlistCompiler {
         if options.gateStyle == .thresholdPerEdge, card.bulk != .ground || !card.text.contains("{{vto}}") {
             throw NetlistError.thresholdStyleUnsupported(model: card.name)
         }
-        let n = { (i: Int) in "n\(i)" }
+        let n = { (i: Int) in SpiceNames.node(i) }
         let k = topology.device.k
         let vt = topology.device.thresholdVoltage
         let kp = k / card.aspectRatio
         let kinds = Dictionary(grouping: topology.edges, by: \.element).mapValues(\.count)
-        let kindSummary = EdgeElement.allInOrder.compactMap { kind in kinds[kind].map { "\($0) \(kind.name)" } }
+        let kindSummary = EdgeElement.allCases.compactMap { kind in kinds[kind].map { "\($0) \(kind.name)" } }
             .joined(separator: ", ")
         let title = "clln netlist: \(topology.name), \(phaseLabel)"
         var lines = [
@@ -129,12 +123,13 @@ public enum NetlistCompiler {
                 : "*        gate at ground, model me<e> per edge: altermod me<e> vto = V_T - U ; alter vh<i> = V",
         ]
         if options.heldSources == .externalSweep {
-            lines.append("*        held sources external (values from the loading program); dc \(sweepSource) 0 M-1 1 solves M points")
+            lines.append("*        held sources external (values from the loading program); dc \(SpiceNames.sweepSource) 0 M-1 1 solves M points")
         }
         lines.append(".options \(options.spiceOptions)")
         if let mismatch = options.mismatch { try mismatch.validate(edgeCount: topology.edgeCount) }
-        let hasTransistors = topology.edges.contains { $0.element.isTransistor }
-        let cardLines = card.render(modelName: "nmos_edge", values: ["vto": vt, "kp": kp])
+        let forms = topology.edges.map { $0.element.model.netlistForm }
+        let hasTransistors = forms.contains(.mosfet)
+        let cardLines = card.render(modelName: SpiceNames.sharedMosfetModel, values: ["vto": vt, "kp": kp])
         if hasTransistors && options.gateStyle == .sources && options.mismatch == nil {
             lines += cardLines
         } else if hasTransistors {
@@ -145,48 +140,52 @@ public enum NetlistCompiler {
             card.render(modelName: name, values: ["vto": vto, "kp": kp]).filter { !$0.hasPrefix("*") }
                 .map { ModelCard.shifting($0, threshold: threshold, gain: gain) }
         }
-        if topology.edges.contains(where: { $0.element == .diodeResistor }) {
+        if forms.contains(.diodeResistor) {
             let diode = try ModelCard.named("diode-ideal")
-            lines += diode.render(modelName: "d_edge", values: [:])
+            lines += diode.render(modelName: SpiceNames.diodeModel, values: [:])
         }
+        // One switch over the circuit forms (not the elements): what ngspice sees.
         for (e, edge) in topology.edges.enumerated() {
-            let p = parameters[e]
-            switch edge.element {
-            case .mosfet, .expGateMosfet:
-                let gate = topology.gateVoltage(edge: e, parameter: p)!
-                let bulk = card.bulk == .ground ? "0" : n(edge.b)
+            let value = edge.element.model.netlistValue(parameter: parameters[e])
+            let (a, b) = (n(edge.a), n(edge.b))
+            switch forms[e] {
+            case .mosfet:
+                let gate = value
+                let bulk = card.bulk == .ground ? "0" : b
+                let mosfet = SpiceNames.mosfet(edge: e)
                 switch options.gateStyle {
                 case .sources:
-                    var model = "nmos_edge"
+                    var model = SpiceNames.sharedMosfetModel
                     if let mismatch = options.mismatch {
-                        model = "mm\(e)"
+                        model = SpiceNames.mismatchModel(edge: e)
                         lines += edgeModel(model, vto: vt, threshold: mismatch.thresholdOffsets[e], gain: mismatch.gainFactors[e])
                     }
-                    lines.append("m\(e) \(n(edge.a)) g\(e) \(n(edge.b)) \(bulk) \(model) w=\(card.width) l=\(card.length)")
-                    lines.append("vg\(e) g\(e) 0 dc \(SpiceNumber.format(gate))")
+                    let gateNode = SpiceNames.gateNode(edge: e)
+                    lines.append("\(mosfet) \(a) \(gateNode) \(b) \(bulk) \(model) w=\(card.width) l=\(card.length)")
+                    lines.append("\(SpiceNames.gateSource(edge: e)) \(gateNode) 0 dc \(SpiceNumber.format(gate))")
                 case .thresholdPerEdge:
-                    lines += edgeModel("me\(e)", vto: vt - gate, threshold: options.mismatch?.thresholdOffsets[e] ?? 0,
+                    let model = SpiceNames.thresholdModel(edge: e)
+                    lines += edgeModel(model, vto: vt - gate, threshold: options.mismatch?.thresholdOffsets[e] ?? 0,
                                        gain: options.mismatch?.gainFactors[e] ?? 1)
-                    lines.append("m\(e) \(n(edge.a)) 0 \(n(edge.b)) \(bulk) me\(e) w=\(card.width) l=\(card.length)")
+                    lines.append("\(mosfet) \(a) 0 \(b) \(bulk) \(model) w=\(card.width) l=\(card.length)")
                 }
             case .diodeResistor:
-                lines.append("d\(e) \(n(edge.a)) x\(e) d_edge")
-                lines.append("r\(e) x\(e) \(n(edge.b)) \(SpiceNumber.format(1 / p))")
+                let x = SpiceNames.diodeNode(edge: e)
+                lines.append("\(SpiceNames.diode(edge: e)) \(a) \(x) \(SpiceNames.diodeModel)")
+                lines.append("\(SpiceNames.resistor(edge: e)) \(x) \(b) \(SpiceNumber.format(value))")
             case .resistor:
-                lines.append("r\(e) \(n(edge.a)) \(n(edge.b)) \(SpiceNumber.format(1 / p))")
-            case .potentiometer:
-                lines.append("r\(e) \(n(edge.a)) \(n(edge.b)) \(SpiceNumber.format(Potentiometer.ohms(step: Potentiometer.step(for: p))))")
+                lines.append("\(SpiceNames.resistor(edge: e)) \(a) \(b) \(SpiceNumber.format(value))")
             }
         }
         switch options.heldSources {
         case .fixed:
             for (node, value) in zip(held.nodes, held.values) {
-                lines.append("vh\(node) \(n(node)) 0 dc \(SpiceNumber.format(value))")
+                lines.append("\(SpiceNames.heldSource(node: node)) \(n(node)) 0 dc \(SpiceNumber.format(value))")
             }
         case .externalSweep:
             // No `dc` value: with one, ngspice would use it instead of asking in DC analyses.
-            lines += held.nodes.map { "vh\($0) \(n($0)) 0 external" }
-            lines += ["\(sweepSource) sw 0 dc 0", "rsw sw 0 1k"]
+            lines += held.nodes.map { "\(SpiceNames.heldSource(node: $0)) \(n($0)) 0 external" }
+            lines += ["\(SpiceNames.sweepSource) \(SpiceNames.sweepNode) 0 dc 0", "\(SpiceNames.sweepLoad) \(SpiceNames.sweepNode) 0 1k"]
         }
         if options.includeAnalysis { lines.append(".op") }
         lines.append(".end")
@@ -207,9 +206,4 @@ public enum NetlistCompiler {
         }
         return try compile(topology, parameters: parameters, held: held, phaseLabel: "\(phase.rawValue) phase, state \(state)", options: options)
     }
-}
-
-extension EdgeElement {
-    /// Every element kind, in a fixed order (for summaries).
-    static let allInOrder: [EdgeElement] = [.mosfet, .expGateMosfet, .diodeResistor, .resistor, .potentiometer]
 }

@@ -9,10 +9,12 @@ public struct Equilibrium: Sendable, Hashable {
     /// Final residual: the largest KCL imbalance at a free node divided by that node's total
     /// conductance, in volts (an estimate of the remaining voltage error).
     public var residual: Double
-    /// MOSFET edges whose idealized conductance sits at the floor (the channel is cut off).
+    /// MOSFET edges whose idealized conductance sits at the floor (the channel is cut off), in
+    /// edge order (``EdgeDiagnosis/atFloor``). V_T is each device's own on a mismatched chip.
     public var floorEdges: [Int]
-    /// MOSFET edges that a real transistor would run saturated (spec §1):
-    /// min(Va, Vb) < U_G − V_T < max(Va, Vb). There the idealized and SPICE models differ.
+    /// MOSFET edges that a real transistor would run saturated (spec §1), in edge order:
+    /// min(Va, Vb) < U_G − V_T < max(Va, Vb), with each device's own V_T on a mismatched chip.
+    /// There the idealized and SPICE models differ.
     public var saturatedEdges: [Int]
 
     public init(voltages: [Double], iterations: Int, residual: Double, floorEdges: [Int], saturatedEdges: [Int]) {
@@ -127,43 +129,6 @@ public enum SolverError: Error, CustomStringConvertible, Equatable {
         guard let first = held.first else { return }
         if let k = held.firstIndex(where: { $0.nodes != first.nodes }) {
             throw batchMixesHeldNodes(problem: k, nodes: held[k].nodes, expected: first.nodes)
-        }
-    }
-}
-
-/// The idealized edge model of spec §1 and its saturation test, shared by every backend's
-/// diagnostics.
-public enum EdgeModel {
-    /// Edges a real MOSFET would run saturated and edges at the conductance floor.
-    public static func classify(
-        topology: Topology, parameters: [Double], voltages: [Double], removed: Set<Int> = []
-    ) -> (floor: [Int], saturated: [Int]) {
-        var floor: [Int] = []
-        var saturated: [Int] = []
-        let vt = topology.device.thresholdVoltage
-        for (e, edge) in topology.edges.enumerated() where !removed.contains(e) {
-            guard let gate = topology.gateVoltage(edge: e, parameter: parameters[e]) else { continue }
-            let (va, vb) = (voltages[edge.a], voltages[edge.b])
-            let overdrive = gate - vt
-            if overdrive - (va + vb) / 2 <= topology.device.conductanceFloor { floor.append(e) }
-            if min(va, vb) < overdrive && overdrive < max(va, vb) { saturated.append(e) }
-        }
-        return (floor, saturated)
-    }
-
-    /// Current from `a` to `b` through edge `e` of the idealized model, in amperes.
-    public static func current(topology: Topology, edge e: Int, parameter p: Double, va: Double, vb: Double) -> Double {
-        let device = topology.device
-        switch topology.edges[e].element {
-        case .mosfet, .expGateMosfet:
-            let gate = topology.gateVoltage(edge: e, parameter: p)!
-            return device.k * max(gate - device.thresholdVoltage - (va + vb) / 2, device.conductanceFloor) * (va - vb)
-        case .diodeResistor:
-            return p * (va > vb ? 1 : device.conductanceFloor) * (va - vb)
-        case .resistor:
-            return p * (va - vb)
-        case .potentiometer:
-            return (va - vb) / Potentiometer.ohms(step: Potentiometer.step(for: p))
         }
     }
 }

@@ -38,7 +38,10 @@ public final class IdealSolver: EquilibriumSolver {
 
     private let edgeA: [Int]
     private let edgeB: [Int]
-    private var kind: [EdgeKind]
+    /// Per edge: the physics of its element (read once per solve, for the coefficients).
+    private let models: [any ElementModel.Type]
+    /// Per edge: the kernel its current follows (read per Newton iteration); `nil` once removed.
+    private var law: [ConductanceLaw?]
     private var removed: Set<Int> = []
     private var structures: [[Int]: HeldStructure] = [:]
     private var lastHeldNodes: [Int] = []
@@ -46,16 +49,21 @@ public final class IdealSolver: EquilibriumSolver {
 
     /// Per-device deviations (threshold shifts, gain factors) of this chip; none by default.
     public var mismatch: DeviceMismatch? {
-        didSet { gain = mismatch?.gainFactors ?? [Double](repeating: 1, count: topology.edgeCount) }
+        didSet {
+            gain = mismatch?.gainFactors ?? [Double](repeating: 1, count: topology.edgeCount)
+            coefficientSource = []
+        }
     }
     private var gain: [Double]
 
-    /// Per-edge coefficient of the current solve: U_G − V_T for transistors, the conductance otherwise.
+    /// Per-edge coefficient of the current solve (``ElementModel/coefficient(parameter:thresholdVoltage:)``):
+    /// U_G − V_T for transistors, the conductance otherwise.
     private var coefficient: [Double]
+    /// The parameters ``coefficient`` holds the coefficients of (empty: none); a solve with the
+    /// same parameters (bit for bit) on the same chip reuses them.
+    private var coefficientSource: [Double] = []
     private var voltages: [Double]
     private var trial: [Double]
-
-    private enum EdgeKind { case transistor, diode, linear, open }
 
     public init(topology: Topology, options: Options = Options()) throws {
         try topology.validate()
@@ -63,13 +71,8 @@ public final class IdealSolver: EquilibriumSolver {
         self.options = options
         edgeA = topology.edges.map(\.a)
         edgeB = topology.edges.map(\.b)
-        kind = topology.edges.map {
-            switch $0.element {
-            case .mosfet, .expGateMosfet: .transistor
-            case .diodeResistor: .diode
-            case .potentiometer, .resistor: .linear
-            }
-        }
+        models = topology.edges.map { $0.element.model }
+        law = models.map { $0.law }
         coefficient = [Double](repeating: 0, count: topology.edgeCount)
         gain = [Double](repeating: 1, count: topology.edgeCount)
         voltages = [Double](repeating: 0, count: topology.nodeCount)
@@ -81,7 +84,7 @@ public final class IdealSolver: EquilibriumSolver {
             throw TopologyError.unknownNode(e, role: "edge removal (edge index)", nodeCount: topology.edgeCount, at: nil)
         }
         removed.formUnion(edges)
-        for e in removed { kind[e] = .open }
+        for e in removed { law[e] = nil }
         structures.removeAll()
         lastStructure = nil
         lastHeldNodes = []
@@ -165,9 +168,7 @@ public final class IdealSolver: EquilibriumSolver {
             merit = evaluate(structure, at: voltages, linearized: false)
         }
         guard voltages.allSatisfy(\.isFinite) else { throw SolverError.nonFiniteInput("a node voltage (diverged)") }
-        let (floor, saturated) = options.diagnostics
-            ? EdgeModel.classify(topology: topology, parameters: parameters, voltages: voltages, removed: removed)
-            : ([], [])
+        let (floor, saturated) = options.diagnostics ? classify() : ([], [])
         return Equilibrium(
             voltages: voltages, iterations: iterations, residual: structure.scaledResidual,
             floorEdges: floor, saturatedEdges: saturated)
@@ -223,19 +224,32 @@ public final class IdealSolver: EquilibriumSolver {
         }
     }
 
+    /// ``EdgeModel/classify(topology:parameters:voltages:removed:mismatch:)`` of the current
+    /// solve, from the coefficients already loaded (U_G − V_T with this chip's thresholds).
+    private func classify() -> (floor: [Int], saturated: [Int]) {
+        var floorEdges: [Int] = []
+        var saturated: [Int] = []
+        let floor = topology.device.conductanceFloor
+        for e in law.indices {
+            guard let law = law[e] else { continue }  // removed
+            let d = law.diagnose(coefficient: coefficient[e], va: voltages[edgeA[e]], vb: voltages[edgeB[e]], floor: floor)
+            if d.atFloor { floorEdges.append(e) }
+            if d.saturated { saturated.append(e) }
+        }
+        return (floorEdges, saturated)
+    }
+
     private func loadCoefficients(_ parameters: [Double]) throws {
+        if parameters.elementsEqual(coefficientSource, by: { $0.bitPattern == $1.bitPattern }) { return }
+        coefficientSource = []
+        try mismatch?.validate(edgeCount: topology.edgeCount)
         for e in 0..<topology.edgeCount {
             let vt = topology.device.thresholdVoltage + (mismatch?.thresholdOffsets[e] ?? 0)
             let p = parameters[e]
             guard p.isFinite else { throw SolverError.nonFiniteInput("edge \(e)'s parameter") }
-            switch topology.edges[e].element {
-            case .mosfet: coefficient[e] = p - vt
-            case .expGateMosfet: coefficient[e] = exp(p) - vt
-            case .diodeResistor: coefficient[e] = p
-            case .resistor: coefficient[e] = p
-            case .potentiometer: coefficient[e] = 1 / Potentiometer.ohms(step: Potentiometer.step(for: p))
-            }
+            coefficient[e] = models[e].coefficient(parameter: p, thresholdVoltage: vt)
         }
+        coefficientSource = parameters
     }
 
     private func structure(for heldNodes: [Int]) throws -> HeldStructure {
@@ -280,33 +294,12 @@ public final class IdealSolver: EquilibriumSolver {
                                     for i in 0..<jac.count { jac[i] = 0 }
                                     for e in 0..<edgeA.count {
                                         let a = edgeA[e], b = edgeB[e]
-                                        let va = v[a], vb = v[b], dv = va - vb
-                                        var g: Double, dIdA: Double, dIdB: Double
-                                        switch kind[e] {
-                                        case .transistor:
-                                            let m = c[e] - 0.5 * (va + vb)
-                                            let ke = k * gain[e]
-                                            if m > floor {
-                                                g = ke * m
-                                                dIdA = linearized ? g : ke * (c[e] - va)
-                                                dIdB = linearized ? -g : -ke * (c[e] - vb)
-                                            } else {
-                                                g = ke * floor
-                                                dIdA = g
-                                                dIdB = -g
-                                            }
-                                        case .diode:
-                                            g = c[e] * (dv > 0 ? 1 : floor)
-                                            dIdA = g
-                                            dIdB = -g
-                                        case .linear:
-                                            g = c[e]
-                                            dIdA = g
-                                            dIdB = -g
-                                        case .open:
-                                            continue
-                                        }
-                                        let current = g * dv
+                                        guard let law = law[e] else { continue }  // removed
+                                        let va = v[a], vb = v[b]
+                                        let (g, dIdA, dIdB) = law.evaluate(
+                                            coefficient: c[e], va: va, vb: vb, k: k * gain[e], floor: floor,
+                                            linearized: linearized)
+                                        let current = g * (va - vb)
                                         let ia = Int(fi[a]), ib = Int(fi[b])
                                         if ia >= 0 { r[ia] += current; d[ia] += g }
                                         if ib >= 0 { r[ib] -= current; d[ib] += g }

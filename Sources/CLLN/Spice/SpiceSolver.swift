@@ -189,7 +189,7 @@ public final class SpiceSolver: EquilibriumSolver {
 
     /// The batch as one `dc` sweep (of at most ``maximumSweepPoints`` points; longer batches run
     /// as several of equal length): the held-node set's batch circuit declares its held sources
-    /// `external` and adds the sweep source ``NetlistCompiler/sweepSource``; gates change in
+    /// `external` and adds the sweep source ``SpiceNames/sweepSource``; gates change in
     /// place as for single solves, and point k's held voltages come from the engine's
     /// GetVSRCData callback. ngspice sets up and reorders its matrix once per sweep instead of
     /// once per solve. The batch circuit's options (``batchNetlistOptions``,
@@ -201,7 +201,7 @@ public final class SpiceSolver: EquilibriumSolver {
         try SolverError.checkBatch(held, warmStarts: warmStarts)
         try topology.validateParameters(parameters)
         for problem in held { try Self.checkValues(of: problem) }
-        let sources = held[0].nodes.map { "vh\($0)" }
+        let sources = held[0].nodes.map(SpiceNames.heldSource)
         var points: [[Double]] = []
         points.reserveCapacity(held.count)
         let sweeps = (held.count + Self.maximumSweepPoints - 1) / Self.maximumSweepPoints
@@ -210,7 +210,7 @@ public final class SpiceSolver: EquilibriumSolver {
             for sweep in 0..<sweeps {
                 let chunk = held[(sweep * held.count / sweeps)..<((sweep + 1) * held.count / sweeps)]
                 points += try engine.sweep(
-                    NetlistCompiler.sweepSource, nodeCount: topology.nodeCount, externalSources: sources, values: chunk.map(\.values))
+                    SpiceNames.sweepSource, nodeCount: topology.nodeCount, externalSources: sources, values: chunk.map(\.values))
             }
         }
         return points.map { equilibrium(parameters: parameters, voltages: $0) }
@@ -228,7 +228,8 @@ public final class SpiceSolver: EquilibriumSolver {
 
     private func equilibrium(parameters: [Double], voltages: [Double]) -> Equilibrium {
         let (floor, saturated) = options.diagnostics
-            ? EdgeModel.classify(topology: topology, parameters: parameters, voltages: voltages, removed: removedEdges)
+            ? EdgeModel.classify(
+                topology: topology, parameters: parameters, voltages: voltages, removed: removedEdges, mismatch: options.mismatch)
             : ([], [])
         return Equilibrium(voltages: voltages, iterations: 0, residual: 0, floorEdges: floor, saturatedEdges: saturated)
     }
@@ -281,7 +282,7 @@ public final class SpiceSolver: EquilibriumSolver {
             self.id = id
             self.form = form
             heldNodes = held.nodes
-            heldPrefixes = held.nodes.map { "alter vh\($0) = " }
+            heldPrefixes = held.nodes.map(SpiceNames.heldUpdatePrefix)
             self.parameters = parameters
             heldValues = held.values
         }
@@ -320,10 +321,10 @@ public final class SpiceSolver: EquilibriumSolver {
         switch form {
         case .operatingPoint:
             let netlist = try compile(parameters: parameters, held: held, options: netlistOptions)
-            return try engine.loadCircuit(netlist.lines, probe: "@vh\(held.nodes[0])[dc]")
+            return try engine.loadCircuit(netlist.lines, probe: SpiceNames.dcProbe(source: SpiceNames.heldSource(node: held.nodes[0])))
         case .sweep:
             let netlist = try compile(parameters: parameters, held: held, options: batchNetlistOptions)
-            return try engine.loadCircuit(netlist.lines, probe: "@\(NetlistCompiler.sweepSource)[dc]")
+            return try engine.loadCircuit(netlist.lines, probe: SpiceNames.dcProbe(source: SpiceNames.sweepSource))
         }
     }
 
@@ -354,16 +355,15 @@ public final class SpiceSolver: EquilibriumSolver {
         try batch.flush(to: engine)
     }
 
-    /// The value written for edge `e` (the netlist compiler's, so that updates equal a reload).
+    /// The value written for edge `e` after its ``SpiceNames/updatePrefix(edge:form:gateStyle:)``
+    /// (the netlist compiler's, so that updates equal a reload): the element's netlist value, or
+    /// for a MOSFET in the per-edge threshold form its model's `vto` = V_T + ΔV_T − U_G.
     private func spiceValue(edge e: Int, parameter p: Double) -> Double {
-        switch topology.edges[e].element {
-        case .mosfet, .expGateMosfet:
-            let gate = topology.gateVoltage(edge: e, parameter: p)!
-            let shift = options.mismatch?.thresholdOffsets[e] ?? 0
-            return netlistOptions.gateStyle == .thresholdPerEdge ? topology.device.thresholdVoltage + shift - gate : gate
-        case .diodeResistor, .resistor: return 1 / p
-        case .potentiometer: return Potentiometer.ohms(step: Potentiometer.step(for: p))
-        }
+        let model = topology.edges[e].element.model
+        let value = model.netlistValue(parameter: p)
+        guard model.netlistForm == .mosfet, netlistOptions.gateStyle == .thresholdPerEdge else { return value }
+        let shift = options.mismatch?.thresholdOffsets[e] ?? 0
+        return topology.device.thresholdVoltage + shift - value
     }
 
     /// Command prefixes follow the netlist compiler's names, whose edge numbers skip removed edges.
@@ -372,19 +372,17 @@ public final class SpiceSolver: EquilibriumSolver {
         updatePrefix = topology.edges.enumerated().map { e, edge in
             guard !removedEdges.contains(e) else { return nil }
             defer { number += 1 }
-            switch edge.element {
-            case .mosfet, .expGateMosfet:
-                return netlistOptions.gateStyle == .thresholdPerEdge ? "altermod me\(number) vto = " : "alter vg\(number) = "
-            case .diodeResistor, .resistor, .potentiometer:
-                return "alter r\(number) = "
-            }
+            return SpiceNames.updatePrefix(edge: number, form: edge.element.model.netlistForm, gateStyle: netlistOptions.gateStyle)
         }
     }
 
     /// Whether the compiler accepts the per-edge threshold form for the card (no body effect),
-    /// tried on a one-transistor circuit.
+    /// tried on a one-transistor circuit (without the chip's mismatch, which is per edge of the
+    /// real topology and does not decide the form).
     private static func acceptsThresholdStyle(_ options: NetlistOptions) throws -> Bool {
         let probe = Topology(name: "gate style probe", nodeCount: 2, edges: [Edge(0, 1)], inputs: [0, 1])
+        var options = options
+        options.mismatch = nil
         do {
             _ = try NetlistCompiler.compile(
                 probe, parameters: [3], held: HeldNodes(nodes: [0, 1], values: [0, 0]), phaseLabel: "probe", options: options)

@@ -28,23 +28,19 @@ public enum InitialGates: Sendable, Hashable, Codable {
     case uniform(low: Double, high: Double)
     case normal(mean: Double, spread: Double)
 
-    /// One draw per edge; transistor edges get a gate voltage, other elements their default.
+    /// One draw per edge (every edge draws, so the stream does not depend on the elements);
+    /// transistor edges get the parameter of the clipped gate voltage, other elements their
+    /// default (``ElementModel/initialParameter(gate:)``).
     public func draw(for topology: Topology, rng: inout SeededGenerator) -> [Double] {
-        var parameters = topology.uniformParameters(gate: 1)
-        for (e, edge) in topology.edges.enumerated() {
+        topology.edges.map { edge in
             let gate: Double
             switch self {
             case let .uniform(low, high): gate = rng.uniform(in: low...high)
             case let .normal(mean, spread): gate = mean + spread * rng.gaussian()
             }
             let clipped = min(max(gate, topology.gateBounds.lowerBound), topology.gateBounds.upperBound)
-            switch edge.element {
-            case .mosfet: parameters[e] = clipped
-            case .expGateMosfet: parameters[e] = log(clipped)
-            case .diodeResistor, .resistor, .potentiometer: break
-            }
+            return edge.element.model.initialParameter(gate: clipped)
         }
-        return parameters
     }
 
     public func validate() throws {

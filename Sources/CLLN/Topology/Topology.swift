@@ -36,37 +36,6 @@ public struct Edge: Sendable, Hashable {
     }
 }
 
-/// Device constants of the idealized edge model (spec §1).
-public struct DeviceConstants: Sendable, Hashable, Codable {
-    /// Threshold voltage V_T (V).
-    public var thresholdVoltage: Double
-    /// Conductance floor g_floor, in units of `k` (V): keeps cut-off edges from isolating nodes.
-    public var conductanceFloor: Double
-    /// Transconductance scale k = KP·W/L (A/V²). Node voltages of an all-MOSFET network do not
-    /// depend on it; it matters when MOSFETs are mixed with resistive elements.
-    public var k: Double
-
-    public init(thresholdVoltage: Double = 0.7, conductanceFloor: Double = 1e-5, k: Double = 1e-3) {
-        self.thresholdVoltage = thresholdVoltage
-        self.conductanceFloor = conductanceFloor
-        self.k = k
-    }
-
-    /// The constants of the reference code.
-    public static let reference = DeviceConstants()
-
-    enum CodingKeys: String, CodingKey {
-        case thresholdVoltage = "threshold", conductanceFloor = "floor", k
-    }
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        self.init(
-            thresholdVoltage: try c.decodeIfPresent(Double.self, forKey: .thresholdVoltage) ?? 0.7,
-            conductanceFloor: try c.decodeIfPresent(Double.self, forKey: .conductanceFloor) ?? 1e-5,
-            k: try c.decodeIfPresent(Double.self, forKey: .k) ?? 1e-3)
-    }
-}
-
 /// A contrastive local learning network: nodes, edges with their elements, which nodes are driven
 /// (inputs) and read (outputs), and the input voltages that encode each environment state.
 ///
@@ -109,36 +78,21 @@ public struct Topology: Sendable, Hashable {
     /// Whether every edge is a plain MOSFET (the reference's networks).
     public var isAllMosfet: Bool { edges.allSatisfy { $0.element == .mosfet } }
 
-    /// The allowed range of edge `e`'s learnable parameter.
+    /// The allowed range of edge `e`'s learnable parameter (``ElementModel/parameterBounds(gateBounds:)``).
     public func parameterBounds(edge e: Int) -> ClosedRange<Double> {
-        switch edges[e].element {
-        case .mosfet: gateBounds
-        case .expGateMosfet: log(gateBounds.lowerBound)...log(gateBounds.upperBound)
-        case .diodeResistor, .resistor: 0...Double.greatestFiniteMagnitude
-        case .potentiometer: 0...Double(Potentiometer.steps - 1)
-        }
+        edges[e].element.model.parameterBounds(gateBounds: gateBounds)
     }
 
-    /// A parameter vector with every transistor at gate voltage `gate` (clipped to the bounds),
-    /// resistive elements at 1/(1 kΩ) and potentiometers at mid-scale.
+    /// A parameter vector with every transistor at gate voltage `gate` (not clipped to the bounds),
+    /// other elements at their default (``ElementModel/initialParameter(gate:)``: resistive
+    /// elements at 1/(1 kΩ), potentiometers at mid-scale).
     public func uniformParameters(gate: Double) -> [Double] {
-        edges.map { edge in
-            switch edge.element {
-            case .mosfet: gate
-            case .expGateMosfet: log(gate)
-            case .diodeResistor, .resistor: 1e-3
-            case .potentiometer: Double(Potentiometer.steps / 2)
-            }
-        }
+        edges.map { $0.element.model.initialParameter(gate: gate) }
     }
 
     /// The gate voltage an edge's parameter stands for (`nil` for non-transistor elements).
     public func gateVoltage(edge e: Int, parameter p: Double) -> Double? {
-        switch edges[e].element {
-        case .mosfet: p
-        case .expGateMosfet: exp(p)
-        case .diodeResistor, .resistor, .potentiometer: nil
-        }
+        edges[e].element.model.gateVoltage(parameter: p)
     }
 
     /// Held nodes and values of the free phase for state `s`.
