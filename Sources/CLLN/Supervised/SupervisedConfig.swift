@@ -189,19 +189,8 @@ public struct SupervisedConfig: Sendable, Codable {
     /// Every key a config may hold.
     public static var keys: [String] { CodingKeys.allCases.map(\.stringValue) + SupervisedOptionOverrides.keys }
 
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     public init(from decoder: Decoder) throws {
-        let known = Set(Self.keys)
-        for key in try decoder.container(keyedBy: AnyKey.self).allKeys where !known.contains(key.stringValue) {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: [key], debugDescription: "unknown key; supervised config keys: \(Self.keys.joined(separator: ", "))"))
-        }
+        try rejectUnknownKeys(in: decoder, known: Self.keys, what: "a supervised config")
         let c = try decoder.container(keyedBy: CodingKeys.self)
         task = try c.decodeIfPresent(String.self, forKey: .task)
         epochs = try c.decodeIfPresent(Int.self, forKey: .epochs)

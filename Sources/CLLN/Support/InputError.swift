@@ -34,6 +34,8 @@ public enum InputLimits {
     public static let maximumEpochs = 10_000_000
     /// Nodes of one hidden layer of a supervised network.
     public static let maximumLayerWidth = 10_000
+    /// Random samples of a check (`clln validate`, `clln check gradient`).
+    public static let maximumSamples = 1_000_000
     /// States of a grid task.
     public static let maximumGridCells = 100_000
 }

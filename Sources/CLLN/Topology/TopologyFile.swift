@@ -66,7 +66,7 @@ public struct TopologyFile: Codable, Sendable {
             if var pair = try? decoder.unkeyedContainer() {
                 guard let count = pair.count, (2...3).contains(count) else {
                     throw DecodingError.dataCorruptedError(
-                        in: pair, debugDescription: "an edge is [a, b] or [a, b, \"element\"] (got \(pair.count.map(String.init) ?? "?") entries)")
+                        in: pair, debugDescription: "an edge must be [a, b] or [a, b, \"element\"] (got \(pair.count.map(String.init) ?? "?") entries)")
                 }
                 a = try pair.decode(NodeRef.self)
                 b = try pair.decode(NodeRef.self)
@@ -75,7 +75,7 @@ public struct TopologyFile: Codable, Sendable {
                 guard (try? decoder.container(keyedBy: AnyCodingKey.self)) != nil else {
                     throw DecodingError.dataCorrupted(.init(
                         codingPath: decoder.codingPath,
-                        debugDescription: "an edge is [a, b], [a, b, \"element\"] or {\"a\": …, \"b\": …, \"element\": …}"))
+                        debugDescription: "an edge must be [a, b], [a, b, \"element\"] or {\"a\": …, \"b\": …, \"element\": …}"))
                 }
                 try rejectUnknownKeys(in: decoder, known: ["a", "b", "element"], what: "an edge")
                 let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -201,7 +201,7 @@ public enum TopologyFileError: Error, CustomStringConvertible {
         case let .badGateBounds(g): "gate_bounds \(g) must be two finite numbers [min, max] with min < max"
         case let .unknownPreset(name):
             "\"\(name)\" is neither a preset (\(TopologyPresets.names.joined(separator: ", ")); supervised tasks: "
-                + "xor, regression, iris, digits) nor an existing file"
+                + "xor, regression, iris, digits) nor an existing file; give a preset name or the path of a file"
         }
     }
 }
@@ -240,7 +240,7 @@ func decodeFile<T: Decodable>(_ data: Data, path: String, malformed: ((String) -
     func fail(_ reason: String) -> any Error { malformed?(reason) ?? TopologyFileError.malformed(path: path, reason: reason) }
     let text = String(decoding: data, as: UTF8.self)
     let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-    guard !trimmed.isEmpty else { throw fail("the file is empty; write the keys described in the documentation") }
+    guard !trimmed.isEmpty else { throw fail("the file is empty; it must hold an object of keys (see the documentation)") }
     do {
         if path.hasSuffix(".json") || trimmed.hasPrefix("{") || trimmed.hasPrefix("[") {
             return try JSONDecoder().decode(T.self, from: data)

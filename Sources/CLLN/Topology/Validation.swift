@@ -52,7 +52,7 @@ public enum TopologyError: Error, Equatable, CustomStringConvertible {
         case let .unknownState(s, count):
             return count == 0
                 ? "state \(s) requested, but the topology declares no state encodings; add \"states\" or hold nodes explicitly"
-                : "state \(s) requested, but the topology has states 0..<\(count)"
+                : "state \(s) requested, but the topology has states 0..<\(count); use one of them"
         case let .wrongLabelCount(n, expected):
             return "\(n) output values given, but the topology has \(expected) outputs; give one per output node"
         case let .nonFinite(what):
