@@ -29,13 +29,7 @@ struct BackendOptions: ParsableArguments {
     /// The backend these flags describe (of `kind` when given), validated: a bad chip file or
     /// value, or an unreadable model card, throws bad input before any work.
     func solverBackend(kind: SolverBackend.Kind? = nil) throws -> SolverBackend {
-        var chip = ChipSpec()
-        if let mismatch {
-            let data = try readInputFile(mismatch)
-            do { chip = try JSONDecoder().decode(ChipSpec.self, from: data) } catch {
-                throw InputFileError.unreadable(mismatch, "expected {\"sigma_vto\", \"sigma_kp\", \"seed\", \"twin\", \"read_noise\"}")
-            }
-        }
+        var chip = try mismatch.map { try ChipSpec.load(URL(fileURLWithPath: $0)) } ?? ChipSpec()
         chip.sigmaThreshold = sigmaVto ?? chip.sigmaThreshold
         chip.sigmaGain = sigmaKp ?? chip.sigmaGain
         chip.seed = chipSeed ?? chip.seed
@@ -58,7 +52,7 @@ struct RunOptions: ParsableArguments {
     var resume = false
 
     func validate() throws {
-        if jobs < 1 { throw ValidationError("--jobs must be ≥ 1, e.g. --jobs 2") }
+        if jobs < 1 { throw badValue("--jobs must be ≥ 1, e.g. --jobs 2") }
     }
 
     /// The run layer's scheduler; SPICE workers are this executable's `run-worker` command.

@@ -154,10 +154,3 @@ struct BenchTrain: ParsableCommand {
         }
     }
 }
-
-/// A flag value that cannot be benchmarked: `message` (naming the flag and the fix) on stderr,
-/// then exit 65 (bad input data), before any work.
-private func badValue(_ message: String) -> ExitCode {
-    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
-    return ExitCode(65)
-}

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLLN
+import CLLNDynamics
 import Foundation
 
 @main
@@ -57,23 +58,32 @@ enum Exit {
     }
 
     private static func isInputError(_ error: Error) -> Bool {
-        error is TopologyError || error is TopologyFileError || error is NetlistError || error is InputFileError
-            || error is GeneratorError || error is LearningError || error is SupervisedConfigError
+        if error is InputError { return true }
+        switch error as? DynamicsError {
+        case .unknownTask, .invalidArgument: return true
+        default: return false
+        }
     }
 }
 
+/// Refuses a flag's value that parses but makes no sense (negative, zero, NaN, ∞, out of range):
+/// prints `message` (which names the flag and the fix) and exits 65 (bad input), before any work.
+/// A malformed command line or a combination of flags stays a `ValidationError` (exit 64).
+func badValue(_ message: String) -> ExitCode {
+    FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+    return ExitCode(65)
+}
+
 /// Problems with the CLI's auxiliary input files.
-enum InputFileError: Error, CustomStringConvertible {
+enum InputFileError: InputError {
     case unreadable(String, String)
     case notNumbers(String)
-    case badHold(String)
     case notGates(String)
 
     var description: String {
         switch self {
-        case let .unreadable(path, why): "cannot read \(path): \(why)"
+        case let .unreadable(path, why): "cannot read \(path): \(why); check the path and that the file is readable"
         case let .notNumbers(path): "\(path) must hold a JSON array of numbers, e.g. [1.5, 2.0]"
-        case let .badHold(text): "--hold \(text) must look like NODE=VOLTS, e.g. --hold 0=1 --hold 5=0.25"
         case let .notGates(path):
             "\(path) must hold gates: a JSON array of numbers in edge order, an array of such arrays, "
                 + "or a trial result of clln train (trials/trial-K.json, its final_gates)"

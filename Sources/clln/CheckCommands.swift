@@ -54,7 +54,7 @@ struct GradientCheck: ParsableCommand {
     @OptionGroup var result: ResultOptions
 
     func validate() throws {
-        if samples < 1 { throw ValidationError("--samples must be ≥ 1, e.g. --samples 200") }
+        if samples < 1 { throw badValue("--samples must be ≥ 1, e.g. --samples 200") }
         _ = try numberList(etas, option: "--etas", range: "(0, 1]") { $0 > 0 && $0 <= 1 }
     }
 
@@ -99,7 +99,7 @@ struct ExperimentOptions: ParsableArguments {
     @OptionGroup var runOptions: RunOptions
 
     func validate() throws {
-        if let steps, steps < 1 { throw ValidationError("--steps must be ≥ 1, e.g. --steps 20000") }
+        if let steps, steps < 1 { throw badValue("--steps must be ≥ 1, e.g. --steps 20000") }
     }
 
     func experiment() throws -> QLearningExperiment {
@@ -132,7 +132,7 @@ struct StressCommand: ParsableCommand {
     @OptionGroup var result: ResultOptions
 
     func validate() throws {
-        if trials < 1 { throw ValidationError("--trials must be ≥ 1, e.g. --trials 3") }
+        if trials < 1 { throw badValue("--trials must be ≥ 1, e.g. --trials 3") }
         _ = try numberList(factors, option: "--factors", range: "(0, ∞)") { $0 > 0 }
     }
 
@@ -168,7 +168,7 @@ struct DamageCommand: ParsableCommand {
     @OptionGroup var result: ResultOptions
 
     func validate() throws {
-        if let at, at < 0 { throw ValidationError("--at must be ≥ 0 (a training step), e.g. --at 50000") }
+        if let at, at < 0 { throw badValue("--at must be ≥ 0 (a training step), e.g. --at 50000") }
         _ = try numberList(fractions, option: "--fractions", range: "[0, 1)") { $0 >= 0 && $0 < 1 }
     }
 
@@ -197,8 +197,11 @@ func numberList(_ text: String, option: String, range: String, isValid: (Double)
         .map { $0.trimmingCharacters(in: .whitespaces) }
     var values: [Double] = []
     for entry in entries {
-        guard let value = Double(entry), value.isFinite, isValid(value) else {
-            throw ValidationError("\(option): '\(entry)' is not a number in \(range); give comma-separated numbers, e.g. \(option) 0.1,0.2")
+        guard let value = Double(entry) else {
+            throw ValidationError("\(option): '\(entry)' is not a number; give comma-separated numbers in \(range), e.g. \(option) 0.1,0.2")
+        }
+        guard value.isFinite, isValid(value) else {
+            throw badValue("\(option): \(entry) is not in \(range); give comma-separated numbers in \(range), e.g. \(option) 0.1,0.2")
         }
         values.append(value)
     }

@@ -26,6 +26,7 @@ struct GateOptions: ParsableArguments {
 
     func validate() throws {
         if gates != nil && gateValue != nil { throw ValidationError("give --gates or --gate-value, not both") }
+        if let gateValue, !gateValue.isFinite { throw badValue("--gate-value must be a finite gate voltage (V), e.g. --gate-value 1.5") }
     }
 }
 
@@ -61,7 +62,7 @@ struct CompileCommand: ParsableCommand {
     var out: String?
 
     func validate() throws {
-        if state < 0 { throw ValidationError("--state must be ≥ 0 (a state index), e.g. --state 0") }
+        if state < 0 { throw badValue("--state must be ≥ 0 (a state index), e.g. --state 0") }
     }
 
     func run() throws {

@@ -53,11 +53,11 @@ struct DynamicsCommand: ParsableCommand {
 
         func validate() throws {
             try validateTask(task)
-            if let iterations, iterations < 1 { throw ValidationError("--iterations must be ≥ 1, e.g. --iterations 300") }
-            if seeds < 1 { throw ValidationError("--seeds must be ≥ 1, e.g. --seeds 10") }
-            if let eta, !(eta > 0 && eta.isFinite) { throw ValidationError("--eta must be a positive number, e.g. --eta 0.1") }
+            if let iterations, iterations < 1 { throw badValue("--iterations must be ≥ 1, e.g. --iterations 300") }
+            if seeds < 1 { throw badValue("--seeds must be ≥ 1, e.g. --seeds 10") }
+            if let eta, !(eta > 0 && eta.isFinite) { throw badValue("--eta must be a positive finite number, e.g. --eta 0.1") }
             if let learningRate, !(learningRate > 0 && learningRate.isFinite) {
-                throw ValidationError("--learning-rate must be a positive number")
+                throw badValue("--learning-rate must be a positive finite number, e.g. --learning-rate 0.05")
             }
         }
 
@@ -105,10 +105,10 @@ struct DynamicsCommand: ParsableCommand {
 
         func validate() throws {
             try validateTask(task)
-            if samples < 1 { throw ValidationError("--samples must be ≥ 1") }
-            if trainingIterations < 0 { throw ValidationError("--trained must be ≥ 0") }
+            if samples < 1 { throw badValue("--samples must be ≥ 1, e.g. --samples 8") }
+            if trainingIterations < 0 { throw badValue("--trained must be ≥ 0 (iterations before measuring), e.g. --trained 100") }
             if etas.isEmpty || !etas.allSatisfy({ $0 > 0 && $0.isFinite }) {
-                throw ValidationError("--etas must be positive numbers, e.g. --etas 0.01 0.1 1")
+                throw badValue("--etas must be positive numbers, e.g. --etas 0.01 0.1 1")
             }
         }
 

@@ -48,8 +48,9 @@ struct SolveCommand: ParsableCommand {
         if state != nil && !hold.isEmpty { throw ValidationError("give --state or --hold, not both") }
         if state == nil && hold.isEmpty { throw ValidationError("give --state K, --all-states, or at least one --hold NODE=V") }
         if phase == .clamped && labels == nil { throw ValidationError("the clamped phase needs --labels FILE") }
-        if phase == .clamped && !(eta > 0 && eta <= 1) { throw ValidationError("--eta must lie in (0, 1], e.g. --eta 0.1") }
-        if let state, state < 0 { throw ValidationError("--state must be ≥ 0 (a state index), e.g. --state 0") }
+        if phase == .clamped && !(eta > 0 && eta <= 1) { throw badValue("--eta must lie in (0, 1], e.g. --eta 0.1") }
+        _ = try heldNodes()
+        if let state, state < 0 { throw badValue("--state must be ≥ 0 (a state index), e.g. --state 0") }
     }
 
     func run() throws {
@@ -61,15 +62,7 @@ struct SolveCommand: ParsableCommand {
             if let state {
                 held = try t.freeHeld(state: state)
             } else {
-                held = HeldNodes(nodes: [], values: [])
-                for item in hold {
-                    let parts = item.split(separator: "=")
-                    guard parts.count == 2, let node = Int(parts[0]), let value = Double(parts[1]) else {
-                        throw InputFileError.badHold(item)
-                    }
-                    held.nodes.append(node)
-                    held.values.append(value)
-                }
+                held = try heldNodes()
             }
             try t.validateHeld(held)
             let backend = try backendOptions.solverBackend()
@@ -114,6 +107,20 @@ struct SolveCommand: ParsableCommand {
 }
 
 extension SolveCommand {
+    /// The `--hold NODE=VOLTS` list; a malformed entry is a usage error naming the form.
+    func heldNodes() throws -> HeldNodes {
+        var held = HeldNodes(nodes: [], values: [])
+        for item in hold {
+            let parts = item.split(separator: "=")
+            guard parts.count == 2, let node = Int(parts[0]), let value = Double(parts[1]) else {
+                throw ValidationError("--hold \(item) must look like NODE=VOLTS, e.g. --hold 0=1 --hold 5=0.25")
+            }
+            held.nodes.append(node)
+            held.values.append(value)
+        }
+        return held
+    }
+
     /// `--all-states`: every state's free phase as one batch.
     func solveAllStates(_ t: Topology, parameters: [Double]) throws {
         _ = try t.freeHeld(state: 0)  // a topology without state encodings is an error naming the fix

@@ -50,8 +50,8 @@ struct TrainCommand: ParsableCommand {
     var stateWeightExponent: Double?
 
     func validate() throws {
-        if let trials, trials < 1 { throw ValidationError("--trials must be ≥ 1, e.g. --trials 10") }
-        if let steps, steps < 1 { throw ValidationError("--steps must be ≥ 1, e.g. --steps 20000") }
+        if let trials, trials < 1 { throw badValue("--trials must be ≥ 1, e.g. --trials 10") }
+        if let steps, steps < 1 { throw badValue("--steps must be ≥ 1, e.g. --steps 20000") }
         if compareBackends && backendOptions.backend != .ideal {
             throw ValidationError("--compare-backends trains on both backends; drop --backend")
         }

@@ -29,8 +29,8 @@ struct ValidateCommand: ParsableCommand {
     @OptionGroup var result: ResultOptions
 
     func validate() throws {
-        if samples < 0 { throw ValidationError("--samples must be ≥ 0 (random gate vectors), e.g. --samples 50") }
-        if samples == 0 && gates == nil { throw ValidationError("--samples 0 leaves nothing to compare; give --samples N or --gates FILE") }
+        if samples < 0 { throw badValue("--samples must be ≥ 0 (random gate vectors), e.g. --samples 50") }
+        if samples == 0 && gates == nil { throw badValue("--samples 0 leaves nothing to compare; give --samples N or --gates FILE") }
     }
 
     func run() throws {

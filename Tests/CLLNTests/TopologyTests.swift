@@ -123,7 +123,7 @@ import Testing
         #expect(error(t) == .stateWidth(state: 0, width: 2, expected: 1))
         t = base
         t.states = [[.nan]]
-        #expect(error(t) == .nonFinite(what: "state 0's encoding"))
+        #expect(error(t) == .nonFinite(what: "\"states\"[0] (state 0's input voltages)"))
     }
 
     @Test func parameterErrors() {

@@ -58,7 +58,14 @@ public enum BackendComparison {
         topology t: Topology, ideal: any EquilibriumSolver, reference: any EquilibriumSolver, model: String,
         samples: Int, seed: UInt64, extraGates: [[Double]] = []
     ) throws -> Report {
-        guard !t.states.isEmpty else { throw LearningError.mismatch("validation needs state encodings") }
+        guard !t.states.isEmpty else {
+            throw LearningError.mismatch("validation needs state encodings; add \"states\" to the topology")
+        }
+        guard (0...InputLimits.maximumSamples).contains(samples) else {
+            throw LearningError.invalidHyperparameter(
+                "samples must be a whole number in 0...\(InputLimits.maximumSamples) (got \(samples)), e.g. samples 50")
+        }
+        for gates in extraGates { try t.validateParameters(gates) }
         var rng = SeededGenerator(seed: seed)
         let gateSets = (0..<samples).map { _ in t.edges.indices.map { e -> Double in
             let b = t.parameterBounds(edge: e)

@@ -36,8 +36,16 @@ public enum GradientAlignment {
     ) throws -> [Curve] {
         try topology.validate()
         guard !topology.outputs.isEmpty, !topology.states.isEmpty else {
-            throw LearningError.mismatch("the gradient check needs outputs and state encodings")
+            throw LearningError.mismatch("the gradient check needs outputs and state encodings; add \"outputs\" and \"states\" to the topology")
         }
+        guard (1...InputLimits.maximumSamples).contains(samples) else {
+            throw LearningError.invalidHyperparameter(
+                "samples must be a whole number in 1...\(InputLimits.maximumSamples) (got \(samples)), e.g. samples 200")
+        }
+        if let eta = etas.first(where: { !($0 > 0 && $0 <= 1) }) {
+            throw LearningError.invalidHyperparameter("every nudge η in etas must lie in (0, 1] (got \(eta)), e.g. etas 1,0.1,0.01")
+        }
+        guard !etas.isEmpty else { throw LearningError.invalidHyperparameter("etas is empty; give at least one nudge η in (0, 1]") }
         let range = gateRange ?? topology.gateBounds
         var linear = topology
         linear.edges = topology.edges.map { Edge($0.a, $0.b, element: .resistor) }

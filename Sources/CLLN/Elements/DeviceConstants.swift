@@ -26,10 +26,11 @@ public struct DeviceConstants: Sendable, Hashable, Codable {
         DeviceConstants(thresholdVoltage: thresholdVoltage + threshold, conductanceFloor: conductanceFloor, k: k * gain)
     }
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case thresholdVoltage = "threshold", conductanceFloor = "floor", k
     }
     public init(from decoder: Decoder) throws {
+        try rejectUnknownKeys(in: decoder, known: CodingKeys.allCases.map(\.rawValue), what: "\"device\"")
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
             thresholdVoltage: try c.decodeIfPresent(Double.self, forKey: .thresholdVoltage) ?? 0.7,

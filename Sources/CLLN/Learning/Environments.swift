@@ -16,6 +16,26 @@ public protocol TabularEnvironment: Sendable {
     var resetPeriod: Int? { get }
     /// Output labels the reference's periodic measurement clamps toward, per state (spec §3).
     func measurementLabels(state: Int) -> [Double]
+    /// Throws a ``LearningError/invalidTask(_:)`` naming the bad value and the fix.
+    func validate() throws
+}
+
+extension TabularEnvironment {
+    /// The checks every task needs: states and actions, a reset period ≥ 1, finite noise ≥ 0.
+    public func validate() throws { try validateCommon() }
+
+    /// The checks every task needs: states and actions, a reset period ≥ 1, finite noise ≥ 0.
+    public func validateCommon() throws {
+        guard stateCount >= 1, actionCount >= 1 else {
+            throw LearningError.invalidTask("the task has \(stateCount) states and \(actionCount) actions; it needs at least one of each")
+        }
+        if let period = resetPeriod, period < 1 {
+            throw LearningError.invalidTask("reset (the reset period) must be ≥ 1 step (got \(period)); leave it out for no resets")
+        }
+        guard rewardNoise.isFinite, rewardNoise >= 0 else {
+            throw LearningError.invalidTask("noise (σ of the reward noise) must be a finite number ≥ 0 (got \(rewardNoise)), e.g. noise 0.01")
+        }
+    }
 }
 
 extension TabularEnvironment {
@@ -132,13 +152,23 @@ public struct TableEnvironment: TabularEnvironment, Codable, Hashable {
     public func validate() throws {
         guard stateCount > 0, actionCount > 0, rewards.allSatisfy({ $0.count == actionCount }),
             transitions.count == stateCount, transitions.allSatisfy({ $0.count == actionCount })
-        else { throw LearningError.mismatch("rewards and transitions must both be states × actions tables") }
-        guard transitions.joined().allSatisfy({ (0..<stateCount).contains($0) }) else {
-            throw LearningError.mismatch("a transition leads to a state outside 0..<\(stateCount)")
+        else {
+            throw LearningError.invalidTask(
+                "rewards (\(rewards.count) rows of \(rewards.map(\.count))) and transitions (\(transitions.count) rows of "
+                    + "\(transitions.map(\.count))) must both be states × actions tables of the same shape")
         }
-        guard rewards.joined().allSatisfy(\.isFinite), rewardNoise >= 0 else {
-            throw LearningError.mismatch("rewards must be finite and the noise ≥ 0")
+        for (s, row) in transitions.enumerated() {
+            for (a, next) in row.enumerated() where !(0..<stateCount).contains(next) {
+                throw LearningError.invalidTask(
+                    "transitions[\(s)][\(a)] leads to state \(next), outside 0..<\(stateCount); use a state index of the table")
+            }
         }
+        for (s, row) in rewards.enumerated() {
+            for (a, r) in row.enumerated() where !r.isFinite {
+                throw LearningError.invalidTask("rewards[\(s)][\(a)] is \(r); give finite rewards")
+            }
+        }
+        try validateCommon()
     }
 }
 
@@ -199,8 +229,17 @@ public struct GridNavigation: TabularEnvironment, Codable, Hashable {
     }
 
     public func validate() throws {
-        guard rows >= 1, columns >= 1, rows * columns >= 2 else { throw LearningError.mismatch("the grid needs at least 2 cells") }
-        guard (0..<stateCount).contains(goal) else { throw LearningError.mismatch("goal \(goal) lies outside the grid") }
-        if let p = resetPeriod, p < 1 { throw LearningError.mismatch("reset period must be ≥ 1") }
+        let (cells, overflow) = rows.multipliedReportingOverflow(by: columns)
+        guard rows >= 1, columns >= 1, !overflow, (2...InputLimits.maximumGridCells).contains(cells) else {
+            throw LearningError.invalidTask(
+                "a \(rows) × \(columns) grid is not usable; rows and columns must be ≥ 1 with 2 to \(InputLimits.maximumGridCells) cells")
+        }
+        guard (0..<stateCount).contains(goal) else {
+            throw LearningError.invalidTask("goal \(goal) lies outside the grid; use a cell index in 0..<\(stateCount)")
+        }
+        for (key, value) in [("base", base), ("bonus", bonus), ("shaping", shaping)] where !value.isFinite {
+            throw LearningError.invalidTask("\(key) is \(value); give a finite reward")
+        }
+        try validateCommon()
     }
 }

@@ -40,6 +40,26 @@ public struct ExperimentConfigFile: Codable, Sendable {
         public var base: Double?
         public var bonus: Double?
         public var shaping: Double?
+
+        enum CodingKeys: String, CodingKey, CaseIterable {
+            case kind, rewards, transitions, noise, reset, rows, columns, goal, base, bonus, shaping
+        }
+
+        public init(from decoder: Decoder) throws {
+            try rejectUnknownKeys(in: decoder, known: CodingKeys.allCases.map(\.rawValue), what: "\"environment\"")
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            kind = try c.decode(String.self, forKey: .kind)
+            rewards = try c.decodeIfPresent([[Double]].self, forKey: .rewards)
+            transitions = try c.decodeIfPresent([[Int]].self, forKey: .transitions)
+            noise = try c.decodeIfPresent(Double.self, forKey: .noise)
+            reset = try c.decodeIfPresent(Int.self, forKey: .reset)
+            rows = try c.decodeIfPresent(Int.self, forKey: .rows)
+            columns = try c.decodeIfPresent(Int.self, forKey: .columns)
+            goal = try c.decodeIfPresent(Int.self, forKey: .goal)
+            base = try c.decodeIfPresent(Double.self, forKey: .base)
+            bonus = try c.decodeIfPresent(Double.self, forKey: .bonus)
+            shaping = try c.decodeIfPresent(Double.self, forKey: .shaping)
+        }
     }
 
     public var preset: String?
@@ -61,12 +81,35 @@ public struct ExperimentConfigFile: Codable, Sendable {
     public var referenceQuirk: Bool?
     public var stateWeightExponent: Double?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case preset, topology, environment, steps, trials, alpha, eta, gamma, batch, clip
         case epsilonStart = "epsilon_start", epsilonEnd = "epsilon_end", initialGateMean = "initial_gate_mean"
         case initialGateSpread = "initial_gate_spread", measurements
         case measurementInterval = "measurement_interval", referenceQuirk = "reference_quirk"
         case stateWeightExponent = "state_weight_exponent"
+    }
+
+    public init(from decoder: Decoder) throws {
+        try rejectUnknownKeys(in: decoder, known: CodingKeys.allCases.map(\.rawValue), what: "a Q-learning config")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        preset = try c.decodeIfPresent(String.self, forKey: .preset)
+        topology = try c.decodeIfPresent(String.self, forKey: .topology)
+        environment = try c.decodeIfPresent(Environment.self, forKey: .environment)
+        steps = try c.decodeIfPresent(Int.self, forKey: .steps)
+        trials = try c.decodeIfPresent(Int.self, forKey: .trials)
+        alpha = try c.decodeIfPresent(Double.self, forKey: .alpha)
+        eta = try c.decodeIfPresent(Double.self, forKey: .eta)
+        gamma = try c.decodeIfPresent(Double.self, forKey: .gamma)
+        batch = try c.decodeIfPresent(Int.self, forKey: .batch)
+        clip = try c.decodeIfPresent(Double.self, forKey: .clip)
+        epsilonStart = try c.decodeIfPresent(Double.self, forKey: .epsilonStart)
+        epsilonEnd = try c.decodeIfPresent(Double.self, forKey: .epsilonEnd)
+        initialGateMean = try c.decodeIfPresent(Double.self, forKey: .initialGateMean)
+        initialGateSpread = try c.decodeIfPresent(Double.self, forKey: .initialGateSpread)
+        measurements = try c.decodeIfPresent(Int.self, forKey: .measurements)
+        measurementInterval = try c.decodeIfPresent(Int.self, forKey: .measurementInterval)
+        referenceQuirk = try c.decodeIfPresent(Bool.self, forKey: .referenceQuirk)
+        stateWeightExponent = try c.decodeIfPresent(Double.self, forKey: .stateWeightExponent)
     }
 
     /// Reads a config file.
@@ -75,21 +118,21 @@ public struct ExperimentConfigFile: Codable, Sendable {
         do { data = try Data(contentsOf: url) } catch {
             throw TopologyFileError.unreadable(path: url.path, reason: error.localizedDescription)
         }
-        return try decodeFile(data, path: url.path)
+        return try decodeFile(data, path: url.path) { ExperimentConfigError.malformed(path: url.path, reason: $0) }
     }
 
     /// The experiment this file describes; relative topology paths resolve against `directory`.
     public func experiment(relativeTo directory: URL, name: String) throws -> QLearningExperiment {
         let presetName = preset ?? "four-state"
         guard var e = ExperimentPresets.named(presetName) else {
-            throw LearningError.mismatch("unknown preset \"\(presetName)\"; use \(ExperimentPresets.names.joined(separator: " or "))")
+            throw ExperimentConfigError.unknownPreset(presetName)
         }
         e.name = name
         if let environment {
             switch environment.kind {
             case "table":
                 guard let rewards = environment.rewards, let transitions = environment.transitions else {
-                    throw LearningError.mismatch("a table environment needs \"rewards\" and \"transitions\"")
+                    throw LearningError.invalidTask("a table environment needs \"rewards\" and \"transitions\" (states × actions tables)")
                 }
                 let table = TableEnvironment(
                     name: name, rewards: rewards, transitions: transitions, rewardNoise: environment.noise ?? 0,
@@ -109,7 +152,7 @@ public struct ExperimentConfigFile: Codable, Sendable {
                     e.topology.states = (0..<grid.stateCount).map(grid.encoding(state:))
                 }
             default:
-                throw LearningError.mismatch("environment kind \"\(environment.kind)\" is unknown; use table or grid")
+                throw LearningError.invalidTask("environment kind \"\(environment.kind)\" is unknown; use kind: table or kind: grid")
             }
         }
         if let topology {
@@ -134,7 +177,45 @@ public struct ExperimentConfigFile: Codable, Sendable {
         try c.validate()
         e.config = c
         e.trials = trials ?? e.trials
-        try e.topology.validate()
+        try e.validate()
         return e
+    }
+}
+
+/// A Q-learning config file that cannot be read.
+public enum ExperimentConfigError: Error, CustomStringConvertible, Equatable {
+    case malformed(path: String, reason: String)
+    case unknownPreset(String)
+
+    public var description: String {
+        switch self {
+        case let .malformed(path, reason): "\(path) is not a valid Q-learning config: \(reason)"
+        case let .unknownPreset(name):
+            "preset \"\(name)\" is unknown; use preset: \(ExperimentPresets.names.joined(separator: " or "))"
+        }
+    }
+}
+
+extension QLearningExperiment {
+    /// Checks the experiment before any trial starts: trials, hyperparameters, the task, the
+    /// network, and that network and task fit (one state encoding per state, one output per action).
+    public func validate() throws {
+        guard (1...InputLimits.maximumTrials).contains(trials) else {
+            throw LearningError.invalidHyperparameter(
+                "trials must be a whole number in 1...\(InputLimits.maximumTrials) (got \(trials)), e.g. trials 10")
+        }
+        try config.validate()
+        try environment.validate()
+        try topology.validate()
+        guard topology.states.count == environment.stateCount else {
+            throw LearningError.mismatch(
+                "the topology encodes \(topology.states.count) states, the task has \(environment.stateCount); "
+                    + "give the topology one \"states\" entry per task state")
+        }
+        guard topology.outputs.count == environment.actionCount else {
+            throw LearningError.mismatch(
+                "the topology has \(topology.outputs.count) outputs, the task has \(environment.actionCount) actions; "
+                    + "give the topology one output per action")
+        }
     }
 }

@@ -15,20 +15,6 @@ public struct QLearningExperiment: Sendable {
         self.config = config
         self.trials = trials
     }
-
-    /// Throws when the experiment cannot run: a bad hyperparameter or trial count, an invalid
-    /// network, or a network whose states and outputs do not match the task's.
-    public func validate() throws {
-        try config.validate()
-        guard trials >= 1 else { throw LearningError.invalidHyperparameter("trials is \(trials); give at least 1") }
-        try topology.validate()
-        guard topology.states.count == environment.stateCount else {
-            throw LearningError.mismatch("the topology encodes \(topology.states.count) states, the task has \(environment.stateCount)")
-        }
-        guard topology.outputs.count == environment.actionCount else {
-            throw LearningError.mismatch("the topology has \(topology.outputs.count) outputs, the task has \(environment.actionCount) actions")
-        }
-    }
 }
 
 /// The paper's two experiments with the reference's hyperparameters (spec §4, §5).

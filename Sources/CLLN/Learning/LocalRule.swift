@@ -29,10 +29,18 @@ public struct CoupledLearningRule: Sendable, Hashable, Codable {
 
     /// Checks the values are usable.
     public func validate() throws {
-        guard alpha.isFinite, alpha > 0 else { throw LearningError.invalidHyperparameter("alpha must be positive (got \(alpha))") }
-        guard eta > 0, eta <= 1 else { throw LearningError.invalidHyperparameter("eta must lie in (0, 1] (got \(eta))") }
-        guard batchSize >= 1 else { throw LearningError.invalidHyperparameter("batch size must be ≥ 1 (got \(batchSize))") }
-        guard updateClip > 0 else { throw LearningError.invalidHyperparameter("update clip DGC must be positive (got \(updateClip))") }
+        guard alpha.isFinite, alpha > 0 else {
+            throw LearningError.invalidHyperparameter("alpha (the learning rate α) must be a positive finite number (got \(alpha)), e.g. alpha 0.3")
+        }
+        guard eta > 0, eta <= 1 else {
+            throw LearningError.invalidHyperparameter("eta (the nudge η) must lie in (0, 1] (got \(eta)), e.g. eta 0.1")
+        }
+        guard batchSize >= 1 else {
+            throw LearningError.invalidHyperparameter("batch size must be ≥ 1 (got \(batchSize)): set batch to a whole number ≥ 1, e.g. batch 50")
+        }
+        guard updateClip > 0, updateClip.isFinite else {
+            throw LearningError.invalidHyperparameter("clip (the per-edge update clip DGC) must be a positive finite number (got \(updateClip)), e.g. clip 0.1")
+        }
     }
 }
 
@@ -41,12 +49,15 @@ public enum LearningError: Error, CustomStringConvertible, Equatable {
     case invalidHyperparameter(String)
     case mismatch(String)
     case checkpoint(String)
+    /// A task (environment) description that cannot be used.
+    case invalidTask(String)
 
     public var description: String {
         switch self {
         case let .invalidHyperparameter(why): "invalid hyperparameter: \(why)"
         case let .mismatch(why): "topology and task do not fit: \(why)"
         case let .checkpoint(why): "cannot resume: \(why)"
+        case let .invalidTask(why): "invalid task: \(why)"
         }
     }
 }

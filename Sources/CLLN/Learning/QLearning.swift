@@ -75,20 +75,39 @@ public struct QLearningConfig: Sendable, Hashable, Codable {
         return kept
     }
 
+    /// Checks every hyperparameter; the error names the config key (`steps`, `epsilon_start`, …).
     public func validate() throws {
+        func bad(_ why: String) -> LearningError { .invalidHyperparameter(why) }
         try rule.validate()
-        guard steps >= 1 else { throw LearningError.invalidHyperparameter("steps must be ≥ 1") }
-        guard (0...1).contains(epsilonStart), (0...1).contains(epsilonEnd) else {
-            throw LearningError.invalidHyperparameter("ε must lie in [0, 1]")
+        guard (1...InputLimits.maximumSteps).contains(steps) else {
+            throw bad("steps must be a whole number in 1...\(InputLimits.maximumSteps) (got \(steps)), e.g. steps 20000")
         }
-        guard gamma.isFinite, initialGateMean.isFinite, initialGateSpread >= 0 else {
-            throw LearningError.invalidHyperparameter("γ and the initial gate distribution must be finite")
+        guard (0...1).contains(epsilonStart) else {
+            throw bad("epsilon_start must lie in [0, 1] (got \(epsilonStart)), e.g. epsilon_start 0.05")
         }
-        guard stateWeightExponent.isFinite else {
-            throw LearningError.invalidHyperparameter("state_weight_exponent must be finite (1: the reference's α/S, 0: α as written)")
+        guard (0...1).contains(epsilonEnd) else { throw bad("epsilon_end must lie in [0, 1] (got \(epsilonEnd)), e.g. epsilon_end 0") }
+        guard (0...1).contains(gamma) else { throw bad("gamma (the discount γ) must lie in [0, 1] (got \(gamma)), e.g. gamma 0.5") }
+        guard initialGateMean.isFinite else {
+            throw bad("initial_gate_mean must be a finite gate voltage (got \(initialGateMean)), e.g. initial_gate_mean 1.5")
         }
-        if let interval = measurementInterval, interval < 1 {
-            throw LearningError.invalidHyperparameter("measurement_interval must be ≥ 1 step (or left out for log-spaced measurements)")
+        guard initialGateSpread.isFinite, initialGateSpread >= 0 else {
+            throw bad("initial_gate_spread must be a finite number ≥ 0 (got \(initialGateSpread)), e.g. initial_gate_spread 0.1")
+        }
+        guard stateWeightExponent.isFinite, stateWeightExponent >= 0 else {
+            throw bad("state_weight_exponent must be a finite number ≥ 0 (got \(stateWeightExponent)); "
+                + "1: the reference's α/S, 0: α as written")
+        }
+        guard (1...InputLimits.maximumMeasurements).contains(measurements) else {
+            throw bad("measurements must be a whole number in 1...\(InputLimits.maximumMeasurements) (got \(measurements)), e.g. measurements 300")
+        }
+        if let interval = measurementInterval {
+            guard interval >= 1 else {
+                throw bad("measurement_interval must be ≥ 1 step (got \(interval)), or left out for log-spaced measurements")
+            }
+            guard steps / interval <= InputLimits.maximumMeasurements else {
+                throw bad("measurement_interval \(interval) gives \(steps / interval) measurements of \(steps) steps; "
+                    + "raise it to at least \(steps / InputLimits.maximumMeasurements + 1)")
+            }
         }
     }
 }
@@ -189,11 +208,16 @@ public final class QLearningTrainer {
         clampedSolver: (any EquilibriumSolver)? = nil, readNoise: Double = 0
     ) throws {
         try config.validate()
+        try environment.validate()
         guard topology.states.count == environment.stateCount else {
-            throw LearningError.mismatch("the topology encodes \(topology.states.count) states, the task has \(environment.stateCount)")
+            throw LearningError.mismatch(
+                "the topology encodes \(topology.states.count) states, the task has \(environment.stateCount); "
+                    + "give the topology one \"states\" entry per task state")
         }
         guard topology.outputs.count == environment.actionCount else {
-            throw LearningError.mismatch("the topology has \(topology.outputs.count) outputs, the task has \(environment.actionCount) actions")
+            throw LearningError.mismatch(
+                "the topology has \(topology.outputs.count) outputs, the task has \(environment.actionCount) actions; "
+                    + "give the topology one output per action")
         }
         self.topology = topology
         self.environment = environment

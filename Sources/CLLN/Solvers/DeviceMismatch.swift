@@ -61,9 +61,15 @@ public struct ChipSpec: Codable, Sendable, Hashable {
     /// σ of the Gaussian noise on every measured voltage (V).
     public var readNoise: Double
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case sigmaThreshold = "sigma_vto", sigmaGain = "sigma_kp", seed, twin, readNoise = "read_noise"
     }
+
+    /// Largest σ of the threshold shifts (V), of the relative drive strength, and of the read
+    /// noise (V) a chip may have: beyond them no voltage of the network means anything.
+    public static let maximumSigmaThreshold = 10.0
+    public static let maximumSigmaGain = 10.0
+    public static let maximumReadNoise = 10.0
 
     public init(sigmaThreshold: Double = 0, sigmaGain: Double = 0, seed: UInt64 = 0, twin: Bool = false, readNoise: Double = 0) {
         self.sigmaThreshold = sigmaThreshold
@@ -74,6 +80,7 @@ public struct ChipSpec: Codable, Sendable, Hashable {
     }
 
     public init(from decoder: Decoder) throws {
+        try rejectUnknownKeys(in: decoder, known: CodingKeys.allCases.map(\.rawValue), what: "a chip file")
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(
             sigmaThreshold: try c.decodeIfPresent(Double.self, forKey: .sigmaThreshold) ?? 0,
@@ -83,12 +90,26 @@ public struct ChipSpec: Codable, Sendable, Hashable {
             readNoise: try c.decodeIfPresent(Double.self, forKey: .readNoise) ?? 0)
     }
 
-    /// Throws when a spread or the read noise is negative or not finite.
+    /// Reads a chip file (JSON or YAML): keys `sigma_vto`, `sigma_kp`, `seed`, `twin`,
+    /// `read_noise`, each optional; unknown keys and values of the wrong type are errors. The
+    /// values are validated.
+    public static func load(_ url: URL) throws -> ChipSpec {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw ChipSpecError.unreadable(path: url.path, reason: error.localizedDescription)
+        }
+        let spec: ChipSpec = try decodeFile(data, path: url.path) { ChipSpecError.malformed(path: url.path, reason: $0) }
+        try spec.validate()
+        return spec
+    }
+
+    /// Checks every spread: finite, ≥ 0 and at most its maximum.
     public func validate() throws {
-        for (key, value) in [("sigma_vto", sigmaThreshold), ("sigma_kp", sigmaGain), ("read_noise", readNoise)] {
-            guard value.isFinite, value >= 0 else {
-                throw LearningError.mismatch("chip: \(key) is \(value); give a finite value ≥ 0 (0: none)")
-            }
+        for (key, value, limit) in [
+            ("sigma_vto", sigmaThreshold, Self.maximumSigmaThreshold), ("sigma_kp", sigmaGain, Self.maximumSigmaGain),
+            ("read_noise", readNoise, Self.maximumReadNoise),
+        ] where !(value >= 0 && value <= limit) {
+            throw ChipSpecError.invalid(key: key, value: value, limit: limit)
         }
     }
 
@@ -99,5 +120,25 @@ public struct ChipSpec: Codable, Sendable, Hashable {
     public func devices(edgeCount: Int, clamped: Bool) -> DeviceMismatch {
         DeviceMismatch.draw(edgeCount: edgeCount, sigmaThreshold: sigmaThreshold, sigmaGain: sigmaGain, seed: seed,
                             deviceSet: clamped && twin ? 1 : 0)
+    }
+}
+
+/// A chip description that cannot be used.
+public enum ChipSpecError: Error, CustomStringConvertible, Equatable {
+    case unreadable(path: String, reason: String)
+    case malformed(path: String, reason: String)
+    /// A spread (`sigma_vto`, `sigma_kp`, `read_noise`) that is negative, not finite or larger
+    /// than `limit`.
+    case invalid(key: String, value: Double, limit: Double)
+
+    public var description: String {
+        switch self {
+        case let .unreadable(path, reason): "cannot read the chip file \(path): \(reason); check the path and that the file is readable"
+        case let .malformed(path, reason):
+            "\(path) is not a valid chip file: \(reason); a chip file is JSON such as "
+                + "{\"sigma_vto\": 0.01, \"sigma_kp\": 0.05, \"seed\": 1, \"twin\": false, \"read_noise\": 0.001}"
+        case let .invalid(key, value, limit):
+            "\(key) is \(value); it must be a number in [0, \(limit)] (0 for an ideal chip), e.g. \(key) 0.01"
+        }
     }
 }

@@ -189,19 +189,8 @@ public struct SupervisedConfig: Sendable, Codable {
     /// Every key a config may hold.
     public static var keys: [String] { CodingKeys.allCases.map(\.stringValue) + SupervisedOptionOverrides.keys }
 
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     public init(from decoder: Decoder) throws {
-        let known = Set(Self.keys)
-        for key in try decoder.container(keyedBy: AnyKey.self).allKeys where !known.contains(key.stringValue) {
-            throw DecodingError.dataCorrupted(.init(
-                codingPath: [key], debugDescription: "unknown key; supervised config keys: \(Self.keys.joined(separator: ", "))"))
-        }
+        try rejectUnknownKeys(in: decoder, known: Self.keys, what: "a supervised config")
         let c = try decoder.container(keyedBy: CodingKeys.self)
         task = try c.decodeIfPresent(String.self, forKey: .task)
         epochs = try c.decodeIfPresent(Int.self, forKey: .epochs)
@@ -291,11 +280,7 @@ public struct SupervisedConfig: Sendable, Codable {
     }
 
     private static func decodeConfig(_ data: Data, path: String) throws -> SupervisedConfig {
-        do {
-            return try decodeFile(data, path: path)
-        } catch let TopologyFileError.malformed(_, reason) {
-            throw SupervisedConfigError.malformed(path: path, reason: reason)
-        }
+        try decodeFile(data, path: path) { SupervisedConfigError.malformed(path: path, reason: $0) }
     }
 
     /// A task name (`xor`, `regression`, `iris`, `digits`) or the path of a config file with a
@@ -306,8 +291,14 @@ public struct SupervisedConfig: Sendable, Codable {
         guard FileManager.default.fileExists(atPath: nameOrPath),
             let data = FileManager.default.contents(atPath: nameOrPath)
         else { return nil }
-        struct TaskKey: Decodable { var task: String? }
-        guard let probe: TaskKey = try? decodeFile(data, path: nameOrPath), probe.task != nil else { return nil }
+        // A `task` key of any type marks a supervised config (a wrong type is reported when it is read).
+        struct TaskKey: Decodable {
+            var present: Bool
+            init(from decoder: Decoder) throws {
+                present = (try? decoder.container(keyedBy: AnyCodingKey.self).contains(AnyCodingKey(stringValue: "task"))) ?? false
+            }
+        }
+        guard let probe: TaskKey = try? decodeFile(data, path: nameOrPath), probe.present else { return nil }
         let url = URL(fileURLWithPath: nameOrPath)
         return SupervisedTaskReference(name: url.deletingPathExtension().lastPathComponent, file: url)
     }
@@ -316,6 +307,13 @@ public struct SupervisedConfig: Sendable, Codable {
     public func makeTask() throws -> SupervisedTask {
         guard let name = task else {
             throw LearningError.invalidHyperparameter("a supervised config needs \"task\" (\(SupervisedTasks.names.joined(separator: ", ")))")
+        }
+        if let margin, !(margin > 0 && margin.isFinite) {
+            throw LearningError.invalidHyperparameter("margin must be a positive finite voltage (got \(margin)), e.g. margin: 0.05")
+        }
+        if let hidden, let width = hidden.first(where: { !(1...InputLimits.maximumLayerWidth).contains($0) }) {
+            throw LearningError.invalidHyperparameter(
+                "hidden layer sizes must be whole numbers in 1...\(InputLimits.maximumLayerWidth) (got \(width)), e.g. hidden: [8]")
         }
         let encoding = TaskEncoding(
             differential: options.differential, margin: margin, hidden: hidden, splitSeed: splitSeed ?? 0)

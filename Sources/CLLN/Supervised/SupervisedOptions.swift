@@ -133,8 +133,8 @@ public struct SupervisedOptions: Sendable, Hashable, Codable {
         guard (0..<1).contains(adam.beta1), (0..<1).contains(adam.beta2) else {
             throw bad("adam_beta1 and adam_beta2 must lie in [0, 1) (got \(adam.beta1), \(adam.beta2))")
         }
-        guard adam.epsilon > 0, adam.step > 0, adam.step.isFinite else {
-            throw bad("adam_epsilon and adam_step must be positive")
+        guard adam.epsilon > 0, adam.epsilon.isFinite, adam.step > 0, adam.step.isFinite else {
+            throw bad("adam_epsilon and adam_step must be positive finite numbers (got \(adam.epsilon), \(adam.step)), e.g. adam_step: 0.01")
         }
     }
 

@@ -47,11 +47,13 @@ public enum InitialGates: Sendable, Hashable, Codable {
         switch self {
         case let .uniform(low, high):
             guard low.isFinite, high.isFinite, low <= high else {
-                throw LearningError.invalidHyperparameter("initial gates: need low ≤ high (got \(low), \(high))")
+                throw LearningError.invalidHyperparameter(
+                    "initial_gate_low and initial_gate_high must be finite with low ≤ high (got \(low), \(high)), e.g. 1 and 3")
             }
         case let .normal(mean, spread):
             guard mean.isFinite, spread.isFinite, spread >= 0 else {
-                throw LearningError.invalidHyperparameter("initial gates: need a finite mean and spread ≥ 0")
+                throw LearningError.invalidHyperparameter(
+                    "initial_gate_mean must be finite and initial_gate_spread finite and ≥ 0 (got \(mean), \(spread)), e.g. 1.5 and 0.1")
             }
         }
     }
@@ -126,9 +128,15 @@ public struct SupervisedTask: Sendable, Codable {
         try rule.validate()
         try options.validate()
         try initialGates.validate()
-        guard epochs >= 0 else { throw LearningError.invalidHyperparameter("epochs must be ≥ 0 (got \(epochs))") }
-        guard trials >= 1 else { throw LearningError.invalidHyperparameter("trials must be ≥ 1 (got \(trials))") }
-        guard evaluateEvery >= 1 else { throw LearningError.invalidHyperparameter("eval_every must be ≥ 1 (got \(evaluateEvery))") }
+        guard (0...InputLimits.maximumEpochs).contains(epochs) else {
+            throw LearningError.invalidHyperparameter("epochs must be a whole number in 0...\(InputLimits.maximumEpochs) (got \(epochs)), e.g. epochs: 200")
+        }
+        guard (1...InputLimits.maximumTrials).contains(trials) else {
+            throw LearningError.invalidHyperparameter("trials must be a whole number in 1...\(InputLimits.maximumTrials) (got \(trials)), e.g. trials: 5")
+        }
+        guard evaluateEvery >= 1 else {
+            throw LearningError.invalidHyperparameter("eval_every must be ≥ 1 epoch (got \(evaluateEvery)), e.g. eval_every: 1")
+        }
         guard !train.isEmpty, !test.isEmpty else { throw LearningError.mismatch("the task needs training and test examples") }
         if metric == .accuracy {
             guard trainClasses.count == train.count, testClasses.count == test.count else {

@@ -13,7 +13,14 @@ public struct TopologyFile: Codable, Sendable {
         case name(String)
         public init(from decoder: Decoder) throws {
             let c = try decoder.singleValueContainer()
-            if let i = try? c.decode(Int.self) { self = .index(i) } else { self = .name(try c.decode(String.self)) }
+            if let i = try? c.decode(Int.self) {
+                self = .index(i)
+            } else if let s = try? c.decode(String.self) {
+                self = .name(s)
+            } else {
+                throw DecodingError.dataCorruptedError(
+                    in: c, debugDescription: "a node is a whole-number index (0, 1, …) or a name declared in \"nodes\"")
+            }
         }
         public func encode(to encoder: Encoder) throws {
             var c = encoder.singleValueContainer()
@@ -29,7 +36,14 @@ public struct TopologyFile: Codable, Sendable {
         case names([String])
         public init(from decoder: Decoder) throws {
             let c = try decoder.singleValueContainer()
-            if let n = try? c.decode(Int.self) { self = .count(n) } else { self = .names(try c.decode([String].self)) }
+            if let n = try? c.decode(Int.self) {
+                self = .count(n)
+            } else if let names = try? c.decode([String].self) {
+                self = .names(names)
+            } else {
+                throw DecodingError.dataCorruptedError(
+                    in: c, debugDescription: "\"nodes\" must be a node count (a whole number, e.g. 16) or a list of node names")
+            }
         }
         public func encode(to encoder: Encoder) throws {
             var c = encoder.singleValueContainer()
@@ -50,10 +64,20 @@ public struct TopologyFile: Codable, Sendable {
         }
         public init(from decoder: Decoder) throws {
             if var pair = try? decoder.unkeyedContainer() {
+                guard let count = pair.count, (2...3).contains(count) else {
+                    throw DecodingError.dataCorruptedError(
+                        in: pair, debugDescription: "an edge must be [a, b] or [a, b, \"element\"] (got \(pair.count.map(String.init) ?? "?") entries)")
+                }
                 a = try pair.decode(NodeRef.self)
                 b = try pair.decode(NodeRef.self)
                 element = pair.isAtEnd ? nil : try pair.decode(String.self)
             } else {
+                guard (try? decoder.container(keyedBy: AnyCodingKey.self)) != nil else {
+                    throw DecodingError.dataCorrupted(.init(
+                        codingPath: decoder.codingPath,
+                        debugDescription: "an edge must be [a, b], [a, b, \"element\"] or {\"a\": …, \"b\": …, \"element\": …}"))
+                }
+                try rejectUnknownKeys(in: decoder, known: ["a", "b", "element"], what: "an edge")
                 let c = try decoder.container(keyedBy: CodingKeys.self)
                 a = try c.decode(NodeRef.self, forKey: .a)
                 b = try c.decode(NodeRef.self, forKey: .b)
@@ -77,8 +101,21 @@ public struct TopologyFile: Codable, Sendable {
     public var gateBounds: [Double]?
     public var device: DeviceConstants?
 
-    enum CodingKeys: String, CodingKey {
+    enum CodingKeys: String, CodingKey, CaseIterable {
         case name, nodes, edges, inputs, outputs, states, gateBounds = "gate_bounds", device
+    }
+
+    public init(from decoder: Decoder) throws {
+        try rejectUnknownKeys(in: decoder, known: CodingKeys.allCases.map(\.rawValue), what: "a topology file")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        name = try c.decodeIfPresent(String.self, forKey: .name)
+        nodes = try c.decode(NodeDeclaration.self, forKey: .nodes)
+        edges = try c.decode([EdgeEntry].self, forKey: .edges)
+        inputs = try c.decodeIfPresent([NodeRef].self, forKey: .inputs)
+        outputs = try c.decodeIfPresent([NodeRef].self, forKey: .outputs)
+        states = try c.decodeIfPresent([[Double]].self, forKey: .states)
+        gateBounds = try c.decodeIfPresent([Double].self, forKey: .gateBounds)
+        device = try c.decodeIfPresent(DeviceConstants.self, forKey: .device)
     }
 
     /// The file form of a topology (names when the nodes have custom labels).
@@ -97,11 +134,19 @@ public struct TopologyFile: Codable, Sendable {
     public func topology(fallbackName: String) throws -> Topology {
         let names: [String]
         switch nodes {
-        case let .count(n): names = (0..<max(n, 0)).map { "n\($0)" }
-        case let .names(list): names = list
+        case let .count(n):
+            guard (1...InputLimits.maximumNodes).contains(n) else { throw TopologyFileError.badNodeCount(n) }
+            names = (0..<n).map { "n\($0)" }
+        case let .names(list):
+            guard (1...InputLimits.maximumNodes).contains(list.count) else { throw TopologyFileError.badNodeCount(list.count) }
+            names = list
         }
         var lookup: [String: Int] = [:]
-        for (i, n) in names.enumerated() { lookup[n] = i }
+        for (i, n) in names.enumerated() {
+            guard !n.isEmpty else { throw TopologyFileError.badNodeName(n, node: i) }
+            if lookup[n] != nil { throw TopologyFileError.badNodeName(n, node: i) }
+            lookup[n] = i
+        }
         func resolve(_ ref: NodeRef, role: String) throws -> Int {
             switch ref {
             case let .index(i): return i
@@ -138,17 +183,25 @@ public enum TopologyFileError: Error, CustomStringConvertible {
     case unknownElement(String, edge: Int)
     case badGateBounds([Double])
     case unknownPreset(String)
+    case badNodeCount(Int)
+    case badNodeName(String, node: Int)
 
     public var description: String {
         switch self {
-        case let .unreadable(path, reason): "cannot read \(path): \(reason)"
+        case let .unreadable(path, reason): "cannot read \(path): \(reason); check the path and that the file is readable"
         case let .malformed(path, reason): "\(path) is not a valid topology file: \(reason)"
+        case let .badNodeCount(n):
+            "\"nodes\" declares \(n) nodes; give a count between 1 and \(InputLimits.maximumNodes) (e.g. \"nodes\": 16) or a list of names"
+        case let .badNodeName(name, node):
+            name.isEmpty
+                ? "node \(node) has an empty name in \"nodes\"; give every node a non-empty name"
+                : "node name \"\(name)\" is declared twice in \"nodes\" (again as node \(node)); give every node a distinct name"
         case let .unknownElement(name, e):
             "edge \(e) has unknown element \"\(name)\"; use mosfet, exp-gate-mosfet, diode-resistor, resistor or potentiometer"
         case let .badGateBounds(g): "gate_bounds \(g) must be two finite numbers [min, max] with min < max"
         case let .unknownPreset(name):
             "\"\(name)\" is neither a preset (\(TopologyPresets.names.joined(separator: ", ")); supervised tasks: "
-                + "xor, regression, iris, digits) nor an existing file"
+                + "xor, regression, iris, digits) nor an existing file; give a preset name or the path of a file"
         }
     }
 }
@@ -181,31 +234,57 @@ extension Topology {
     }
 }
 
-/// Decodes JSON (when the path ends in .json or the text starts with `{`/`[`) or YAML.
-func decodeFile<T: Decodable>(_ data: Data, path: String) throws -> T {
+/// Decodes JSON (when the path ends in .json or the text starts with `{`/`[`) or YAML. A file
+/// that cannot be decoded is `malformed(reason)` (default: a ``TopologyFileError/malformed(path:reason:)``).
+func decodeFile<T: Decodable>(_ data: Data, path: String, malformed: ((String) -> any Error)? = nil) throws -> T {
+    func fail(_ reason: String) -> any Error { malformed?(reason) ?? TopologyFileError.malformed(path: path, reason: reason) }
     let text = String(decoding: data, as: UTF8.self)
     let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+    guard !trimmed.isEmpty else { throw fail("the file is empty; it must hold an object of keys (see the documentation)") }
     do {
         if path.hasSuffix(".json") || trimmed.hasPrefix("{") || trimmed.hasPrefix("[") {
             return try JSONDecoder().decode(T.self, from: data)
         }
         return try YAMLDecoder().decode(T.self, from: text)
     } catch let error as DecodingError {
-        throw TopologyFileError.malformed(path: path, reason: describe(error))
+        throw fail(describe(error))
     } catch {
-        throw TopologyFileError.malformed(path: path, reason: "\(error)")
+        throw fail("\(error); check the JSON/YAML syntax")
     }
 }
 
-/// A one-line explanation of a decoding error, with the key path.
+/// A one-line explanation of a decoding error, with the key path and what the key takes.
 func describe(_ error: DecodingError) -> String {
+    func where_(_ context: DecodingError.Context) -> String {
+        context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            .replacingOccurrences(of: ".[", with: "[")
+    }
     func at(_ context: DecodingError.Context) -> String {
-        let path = context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        let path = where_(context)
         return path.isEmpty ? context.debugDescription : "at \(path): \(context.debugDescription)"
     }
+    func wanted(_ type: Any.Type) -> String {
+        switch type {
+        case is Int.Type, is UInt64.Type, is Int?.Type: "a whole number"
+        case is Double.Type, is Double?.Type: "a number"
+        case is String.Type: "a string"
+        case is Bool.Type: "true or false"
+        case is [Double].Type, is [Int].Type, is [[Double]].Type, is [[Int]].Type, is [String].Type: "a list"
+        default:
+            "\(type)".hasPrefix("Array") ? "a list" : "\(type)".hasPrefix("Dictionary") ? "an object with keys" : "a \(type)"
+        }
+    }
     switch error {
-    case let .keyNotFound(key, context): return "missing key \"\(key.stringValue)\" " + at(context)
-    case let .typeMismatch(_, context), let .valueNotFound(_, context), let .dataCorrupted(context): return at(context)
+    case let .keyNotFound(key, context):
+        let inside = where_(context)
+        return "missing key \"\(key.stringValue)\"" + (inside.isEmpty ? "" : " in \(inside)") + "; add it"
+    case let .typeMismatch(type, context):
+        let path = where_(context)
+        return (path.isEmpty ? "the file" : "\"\(path)\"") + " must be \(wanted(type)) (\(context.debugDescription))"
+    case let .valueNotFound(type, context):
+        let path = where_(context)
+        return (path.isEmpty ? "the file" : "\"\(path)\"") + " is empty or null; give \(wanted(type))"
+    case let .dataCorrupted(context): return at(context)
     @unknown default: return "\(error)"
     }
 }

@@ -52,11 +52,11 @@ public enum TopologyError: Error, Equatable, CustomStringConvertible {
         case let .unknownState(s, count):
             return count == 0
                 ? "state \(s) requested, but the topology declares no state encodings; add \"states\" or hold nodes explicitly"
-                : "state \(s) requested, but the topology has states 0..<\(count)"
+                : "state \(s) requested, but the topology has states 0..<\(count); use one of them"
         case let .wrongLabelCount(n, expected):
             return "\(n) output values given, but the topology has \(expected) outputs; give one per output node"
         case let .nonFinite(what):
-            return "\(what) is not a finite number; replace NaN/infinite values"
+            return "\(what) is not a finite number; replace NaN/infinite values with finite numbers"
         case let .parameterCount(n, expected):
             return "\(n) edge parameters given, but the topology has \(expected) edges; give one per edge in edge order"
         case let .parameterOutOfBounds(e, value, bounds):
@@ -65,7 +65,7 @@ public enum TopologyError: Error, Equatable, CustomStringConvertible {
         case let .invalidBounds(bounds):
             return "gate bounds [\(bounds.lowerBound), \(bounds.upperBound)] are invalid; use finite bounds with min < max"
         case let .invalidDevice(why):
-            return "device constants are invalid: \(why)"
+            return "device constants (\"device\") are invalid: \(why)"
         }
     }
 }
@@ -78,10 +78,14 @@ extension Topology {
             gateBounds.lowerBound < gateBounds.upperBound
         else { throw TopologyError.invalidBounds(gateBounds) }
         guard device.k > 0, device.k.isFinite else {
-            throw TopologyError.invalidDevice("k must be positive and finite (got \(device.k))")
+            throw TopologyError.invalidDevice("k must be a positive finite number (got \(device.k)), e.g. \"k\": 1e-3")
         }
-        guard device.conductanceFloor > 0, device.thresholdVoltage.isFinite else {
-            throw TopologyError.invalidDevice("the conductance floor must be positive and V_T finite")
+        guard device.conductanceFloor > 0, device.conductanceFloor.isFinite else {
+            throw TopologyError.invalidDevice(
+                "the conductance floor must be a positive finite number (got \(device.conductanceFloor)), e.g. \"floor\": 1e-5")
+        }
+        guard device.thresholdVoltage.isFinite else {
+            throw TopologyError.invalidDevice("the threshold V_T must be finite (got \(device.thresholdVoltage)), e.g. \"threshold\": 0.7")
         }
         var seen: [UInt64: Int] = [:]
         for (e, edge) in edges.enumerated() {
@@ -104,7 +108,7 @@ extension Topology {
             guard encoding.count == inputs.count else {
                 throw TopologyError.stateWidth(state: s, width: encoding.count, expected: inputs.count)
             }
-            guard encoding.allSatisfy(\.isFinite) else { throw TopologyError.nonFinite(what: "state \(s)'s encoding") }
+            guard encoding.allSatisfy(\.isFinite) else { throw TopologyError.nonFinite(what: "\"states\"[\(s)] (state \(s)'s input voltages)") }
         }
         try checkHeldCoverage(inputs)
     }
