@@ -180,16 +180,16 @@ public final class QLearningTrainer {
     private let clampedNodes: [Int]
     private let outputs: [Int]
 
-    private var gates: [Double] = []
-    private var accumulator: LocalRuleAccumulator
-    private var freeCache: [[Double]?]
-    private var warmStarts: [[Double]?]
-    private var quirkClamped: [[Double]?]
-    private var freeSolves = 0
-    private var clampedSolves = 0
+    @exclusivity(unchecked) private var gates: [Double] = []
+    @exclusivity(unchecked) private var accumulator: LocalRuleAccumulator
+    @exclusivity(unchecked) private var freeCache: [[Double]?]
+    @exclusivity(unchecked) private var warmStarts: [[Double]?]
+    @exclusivity(unchecked) private var quirkClamped: [[Double]?]
+    @exclusivity(unchecked) private var freeSolves = 0
+    @exclusivity(unchecked) private var clampedSolves = 0
     /// Read-noise draws of free measurements (free solutions are measured inside helpers that do
     /// not see the step's generator); reseeded per trial.
-    private var noiseRNG = SeededGenerator(seed: 0)
+    @exclusivity(unchecked) private var noiseRNG = SeededGenerator(seed: 0)
 
     /// Edges opened (removed) at a step of the run: the damage experiment.
     public struct Damage: Sendable, Hashable {

@@ -12,13 +12,13 @@ final class HeldStructure {
     /// Per edge, positions in `values` of ∂r_a/∂v_a, ∂r_a/∂v_b, ∂r_b/∂v_a, ∂r_b/∂v_b (−1: absent).
     let positions: [Int32]
     /// Jacobian values: dense row-major n×n, or the sparse LU's column-compressed values.
-    var values: [Double]
-    var residual: [Double]
-    var conductanceTotal: [Double]
-    var step: [Double]
-    var scaledResidual = Double.infinity
+    @exclusivity(unchecked) var values: [Double]
+    @exclusivity(unchecked) var residual: [Double]
+    @exclusivity(unchecked) var conductanceTotal: [Double]
+    @exclusivity(unchecked) var step: [Double]
+    @exclusivity(unchecked) var scaledResidual = Double.infinity
     /// Position in `values` of each free node's diagonal entry (filled by the solver).
-    var diagonalPositions: [Int] = []
+    @exclusivity(unchecked) var diagonalPositions: [Int] = []
     private let factorization: Factorization
 
     private enum Factorization {

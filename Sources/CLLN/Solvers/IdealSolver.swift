@@ -41,7 +41,7 @@ public final class IdealSolver: EquilibriumSolver {
     /// Per edge: the physics of its element (read once per solve, for the coefficients).
     private let models: [any ElementModel.Type]
     /// Per edge: the kernel its current follows (read per Newton iteration); `nil` once removed.
-    private var law: [ConductanceLaw?]
+    @exclusivity(unchecked) private var law: [ConductanceLaw?]
     private var removed: Set<Int> = []
     private var structures: [[Int]: HeldStructure] = [:]
     private var lastHeldNodes: [Int] = []
@@ -54,16 +54,16 @@ public final class IdealSolver: EquilibriumSolver {
             coefficientSource = []
         }
     }
-    private var gain: [Double]
+    @exclusivity(unchecked) private var gain: [Double]
 
     /// Per-edge coefficient of the current solve (``ElementModel/coefficient(parameter:thresholdVoltage:)``):
     /// U_G − V_T for transistors, the conductance otherwise.
-    private var coefficient: [Double]
+    @exclusivity(unchecked) private var coefficient: [Double]
     /// The parameters ``coefficient`` holds the coefficients of (empty: none); a solve with the
     /// same parameters (bit for bit) on the same chip reuses them.
-    private var coefficientSource: [Double] = []
-    private var voltages: [Double]
-    private var trial: [Double]
+    @exclusivity(unchecked) private var coefficientSource: [Double] = []
+    @exclusivity(unchecked) private var voltages: [Double]
+    @exclusivity(unchecked) private var trial: [Double]
 
     public init(topology: Topology, options: Options = Options()) throws {
         try topology.validate()
