@@ -207,15 +207,6 @@ extension QLearningExperiment {
         try config.validate()
         try environment.validate()
         try topology.validate()
-        guard topology.states.count == environment.stateCount else {
-            throw LearningError.mismatch(
-                "the topology encodes \(topology.states.count) states, the task has \(environment.stateCount); "
-                    + "give the topology one \"states\" entry per task state")
-        }
-        guard topology.outputs.count == environment.actionCount else {
-            throw LearningError.mismatch(
-                "the topology has \(topology.outputs.count) outputs, the task has \(environment.actionCount) actions; "
-                    + "give the topology one output per action")
-        }
+        try QLearningTrainer.checkFit(topology: topology, environment: environment)
     }
 }

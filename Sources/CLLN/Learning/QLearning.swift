@@ -209,16 +209,7 @@ public final class QLearningTrainer {
     ) throws {
         try config.validate()
         try environment.validate()
-        guard topology.states.count == environment.stateCount else {
-            throw LearningError.mismatch(
-                "the topology encodes \(topology.states.count) states, the task has \(environment.stateCount); "
-                    + "give the topology one \"states\" entry per task state")
-        }
-        guard topology.outputs.count == environment.actionCount else {
-            throw LearningError.mismatch(
-                "the topology has \(topology.outputs.count) outputs, the task has \(environment.actionCount) actions; "
-                    + "give the topology one output per action")
-        }
+        try Self.checkFit(topology: topology, environment: environment)
         self.topology = topology
         self.environment = environment
         self.config = config
@@ -232,6 +223,20 @@ public final class QLearningTrainer {
         freeCache = [[Double]?](repeating: nil, count: topology.states.count)
         warmStarts = freeCache
         quirkClamped = freeCache
+    }
+
+    /// Throws unless the network has one state encoding per task state and one output per action.
+    public static func checkFit(topology: Topology, environment: any TabularEnvironment) throws {
+        guard topology.states.count == environment.stateCount else {
+            throw LearningError.mismatch(
+                "the topology encodes \(topology.states.count) states, the task has \(environment.stateCount); "
+                    + "give the topology one \"states\" entry per task state")
+        }
+        guard topology.outputs.count == environment.actionCount else {
+            throw LearningError.mismatch(
+                "the topology has \(topology.outputs.count) outputs, the task has \(environment.actionCount) actions; "
+                    + "give the topology one output per action")
+        }
     }
 
     /// Initial parameters of a trial: per edge a gate voltage mean + spread·N(0,1), clipped to the

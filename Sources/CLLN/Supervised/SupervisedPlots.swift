@@ -75,36 +75,36 @@ struct SupervisedPlots {
         return csv
     }
 
+    /// One solid (training set) and one dashed (test set) curve per trial of a per-epoch score.
+    private func historyChart(
+        title: String, yLabel: String, train: KeyPath<SupervisedEpochRecord, Double>, test: KeyPath<SupervisedEpochRecord, Double>
+    ) -> LineChart {
+        var chart = LineChart(title: title, xLabel: "epoch", yLabel: yLabel)
+        for (index, r) in results.enumerated() {
+            let color = ColorScale.categorical(index)
+            let epochs = r.history.map { Double($0.epoch) }
+            chart.series.append(LineSeries(name: seriesName(r, "train"), x: epochs, y: r.history.map { $0[keyPath: train] }, color: color))
+            chart.series.append(LineSeries(
+                name: seriesName(r, "test"), x: epochs, y: r.history.map { $0[keyPath: test] }, dashed: true, color: color))
+        }
+        return chart
+    }
+
     private func seriesName(_ r: SupervisedTrialResult, _ set: String) -> String {
         results.count == 1 ? set : (r.trial < 6 ? "trial \(r.trial) \(set)" : "")
     }
 
     /// Training and test loss vs epoch (log y), dashed for the test set.
     func lossChart() -> LineChart {
-        var chart = LineChart(
-            title: "\(task.name): \(task.options.loss.displayName) loss",
-            xLabel: "epoch", yLabel: "loss (V²)")
+        var chart = historyChart(
+            title: "\(task.name): \(task.options.loss.displayName) loss", yLabel: "loss (V²)", train: \.trainLoss, test: \.testLoss)
         chart.yLog = true
-        for (index, r) in results.enumerated() {
-            let color = ColorScale.categorical(index)
-            let epochs = r.history.map { Double($0.epoch) }
-            chart.series.append(LineSeries(name: seriesName(r, "train"), x: epochs, y: r.history.map(\.trainLoss), color: color))
-            chart.series.append(LineSeries(
-                name: seriesName(r, "test"), x: epochs, y: r.history.map(\.testLoss), dashed: true, color: color))
-        }
         return chart
     }
 
     /// Training and test accuracy vs epoch, dashed for the test set.
     func accuracyChart() -> LineChart {
-        var chart = LineChart(title: "\(task.name): accuracy", xLabel: "epoch", yLabel: "accuracy")
-        for (index, r) in results.enumerated() {
-            let color = ColorScale.categorical(index)
-            let epochs = r.history.map { Double($0.epoch) }
-            chart.series.append(LineSeries(name: seriesName(r, "train"), x: epochs, y: r.history.map(\.trainMetric), color: color))
-            chart.series.append(LineSeries(
-                name: seriesName(r, "test"), x: epochs, y: r.history.map(\.testMetric), dashed: true, color: color))
-        }
+        var chart = historyChart(title: "\(task.name): accuracy", yLabel: "accuracy", train: \.trainMetric, test: \.testMetric)
         chart.horizontalLines = [
             ReferenceLine(value: 1, label: "all correct"),
             ReferenceLine(value: 1 / Double(max(task.classNames.count, 1)), label: "chance"),
