@@ -1,5 +1,6 @@
 import ArgumentParser
 import CLLN
+import CLLNSweep
 import Foundation
 
 @main
@@ -9,7 +10,7 @@ struct CLLNCommand: ParsableCommand {
         abstract: "Contrastive local learning networks: describe, compile to SPICE, solve, train.",
         subcommands: [
             CompileCommand.self, SolveCommand.self, TrainCommand.self, ValidateCommand.self, CheckCommand.self, ExperimentCommand.self,
-            BenchCommand.self, DynamicsCommand.self, RunWorkerCommand.self,
+            BenchCommand.self, DynamicsCommand.self, SweepCommand.self, RunWorkerCommand.self,
         ]
     )
 
@@ -58,7 +59,8 @@ enum Exit {
 
     private static func isInputError(_ error: Error) -> Bool {
         error is TopologyError || error is TopologyFileError || error is NetlistError || error is InputFileError
-            || error is GeneratorError || error is LearningError || error is SupervisedConfigError
+            || error is GeneratorError || error is LearningError || error is SupervisedConfigError || error is SweepSpecError
+            || (error as? SweepError)?.isInputError == true
     }
 }
 
