@@ -61,11 +61,11 @@ public enum SweepValue: Codable, Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// A short label: `0.3`, `true`, `four-state`, `[16, 8]`.
+    /// A label (numbers in their shortest exact form): `0.3`, `true`, `four-state`, `[16, 8]`.
     public var description: String {
         switch self {
         case let .int(v): "\(v)"
-        case let .double(v): String(format: "%g", v)
+        case let .double(v): "\(v)"
         case let .bool(v): "\(v)"
         case let .string(v): v
         case let .list(v): "[" + v.map(\.description).joined(separator: ", ") + "]"
