@@ -23,21 +23,21 @@ public struct LocalExecutor: Sendable {
         let parallel = min(jobs, max(pending.count, 1))
         let trialJobs = max(1, jobs / parallel)
         let progress = ProgressBar(total: pending.count, label: "sweep \(manifest.name)")
-        var running: [(point: Int, process: Process)] = []
-        var queue = pending.map(\.index)[...]
+        var running: [(point: SweepPoint, process: Process)] = []
+        var queue = pending[...]
         while !queue.isEmpty || !running.isEmpty {
-            while running.count < parallel, let k = queue.popFirst() {
-                let log = sweep.pointFolder(k).file("log.txt")
+            while running.count < parallel, let point = queue.popFirst() {
+                let log = sweep.pointFolder(point.index).file("log.txt")
                 try AtomicFile.write(Data(), to: log)
                 let output = try FileHandle(forWritingTo: log)
                 let process = Process()
                 process.executableURL = launch.executable
-                process.arguments = launch.arguments + [sweep.url.path, "\(k)", "--jobs", "\(trialJobs)"]
+                process.arguments = launch.arguments + [sweep.url.path, "\(point.index)", "--jobs", "\(trialJobs)"]
                 process.standardOutput = output
                 process.standardError = output
                 try process.run()
                 try output.close()
-                running.append((k, process))
+                running.append((point, process))
             }
             Thread.sleep(forTimeInterval: 0.05)
             let ended = running.filter { !$0.process.isRunning }

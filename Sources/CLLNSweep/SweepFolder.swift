@@ -157,12 +157,14 @@ public struct SweepFolder: Sendable {
         }
     }
 
-    /// Records that point `k`'s process stopped without a result or its own error.
-    func recordCrash(_ description: String, point k: Int) {
-        let folder = pointFolder(k)
+    /// Records that `point`'s process stopped without a result or its own error (with its
+    /// settings, so that the point counts as failed).
+    func recordCrash(_ description: String, point: SweepPoint) {
+        let folder = pointFolder(point.index)
         guard !FileManager.default.fileExists(atPath: folder.file("error.txt").path),
             !FileManager.default.fileExists(atPath: folder.file("summary.json").path)
         else { return }
+        try? folder.writeJSON(point, to: "point.json")
         try? folder.write(description + "\n", to: "error.txt")
     }
 }
