@@ -10,6 +10,8 @@ struct SweepPlotAxis {
     /// x positions of the cells in a line chart (values, bin centres, or indices).
     var positions: [Double]
     var logarithmic: Bool
+    /// Whether the cells are bins (a random or Latin-hypercube parameter) rather than values.
+    var binned: Bool
     /// The cell of a row.
     var cell: (SweepRow) -> Int?
 
@@ -23,7 +25,8 @@ struct SweepPlotAxis {
         let numbers = distinct.compactMap(\.number)
         let numeric = numbers.count == distinct.count && !numbers.isEmpty
         logarithmic = numeric && numbers.min()! > 0 && numbers.max()! / numbers.min()! >= 10
-        if numeric, distinct.count > Self.maximumDistinct {
+        binned = numeric && distinct.count > Self.maximumDistinct
+        if binned {
             let log = logarithmic
             func t(_ x: Double) -> Double { log ? Foundation.log(x) : x }
             func inverse(_ y: Double) -> Double { log ? Foundation.exp(y) : y }
@@ -43,7 +46,7 @@ struct SweepPlotAxis {
 
 extension SweepCollection {
     /// The plots (name, SVG): for each varied dimension, each rate (with its 95% interval,
-    /// dashed) or metric against it, one line per cell of a second dimension if there is one;
+    /// dashed) or metric against it, one line per value of a second (unbinned) dimension if any;
     /// and a heat map for each pair of dimensions. Cells pool the trials of every seed and of
     /// the dimensions not shown.
     func plots() -> [(name: String, svg: String)] {
@@ -56,7 +59,8 @@ extension SweepCollection {
             // Skip a metric no point reports (regression has no "solved").
             guard pooled.contains(where: { metric.metric($0) != nil }) else { continue }
             for x in axes {
-                let series = axes.filter { $0.name != x.name }.min { $0.labels.count < $1.labels.count }
+                // Lines per value of a second dimension with values (bins would leave sparse lines).
+                let series = axes.filter { $0.name != x.name && !$0.binned }.min { $0.labels.count < $1.labels.count }
                 var chart = LineChart(
                     title: "\(name): \(metric.title)", xLabel: x.name,
                     yLabel: metric.rate ? "rate (95% interval dashed)" : "metric")
