@@ -8,7 +8,7 @@ APT     := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 CLLN    := .build/release/clln
 OUT     ?= results
 
-.PHONY: deps build run test bench netlists clean
+.PHONY: deps build run test slurm-test bench netlists clean
 
 deps:
 	@sh scripts/install-ngspice.sh
@@ -32,6 +32,13 @@ run: build
 test: deps
 	$(SWIFT) build --product clln
 	$(SWIFT) test
+	@$(MAKE) --no-print-directory slurm-test
+
+# A real single-node Slurm (installed from the distribution if missing; root): a 4-point sweep
+# with the slurm executor must give the local executor's table. ~7 s with the packages present.
+slurm-test:
+	$(SWIFT) build --product clln
+	$(SUDO) sh scripts/slurm-test.sh .build/debug/clln
 
 bench: build
 	$(CLLN) bench solve --out $(OUT)/bench

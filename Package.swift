@@ -60,6 +60,11 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // Sweeps over config keys (`clln sweep`): designs, point folders, local and Slurm executors, tables and plots.
+        .target(
+            name: "CLLNSweep",
+            dependencies: ["CLLN", "CLLNRuns", "CLLNReport", .product(name: "Yams", package: "Yams")]
+        ),
         // Benchmarks of the solvers (`clln bench`): timing code kept out of the core.
         .target(name: "CLLNBench", dependencies: ["CLLN"]),
         // Dynamical contrastive learning (ODE networks).
@@ -67,13 +72,13 @@ let package = Package(
         .executableTarget(
             name: "clln",
             dependencies: [
-                "CLLN", "CLLNBench", "CLLNReport", "CLLNRuns", "CLLNDynamics",
+                "CLLN", "CLLNBench", "CLLNReport", "CLLNRuns", "CLLNDynamics", "CLLNSweep",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         .testTarget(
             name: "CLLNTests",
-            dependencies: ["CLLN", "CLLNBench", "CLLNReport", "CLLNRuns", "_CLLNTestSupport"],
+            dependencies: ["CLLN", "CLLNBench", "CLLNReport", "CLLNRuns", "CLLNSweep", "_CLLNTestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "CLLNDynamicsTests", dependencies: ["CLLNDynamics", "CLLNRuns"]),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CLLN
 import CLLNDynamics
+import CLLNSweep
 import Foundation
 
 @main
@@ -10,7 +11,7 @@ struct CLLNCommand: ParsableCommand {
         abstract: "Contrastive local learning networks: describe, compile to SPICE, solve, train.",
         subcommands: [
             CompileCommand.self, SolveCommand.self, TrainCommand.self, ValidateCommand.self, CheckCommand.self, ExperimentCommand.self,
-            BenchCommand.self, DynamicsCommand.self, RunWorkerCommand.self,
+            BenchCommand.self, DynamicsCommand.self, SweepCommand.self, RunWorkerCommand.self,
         ]
     )
 
@@ -58,7 +59,7 @@ enum Exit {
     }
 
     private static func isInputError(_ error: Error) -> Bool {
-        if error is InputError { return true }
+        if error is InputError || (error as? SweepError)?.isInputError == true { return true }
         switch error as? DynamicsError {
         case .unknownTask, .invalidArgument: return true
         default: return false
