@@ -194,7 +194,7 @@ import Testing
         let solver = try IdealSolver(topology: t)
         _ = try solver.solve(parameters: [3, 3], held: t.freeHeld(state: 0))
         solver.mismatch = DeviceMismatch(thresholdOffsets: [0.1], gainFactors: [1])
-        #expect(throws: LearningError.self) { try solver.solve(parameters: [3, 3], held: t.freeHeld(state: 0)) }
+        #expect(throws: ChipSpecError.drawsDoNotFit(edges: 2, offsets: 1, gains: 1)) { try solver.solve(parameters: [3, 3], held: t.freeHeld(state: 0)) }
     }
 
     @Test func gainMismatchMovesVoltagesButNotTheThresholdTests() throws {

@@ -34,18 +34,12 @@ public struct DeviceMismatch: Codable, Sendable, Hashable {
 
     public func validate(edgeCount: Int) throws {
         guard thresholdOffsets.count == edgeCount, gainFactors.count == edgeCount else {
-            throw LearningError.mismatch("a mismatch needs one threshold offset and one gain per edge (\(edgeCount))")
+            throw ChipSpecError.drawsDoNotFit(edges: edgeCount, offsets: thresholdOffsets.count, gains: gainFactors.count)
         }
         guard thresholdOffsets.allSatisfy(\.isFinite), gainFactors.allSatisfy({ $0 > 0 && $0.isFinite }) else {
-            throw LearningError.mismatch("mismatch offsets must be finite and gains positive")
+            throw ChipSpecError.invalidDraws
         }
     }
-}
-
-/// What a voltmeter with Gaussian read noise of σ `sigma` (V) reports for `voltages`.
-func reading(_ voltages: [Double], readNoise sigma: Double, rng: inout SeededGenerator) -> [Double] {
-    guard sigma > 0 else { return voltages }
-    return voltages.map { $0 + sigma * rng.gaussian() }
 }
 
 /// A chip description (`--mismatch chip.json`): the spreads and seed of the device draws,
@@ -130,6 +124,10 @@ public enum ChipSpecError: Error, CustomStringConvertible, Equatable {
     /// A spread (`sigma_vto`, `sigma_kp`, `read_noise`) that is negative, not finite or larger
     /// than `limit`.
     case invalid(key: String, value: Double, limit: Double)
+    /// Device draws of another network size.
+    case drawsDoNotFit(edges: Int, offsets: Int, gains: Int)
+    /// Device draws with a non-finite threshold offset or a gain that is not positive and finite.
+    case invalidDraws
 
     public var description: String {
         switch self {
@@ -139,6 +137,10 @@ public enum ChipSpecError: Error, CustomStringConvertible, Equatable {
                 + "{\"sigma_vto\": 0.01, \"sigma_kp\": 0.05, \"seed\": 1, \"twin\": false, \"read_noise\": 0.001}"
         case let .invalid(key, value, limit):
             "\(key) is \(value); it must be a number in [0, \(limit)] (0 for an ideal chip), e.g. \(key) 0.01"
+        case let .drawsDoNotFit(edges, offsets, gains):
+            "the device draws have \(offsets) threshold offsets and \(gains) gains for \(edges) edges; "
+                + "draw them for this network (ChipSpec.devices(edgeCount:clamped:))"
+        case .invalidDraws: "device draws need finite threshold offsets and positive, finite gains"
         }
     }
 }
