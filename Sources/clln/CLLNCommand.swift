@@ -80,11 +80,15 @@ enum InputFileError: InputError {
     case unreadable(String, String)
     case notNumbers(String)
     case notGates(String)
+    case unknownExperiment(String)
 
     var description: String {
         switch self {
         case let .unreadable(path, why): "cannot read \(path): \(why); check the path and that the file is readable"
         case let .notNumbers(path): "\(path) must hold a JSON array of numbers, e.g. [1.5, 2.0]"
+        case let .unknownExperiment(name):
+            "\"\(name)\" is neither a preset (Q-learning: \(ExperimentPresets.names.joined(separator: ", ")); supervised tasks: "
+                + "\(SupervisedTasks.names.joined(separator: ", "))) nor an existing config file; give one of them or a file's path"
         case let .notGates(path):
             "\(path) must hold gates: a JSON array of numbers in edge order, an array of such arrays, "
                 + "or a trial result of clln train (trials/trial-K.json, its final_gates)"

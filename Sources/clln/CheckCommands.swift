@@ -103,7 +103,7 @@ struct ExperimentOptions: ParsableArguments {
     }
 
     func experiment() throws -> QLearningExperiment {
-        guard var e = ExperimentPresets.named(preset) else { throw TopologyFileError.unknownPreset(preset) }
+        guard var e = ExperimentPresets.named(preset) else { throw ExperimentConfigError.unknownPreset(preset) }
         e.config.steps = steps ?? e.config.steps
         try e.validate()
         return e

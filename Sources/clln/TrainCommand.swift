@@ -72,7 +72,7 @@ struct TrainCommand: ParsableCommand {
             e = try ExperimentConfigFile.load(url).experiment(
                 relativeTo: url.deletingLastPathComponent(), name: url.deletingPathExtension().lastPathComponent)
         } else {
-            throw TopologyFileError.unknownPreset(experiment)
+            throw InputFileError.unknownExperiment(experiment)
         }
         e.trials = trials ?? e.trials
         e.config.steps = steps ?? e.config.steps

@@ -42,6 +42,21 @@ func clln(_ arguments: [String]) throws -> (status: Int32, out: String, err: Str
         #expect(abs(s.voltages[1] - (c - (c * c - (c - 0.5)).squareRoot())) < 1e-12)
     }
 
+    @Test func solveHoldsNodesOfATopologyWithoutInputs() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("clln-cli-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try #"{"nodes": 3, "edges": [[0,1],[1,2]]}"#.write(to: url, atomically: true, encoding: .utf8)
+        let r = try clln(["solve", "--topology", url.path, "--gate-value", "3", "--hold", "0=1", "--hold", "2=0", "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let split = FileManager.default.temporaryDirectory.appendingPathComponent("clln-cli-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: split) }
+        try #"{"nodes": 4, "edges": [[0,1],[2,3]]}"#.write(to: split, atomically: true, encoding: .utf8)
+        let floating = try clln(["solve", "--topology", split.path, "--gate-value", "3", "--hold", "0=1"])
+        #expect(floating.status == 65 && floating.err.contains("no held node"), "nodes 2 and 3 float: \(floating.err)")
+        let training = try clln(["train", "four-state", "--steps", "100", "--trials", "1"] + ["--out", NSTemporaryDirectory() + "clln-noin"])
+        #expect(training.status == 0, "\(training.err)")
+    }
+
     @Test func badInputGivesATypedMessageAndExitCode() throws {
         let r = try clln(["solve", "--topology", "four-state", "--gate-value", "9", "--state", "0"])
         #expect(r.status == 65 && r.err.contains("outside [1.0, 5.5]"))

@@ -227,6 +227,7 @@ public final class QLearningTrainer {
 
     /// Throws unless the network has one state encoding per task state and one output per action.
     public static func checkFit(topology: Topology, environment: any TabularEnvironment) throws {
+        try topology.requireInputs()
         guard topology.states.count == environment.stateCount else {
             throw LearningError.mismatch(
                 "the topology encodes \(topology.states.count) states, the task has \(environment.stateCount); "

@@ -58,6 +58,7 @@ public final class SupervisedTrainer {
     ) throws {
         try rule.validate()
         try options.validate()
+        try topology.requireInputs()
         guard !topology.outputs.isEmpty else { throw LearningError.mismatch("supervised learning needs output nodes") }
         if options.differential, topology.outputs.count % 2 != 0 {
             throw LearningError.mismatch(

@@ -200,8 +200,8 @@ public enum TopologyFileError: Error, CustomStringConvertible {
             "edge \(e) has unknown element \"\(name)\"; use mosfet, exp-gate-mosfet, diode-resistor, resistor or potentiometer"
         case let .badGateBounds(g): "gate_bounds \(g) must be two finite numbers [min, max] with min < max"
         case let .unknownPreset(name):
-            "\"\(name)\" is neither a preset (\(TopologyPresets.names.joined(separator: ", ")); supervised tasks: "
-                + "xor, regression, iris, digits) nor an existing file; give a preset name or the path of a file"
+            "\"\(name)\" is neither a preset (\(TopologyPresets.names.joined(separator: ", "))) nor an existing file; "
+                + "give a preset name or the path of a topology file"
         }
     }
 }

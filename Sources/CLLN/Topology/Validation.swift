@@ -71,7 +71,9 @@ public enum TopologyError: Error, Equatable, CustomStringConvertible {
 }
 
 extension Topology {
-    /// Checks the topology before anything runs. Throws the first problem found.
+    /// Checks the topology before anything runs. Throws the first problem found. A topology
+    /// without inputs is valid (a solve can hold any nodes, e.g. `clln solve --hold`); learning
+    /// needs inputs (``requireInputs()``).
     public func validate() throws {
         guard nodeCount > 0 else { throw TopologyError.noNodes }
         guard gateBounds.lowerBound.isFinite, gateBounds.upperBound.isFinite,
@@ -102,7 +104,6 @@ extension Topology {
         }
         try checkNodeList(inputs, role: "inputs")
         try checkNodeList(outputs, role: "outputs")
-        guard !inputs.isEmpty else { throw TopologyError.noInputs }
         if let both = Set(inputs).intersection(outputs).min() { throw TopologyError.inputAndOutput(node: both) }
         for (s, encoding) in states.enumerated() {
             guard encoding.count == inputs.count else {
@@ -110,7 +111,7 @@ extension Topology {
             }
             guard encoding.allSatisfy(\.isFinite) else { throw TopologyError.nonFinite(what: "\"states\"[\(s)] (state \(s)'s input voltages)") }
         }
-        try checkHeldCoverage(inputs)
+        if !inputs.isEmpty { try checkHeldCoverage(inputs) }
     }
 
     private func checkNodeList(_ list: [Int], role: String) throws {
@@ -121,6 +122,12 @@ extension Topology {
             }
             guard seen.insert(n).inserted else { throw TopologyError.repeatedNode(n, role: role) }
         }
+    }
+
+    /// Throws ``TopologyError/noInputs`` when no node is an input (learning holds the inputs at
+    /// each state's encoding).
+    public func requireInputs() throws {
+        guard !inputs.isEmpty else { throw TopologyError.noInputs }
     }
 
     /// Throws ``TopologyError/floatingComponent(nodes:)`` if some connected component holds
