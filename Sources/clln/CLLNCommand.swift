@@ -43,7 +43,8 @@ struct VersionReport {
     }
 }
 
-/// Exit codes: 64 usage (ArgumentParser), 65 bad input data, 70 a simulation failure.
+/// Exit codes: 64 usage (ArgumentParser), 65 bad input data (and ngspice's set-up or convergence
+/// failures of a single solve), 70 a simulation failure (e.g. failed trials of a run).
 enum Exit {
     static func run(_ body: () throws -> Void) throws {
         do {
@@ -60,6 +61,12 @@ enum Exit {
 
     private static func isInputError(_ error: Error) -> Bool {
         if error is InputError || (error as? SweepError)?.isInputError == true { return true }
+        // A missing ngspice library, a netlist ngspice rejects (a bad model card) and a circuit that
+        // does not converge are the user's set-up or input, not a failure of the run.
+        switch error as? SpiceError {
+        case .libraryMissing, .netlistRejected, .noConvergence: return true
+        default: break
+        }
         switch error as? DynamicsError {
         case .unknownTask, .invalidArgument: return true
         default: return false
