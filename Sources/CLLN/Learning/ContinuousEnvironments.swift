@@ -15,6 +15,8 @@ public protocol ContinuousEnvironment: Sendable {
     /// reaches this.
     var solvedReturn: Double { get }
     var solvedEpisodes: Int { get }
+    /// Bounds of every step's reward (for scaling values onto a bounded range).
+    var rewardRange: ClosedRange<Double> { get }
     /// The nominal range of each state component, mapped onto the input range by
     /// ``encoding(_:range:)`` (values outside are clipped to it).
     var stateBounds: [ClosedRange<Double>] { get }
@@ -99,6 +101,7 @@ public struct CartPole: ContinuousEnvironment, Codable, Hashable {
     public var maxEpisodeSteps: Int { 500 }
     public var solvedReturn: Double { 475 }
     public var solvedEpisodes: Int { 100 }
+    public var rewardRange: ClosedRange<Double> { 1...1 }
 
     public static let gravity = 9.8, cartMass = 1.0, poleMass = 0.1, halfLength = 0.5, forceMagnitude = 10.0, tau = 0.02
     public static let xThreshold = 2.4, thetaThreshold = 12 * 2 * Double.pi / 360
@@ -146,6 +149,7 @@ public struct MountainCar: ContinuousEnvironment, Codable, Hashable {
     public var maxEpisodeSteps: Int { 200 }
     public var solvedReturn: Double { -110 }
     public var solvedEpisodes: Int { 100 }
+    public var rewardRange: ClosedRange<Double> { -1 ... -1 }
 
     public static let minPosition = -1.2, maxPosition = 0.6, maxSpeed = 0.07, goalPosition = 0.5, goalVelocity = 0.0
     public static let force = 0.001, gravity = 0.0025
