@@ -35,6 +35,10 @@ struct BaselineCommand: ParsableCommand {
     var alpha: Double?
     @Option(name: .customLong("learning-rate"), help: "Adam learning rate of the networks.")
     var learningRate: Double?
+    @Option(name: .customLong("train-every"), help: "Networks: a gradient step every this many steps.")
+    var trainEvery: Int?
+    @Option(name: .customLong("target-update"), help: "Networks: steps between target-network copies.")
+    var targetUpdate: Int?
     @Option(help: "Points of the learning curve.")
     var measurements: Int?
     @OptionGroup var runOptions: RunOptions
@@ -59,6 +63,8 @@ struct BaselineCommand: ParsableCommand {
         if let epsilonDecaySteps, epsilonDecaySteps < 0 { throw badValue("--epsilon-decay-steps must be ≥ 0, e.g. --epsilon-decay-steps 20000") }
         if let alpha, !(alpha > 0 && alpha <= 1) { throw badValue("--alpha must be in (0, 1], e.g. --alpha 0.1") }
         if let learningRate, !(learningRate > 0 && learningRate < 1) { throw badValue("--learning-rate must be in (0, 1), e.g. --learning-rate 0.001") }
+        if let trainEvery, trainEvery < 1 { throw badValue("--train-every must be ≥ 1, e.g. --train-every 4") }
+        if let targetUpdate, targetUpdate < 1 { throw badValue("--target-update must be ≥ 1, e.g. --target-update 500") }
         if let measurements, !(1...InputLimits.maximumMeasurements).contains(measurements) {
             throw badValue("--measurements must be 1 to \(InputLimits.maximumMeasurements), e.g. --measurements 50")
         }
@@ -77,6 +83,8 @@ struct BaselineCommand: ParsableCommand {
         c.epsilonDecaySteps = epsilonDecaySteps ?? c.epsilonDecaySteps
         c.alpha = alpha ?? c.alpha
         c.network.learningRate = learningRate ?? c.network.learningRate
+        c.network.trainEvery = trainEvery ?? c.network.trainEvery
+        c.network.targetUpdate = targetUpdate ?? c.network.targetUpdate
         c.measurements = measurements ?? c.measurements
         return c
     }
