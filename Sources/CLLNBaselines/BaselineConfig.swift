@@ -92,7 +92,8 @@ public struct BaselineConfig: Sendable, Codable, Hashable {
 
     /// The defaults of `agent` on the named task: the CLLN presets' steps and ε on four-state
     /// (100,000; 0.05 → 0) and navigation (300,000; 0.1 → 0); 200,000 steps with ε 0.1 → 0 on the
-    /// grid worlds; on CartPole 60,000 steps and MountainCar 150,000, ε 1 → 0.05 over the first
+    /// grid worlds; on CartPole 200,000 steps with ε 1 → 0.05 over the first half and a gradient
+    /// step (Adam 2.5e-4) every 4 steps; on MountainCar 150,000 steps, ε 1 → 0.05 over the first
     /// third. γ = 0.9 and tabular α = 0.5 on the tabular tasks, γ = 0.99 on the continuous ones.
     public static func defaults(agent: BaselineAgentKind, task: String) -> BaselineConfig {
         switch task {
@@ -105,7 +106,9 @@ public struct BaselineConfig: Sendable, Codable, Hashable {
                 steps: 300_000, gamma: 0.9, epsilonStart: 0.1, epsilonEnd: 0, epsilonDecaySteps: 300_000, alpha: 0.5,
                 network: NetworkSettings(hidden: [32], learningRate: 1e-3))
         case "cartpole":
-            return BaselineConfig(steps: 60_000, gamma: 0.99, epsilonStart: 1, epsilonEnd: 0.05, epsilonDecaySteps: 20_000)
+            return BaselineConfig(
+                steps: 200_000, gamma: 0.99, epsilonStart: 1, epsilonEnd: 0.05, epsilonDecaySteps: 100_000,
+                network: NetworkSettings(learningRate: 2.5e-4, trainEvery: 4))
         case "mountaincar":
             return BaselineConfig(steps: 150_000, gamma: 0.99, epsilonStart: 1, epsilonEnd: 0.05, epsilonDecaySteps: 50_000)
         default:
