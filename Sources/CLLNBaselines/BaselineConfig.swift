@@ -93,7 +93,8 @@ public struct BaselineConfig: Sendable, Codable, Hashable {
     /// The defaults of `agent` on the named task: the CLLN presets' steps and ε on four-state
     /// (100,000; 0.05 → 0) and navigation (300,000; 0.1 → 0); 200,000 steps with ε 0.1 → 0 on the
     /// grid worlds; on CartPole 200,000 steps with ε 1 → 0.05 over the first half and a gradient
-    /// step (Adam 2.5e-4) every 4 steps; on MountainCar 150,000 steps, ε 1 → 0.05 over the first
+    /// step (Adam 2.5e-4) every 4 steps (the local agent: 60,000 steps, ε over the first third,
+    /// Adam 1e-3 every step; it collapses to one action with the slower schedule); on MountainCar 150,000 steps, ε 1 → 0.05 over the first
     /// third. γ = 0.9 and tabular α = 0.5 on the tabular tasks, γ = 0.99 on the continuous ones.
     public static func defaults(agent: BaselineAgentKind, task: String) -> BaselineConfig {
         switch task {
@@ -105,6 +106,8 @@ public struct BaselineConfig: Sendable, Codable, Hashable {
             return BaselineConfig(
                 steps: 300_000, gamma: 0.9, epsilonStart: 0.1, epsilonEnd: 0, epsilonDecaySteps: 300_000, alpha: 0.5,
                 network: NetworkSettings(hidden: [32], learningRate: 1e-3))
+        case "cartpole" where agent == .local:
+            return BaselineConfig(steps: 60_000, gamma: 0.99, epsilonStart: 1, epsilonEnd: 0.05, epsilonDecaySteps: 20_000)
         case "cartpole":
             return BaselineConfig(
                 steps: 200_000, gamma: 0.99, epsilonStart: 1, epsilonEnd: 0.05, epsilonDecaySteps: 100_000,
