@@ -67,12 +67,14 @@ let package = Package(
         ),
         // Benchmarks of the solvers (`clln bench`): timing code kept out of the core.
         .target(name: "CLLNBench", dependencies: ["CLLN"]),
+        // Digital baselines (tabular Q, DQN, a backprop-free local agent) on CLLN's tasks.
+        .target(name: "CLLNBaselines", dependencies: ["CLLN", "CLLNReport", "CLLNRuns"]),
         // Dynamical contrastive learning (ODE networks).
         .target(name: "CLLNDynamics", dependencies: ["CLLNReport", "CLLNRuns"]),
         .executableTarget(
             name: "clln",
             dependencies: [
-                "CLLN", "CLLNBench", "CLLNReport", "CLLNRuns", "CLLNDynamics", "CLLNSweep",
+                "CLLN", "CLLNBaselines", "CLLNBench", "CLLNReport", "CLLNRuns", "CLLNDynamics", "CLLNSweep",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -82,5 +84,6 @@ let package = Package(
             resources: [.copy("Fixtures")]
         ),
         .testTarget(name: "CLLNDynamicsTests", dependencies: ["CLLNDynamics", "CLLNRuns"]),
+        .testTarget(name: "CLLNBaselinesTests", dependencies: ["CLLN", "CLLNBaselines", "CLLNRuns"]),
     ]
 )

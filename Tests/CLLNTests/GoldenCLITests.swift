@@ -64,7 +64,7 @@ import Testing
         #expect(version.status == 0 && version.out.hasPrefix("clln ") && version.out.contains("ngspice"))
         let help = try clln(["--help"])
         #expect(help.status == 0)
-        for command in ["compile", "solve", "train", "validate", "check", "experiment", "bench", "dynamics"] {
+        for command in ["compile", "solve", "train", "validate", "check", "experiment", "bench", "dynamics", "baseline"] {
             #expect(help.out.contains("  \(command) "), "--help lists \(command)")
         }
         #expect(!help.out.contains("run-worker"), "the worker entry point is not a user command")

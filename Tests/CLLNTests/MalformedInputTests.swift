@@ -216,6 +216,15 @@ import Testing
         Row(label: "dynamics align: negative nudge", arguments: ["dynamics", "align", task, "--samples", "1", "--etas=-1"], mentions: [["--etas"]]),
         Row(label: "dynamics align: negative training", arguments: ["dynamics", "align", task, "--samples", "1", "--trained=-1"],
             mentions: [["--trained"]]),
+
+        // baseline
+        Row(label: "baseline: unknown task", arguments: ["baseline", "dqn", "no-such-task"], mentions: [["no-such-task"], ["cartpole"]]),
+        Row(label: "baseline: unknown agent", arguments: ["baseline", "sarsa", "cartpole"], status: 64, mentions: [["sarsa"]]),
+        Row(label: "baseline: tabular on a continuous task", arguments: ["baseline", "tabular", "cartpole"], mentions: [["dqn or local"]]),
+        Row(label: "baseline: zero steps", arguments: ["baseline", "dqn", "cartpole", "--steps", "0"], mentions: [["--steps"]]),
+        Row(label: "baseline: discount 1", arguments: ["baseline", "dqn", "cartpole", "--gamma", "1"], mentions: [["--gamma"]]),
+        Row(label: "baseline: NaN learning rate", arguments: ["baseline", "local", "cartpole", "--learning-rate", "nan"], mentions: [["--learning-rate"]]),
+        Row(label: "baseline: zero seeds", arguments: ["baseline", "tabular", "grid-5x5", "--seeds", "0"], mentions: [["--seeds"]]),
     ]
 
     /// Words of a message that tells the user what to do.
@@ -256,7 +265,7 @@ import Testing
             return ["check", "experiment", "bench", "dynamics"].contains(words.first!) ? words.joined(separator: " ") : words.first!
         })
         for command in ["compile", "solve", "train", "validate", "check gradient", "experiment stress", "experiment damage",
-                        "bench solve", "bench train", "dynamics train", "dynamics align"] {
+                        "bench solve", "bench train", "dynamics train", "dynamics align", "baseline"] {
             #expect(commands.contains(command), "no row for \(command)")
         }
     }

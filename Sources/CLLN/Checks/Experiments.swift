@@ -17,6 +17,20 @@ public struct ScaledRewards: TabularEnvironment {
     public func meanReward(state: Int, action: Int) -> Double { factor * base.meanReward(state: state, action: action) }
     public func nextState(state: Int, action: Int) -> Int { base.nextState(state: state, action: action) }
     public func measurementLabels(state: Int) -> [Double] { base.measurementLabels(state: state).map { factor * $0 } }
+    public var isDeterministic: Bool { base.isDeterministic }
+    public func transitionProbabilities(state: Int, action: Int) -> [(state: Int, probability: Double)] {
+        base.transitionProbabilities(state: state, action: action)
+    }
+    /// Deterministic tasks: the default draws (scaled mean, scaled noise); random ones: the base
+    /// task's draw with its reward scaled.
+    public func sampleStep(state: Int, action: Int, rng: inout SeededGenerator) -> (reward: Double, next: Int) {
+        guard !base.isDeterministic else {
+            return (meanReward(state: state, action: action) + (rewardNoise > 0 ? rewardNoise * rng.gaussian() : 0),
+                    nextState(state: state, action: action))
+        }
+        let step = base.sampleStep(state: state, action: action, rng: &rng)
+        return (factor * step.reward, step.next)
+    }
 }
 
 /// Rows, summary and chart of the stress experiment (``StressTrial``).

@@ -1,15 +1,27 @@
 import Foundation
 
 /// A tabular task: states (encoded by the topology's state encodings), actions (one output node
-/// each), mean rewards, deterministic transitions, optional reward noise and periodic resets.
+/// each), mean rewards, transitions (deterministic unless ``isDeterministic`` is false), optional
+/// reward noise and periodic resets.
 public protocol TabularEnvironment: Sendable {
     var name: String { get }
     var stateCount: Int { get }
     var actionCount: Int { get }
     /// Mean reward of taking `action` in `state`.
     func meanReward(state: Int, action: Int) -> Double
-    /// The state `action` leads to.
+    /// The state `action` leads to (for a task with random transitions, the most likely one;
+    /// trainers of such tasks draw with ``sampleStep(state:action:rng:)``).
     func nextState(state: Int, action: Int) -> Int
+    /// Whether every (state, action) leads to the one state ``nextState(state:action:)`` with the
+    /// reward ``meanReward(state:action:)`` plus noise. Default: true.
+    var isDeterministic: Bool { get }
+    /// The distribution of the next state: (state, probability) pairs with probabilities > 0
+    /// summing to 1 (within 1e-12). Default: `[(nextState, 1)]`.
+    func transitionProbabilities(state: Int, action: Int) -> [(state: Int, probability: Double)]
+    /// One step drawn from the task: its reward (its mean over draws is `meanReward`) and next
+    /// state (distributed as `transitionProbabilities`). Default: `meanReward + rewardNoise·N(0,1)`
+    /// (no draw when the noise is 0) and `nextState`, the same draws the Q-learning trainer makes.
+    func sampleStep(state: Int, action: Int, rng: inout SeededGenerator) -> (reward: Double, next: Int)
     /// Standard deviation of the Gaussian noise added to every reward.
     var rewardNoise: Double { get }
     /// Every this many steps the state is re-drawn uniformly (nil: never).
@@ -21,6 +33,17 @@ public protocol TabularEnvironment: Sendable {
 }
 
 extension TabularEnvironment {
+    public var isDeterministic: Bool { true }
+
+    public func transitionProbabilities(state: Int, action: Int) -> [(state: Int, probability: Double)] {
+        [(nextState(state: state, action: action), 1)]
+    }
+
+    public func sampleStep(state: Int, action: Int, rng: inout SeededGenerator) -> (reward: Double, next: Int) {
+        let reward = meanReward(state: state, action: action) + (rewardNoise > 0 ? rewardNoise * rng.gaussian() : 0)
+        return (reward, nextState(state: state, action: action))
+    }
+
     /// The checks every task needs: states and actions, a reset period ≥ 1, finite noise ≥ 0.
     public func validate() throws { try validateCommon() }
 
@@ -45,8 +68,14 @@ extension TabularEnvironment {
     /// that cycle is the start state's long-run reward, and the result is their mean over start
     /// states (the reference's computation). With resets every P steps to a uniform state: the
     /// mean over start states of the mean reward of the P steps that follow.
+    ///
+    /// For random transitions (``isDeterministic`` false) the same two criteria on the Markov chain
+    /// of the policy: without resets, the mean over start states of each start's long-run average
+    /// reward (its gain, through the chain's closed classes and their stationary distributions);
+    /// with resets, the P-step mean propagated exactly. See ``MarkovPolicyEvaluation``.
     public func exactAverageReward(policy: [Int]) -> Double {
         precondition(policy.count == stateCount, "a policy needs one action per state")
+        if !isDeterministic { return MarkovPolicyEvaluation(self, policy: policy).averageReward }
         var total = 0.0
         for start in 0..<stateCount {
             if let period = resetPeriod {

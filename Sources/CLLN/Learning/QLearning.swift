@@ -359,9 +359,7 @@ public final class QLearningTrainer {
             } else {
                 action = argmax(free, outputs)
             }
-            let reward = environment.meanReward(state: state, action: action)
-                + (environment.rewardNoise > 0 ? environment.rewardNoise * rng.gaussian() : 0)
-            let next = environment.nextState(state: state, action: action)
+            let (reward, next) = environment.sampleStep(state: state, action: action, rng: &rng)
             let nextFree = try freeSolution(next)
             let target = Self.target(reward: reward, nextOutputs: outputs.map { nextFree[$0] }, gamma: config.gamma)
 

@@ -1,9 +1,10 @@
 import Foundation
 
-/// Any ``TabularEnvironment`` written out as tables: its mean rewards, transitions and
-/// measurement labels for every state and action. It behaves exactly as the environment it was
-/// made from (same values, same random draws in training), and it is `Codable`, so a task of
-/// your own can be sent to a worker process.
+/// Any deterministic ``TabularEnvironment`` written out as tables: its mean rewards, transitions
+/// and measurement labels for every state and action. It behaves exactly as the environment it
+/// was made from (same values, same random draws in training), and it is `Codable`, so a task of
+/// your own can be sent to a worker process. (Tasks with random transitions are not tabulated:
+/// their own draws couple reward and next state.)
 public struct TabulatedEnvironment: TabularEnvironment, Codable, Hashable {
     public var name: String
     public var rewards: [[Double]]

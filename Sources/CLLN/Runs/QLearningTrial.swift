@@ -75,6 +75,12 @@ public struct QLearningTrial: Trial {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(experiment.name, forKey: .name)
         try c.encode(experiment.topology, forKey: .topology)
+        guard experiment.environment.isDeterministic else {
+            throw EncodingError.invalidValue(experiment.environment.name, .init(
+                codingPath: c.codingPath + [CodingKeys.environment],
+                debugDescription: "\(experiment.environment.name) has random transitions, which worker processes cannot "
+                    + "reproduce from its tables yet; run its SPICE trials in this process with --jobs 1"))
+        }
         try c.encode(TabulatedEnvironment(experiment.environment), forKey: .environment)
         try c.encode(experiment.config, forKey: .config)
         try c.encode(experiment.trials, forKey: .trials)
