@@ -10,7 +10,7 @@ struct DynamicsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dynamics",
         abstract: "Dynamical contrastive learning: ODE networks trained by a local rule and a causal supervisor.",
-        subcommands: [Train.self, Align.self, List.self]
+        subcommands: [Train.self, Align.self, Reproduce.self, List.self]
     )
 
     struct List: ParsableCommand {
@@ -46,6 +46,8 @@ struct DynamicsCommand: ParsableCommand {
         var learningRate: Double?
         @Option(help: "Update rule: local (the method) or gradient (exact gradient descent, the benchmark).")
         var rule: UpdateRule = .local
+        @Option(help: "Supervisor: force (−η∂c/∂x added to the output equations) or clamp (outputs held at x^F − η∂c/∂x, the paper's Eq. 19); default: the task's.")
+        var supervisor: Supervisor?
         @Option(help: "Output folder (default: out/dynamics/<task>).")
         var out: String?
         @Flag(help: "Print the summary as JSON on stdout.")
@@ -64,7 +66,8 @@ struct DynamicsCommand: ParsableCommand {
         func run() throws {
             try Exit.run {
                 let trial = DynamicsTrial(
-                    task: task, seed: seed, seeds: seeds, iterations: iterations, eta: eta, learningRate: learningRate, rule: rule)
+                    task: task, seed: seed, seeds: seeds, iterations: iterations, eta: eta, learningRate: learningRate, rule: rule,
+                    supervisor: supervisor)
                 let folder = URL(fileURLWithPath: out ?? "out/dynamics/\(task)")
                 let summary = try runOptions.scheduler.run(trial, on: InProcessBackend(), in: RunFolder(folder))
                 if json {
@@ -135,6 +138,35 @@ struct DynamicsCommand: ParsableCommand {
     }
 }
 
+extension DynamicsCommand {
+    struct Reproduce: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Reproduce one of the paper's figures (or all): its data as CSV/JSON and SVGs.",
+            discussion: Reproduction.figures.map { "\($0.name): \($0.summary)" }.joined(separator: "\n"))
+
+        @Argument(help: "Figure: all, \(Reproduction.figures.map(\.name).joined(separator: ", ")).")
+        var figure: String
+        @Flag(help: "Tiny runs (\(Reproduction.quickIterations) iterations, a few samples) to check the pipeline, not the result.")
+        var quick = false
+        @Option(help: "Output folder (default: out/dynamics/reproduce); figure F goes to <out>/F.")
+        var out: String = "out/dynamics/reproduce"
+
+        func validate() throws {
+            guard figure == "all" || Reproduction.figures.contains(where: { $0.name == figure }) else {
+                throw badValue("unknown figure '\(figure)'; valid: all, \(Reproduction.figures.map(\.name).joined(separator: ", "))")
+            }
+        }
+
+        func run() throws {
+            try Exit.run {
+                let folder = URL(fileURLWithPath: out)
+                let files = try Reproduction.run(figure, quick: quick, to: folder) { printOut("reproducing \($0)…") }
+                printOut("wrote \(files.count) files under \(folder.path)")
+            }
+        }
+    }
+}
+
 /// An unknown task is a usage error that lists the valid names.
 private func validateTask(_ name: String) throws {
     guard DynamicsTask.names.contains(name) else {
@@ -143,3 +175,4 @@ private func validateTask(_ name: String) throws {
 }
 
 extension UpdateRule: ExpressibleByArgument {}
+extension Supervisor: ExpressibleByArgument {}

@@ -82,7 +82,7 @@ public struct IterationStep: Sendable {
     public init(task: DynamicsTask, parameters: [Double], nudge: Double? = nil) throws {
         let solver = task.solver
         let eta = nudge ?? task.nudge
-        let contrasts = try parallelMap(task.episodes) { try solver.contrast($0, parameters: parameters, nudge: eta) }
+        let contrasts = try parallelMap(task.episodes) { try solver.contrast($0, parameters: parameters, nudge: eta, supervisor: task.supervisor) }
         let scale = 1 / Double(contrasts.count)
         cost = contrasts.reduce(0) { $0 + $1.cost } * scale
         localUpdate = [Double](repeating: 0, count: parameters.count)

@@ -53,12 +53,7 @@ public struct EpisodeSolver: Sendable {
     /// Integrates the free system (inputs only).
     public func free(_ episode: Episode, parameters: [Double]) throws -> Run {
         let raw = try integrate(system, episode, parameters, nudge: 0)
-        return Run(trajectory: observed(raw, system, episode), cost: raw[raw.count - 1, system.stateCount])
-    }
-
-    /// Integrates the clamped system: inputs plus the causal nudge −η ∂c/∂x on the outputs.
-    public func clamped(_ episode: Episode, parameters: [Double], nudge: Double) throws -> Trajectory {
-        observed(try integrate(system, episode, parameters, nudge: nudge), system, episode)
+        return Run(trajectory: observed(raw, system, episode, parameters), cost: raw[raw.count - 1, system.stateCount])
     }
 
     /// The gradient dC/dθ of the free run's cost by the discrete adjoint of RK4, and the cost.
@@ -67,16 +62,20 @@ public struct EpisodeSolver: Sendable {
         return (raw[raw.count - 1, system.stateCount], adjointGradient(system, episode, parameters, free: raw))
     }
 
-    /// Free run, clamped run, local update and exact gradient for one episode.
-    public func contrast(_ episode: Episode, parameters: [Double], nudge: Double) throws -> Contrast {
-        let free = try integrate(system, episode, parameters, nudge: 0)
-        let clamped = try integrate(system, episode, parameters, nudge: nudge)
+    /// Free run, clamped run (nudged by `supervisor` with strength `nudge`), local update and exact
+    /// gradient for one episode.
+    public func contrast(_ episode: Episode, parameters: [Double], nudge: Double, supervisor: Supervisor = .force) throws -> Contrast {
+        let rawFree = try integrate(system, episode, parameters, nudge: 0)
+        let free = observed(rawFree, system, episode, parameters)
+        let clampedFrom = supervisor == .clamp ? free : nil
+        let clamped = observed(
+            try integrate(system, episode, parameters, nudge: nudge, clampedFrom: clampedFrom), system, episode, parameters,
+            nudge: nudge, clampedFrom: clampedFrom)
         return Contrast(
-            cost: free[free.count - 1, system.stateCount],
+            cost: rawFree[rawFree.count - 1, system.stateCount],
             localUpdate: localUpdate(system, episode, parameters, free: free, clamped: clamped, nudge: nudge),
-            gradient: adjointGradient(system, episode, parameters, free: free),
-            free: observed(free, system, episode),
-            clamped: observed(clamped, system, episode))
+            gradient: adjointGradient(system, episode, parameters, free: rawFree),
+            free: free, clamped: clamped)
     }
 
     /// The free run by the adaptive ``DormandPrince54`` sampled at `times`: the accuracy reference
@@ -119,22 +118,26 @@ public struct EpisodeSolver: Sendable {
     ) throws -> Trajectory {
         var field = EpisodeField(system: system, episode: episode, parameters: parameters, nudge: 0)
         let integrator = DormandPrince54(relativeTolerance: tolerance, absoluteTolerance: tolerance)
-        return observed(try integrator.solve(&field, initial: episode.initialState + [0], times: times).trajectory, system, episode)
+        return observed(try integrator.solve(&field, initial: episode.initialState + [0], times: times).trajectory, system, episode, parameters)
     }
 
-    private func integrate<S: DynamicalSystem>(_ system: S, _ episode: Episode, _ parameters: [Double], nudge: Double) throws -> Trajectory {
+    private func integrate<S: DynamicalSystem>(
+        _ system: S, _ episode: Episode, _ parameters: [Double], nudge: Double, clampedFrom: Trajectory? = nil
+    ) throws -> Trajectory {
         let (steps, step) = grid(for: episode)
-        var field = EpisodeField(system: system, episode: episode, parameters: parameters, nudge: nudge)
+        var field = EpisodeField(system: system, episode: episode, parameters: parameters, nudge: nudge, clampedFrom: clampedFrom)
         return try RungeKutta4.solve(&field, initial: episode.initialState + [0], step: step, steps: steps)
     }
 
-    /// The node part of a raw (x, q) trajectory, with prescribed nodes set to their signals.
-    private func observed<S: DynamicalSystem>(_ raw: Trajectory, _ system: S, _ episode: Episode) -> Trajectory {
+    /// The node part of a raw (x, q) trajectory, with prescribed nodes (and clamped outputs) set
+    /// to the values the network saw.
+    private func observed<S: DynamicalSystem>(
+        _ raw: Trajectory, _ system: S, _ episode: Episode, _ parameters: [Double], nudge: Double = 0, clampedFrom: Trajectory? = nil
+    ) -> Trajectory {
+        var field = EpisodeField(system: system, episode: episode, parameters: parameters, nudge: nudge, clampedFrom: clampedFrom)
         var result = Trajectory(dimension: system.stateCount, capacity: raw.count)
         for sample in 0..<raw.count {
-            var state = raw.state(at: sample)
-            for input in episode.prescribed { state[input.node] = input.signal.value(at: raw.times[sample]) }
-            result.append(time: raw.times[sample], state: state)
+            result.append(time: raw.times[sample], state: field.observedState(raw.state(at: sample), at: raw.times[sample]))
         }
         return result
     }

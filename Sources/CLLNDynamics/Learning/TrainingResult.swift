@@ -34,7 +34,7 @@ public struct TrainingResult: Sendable {
             costInitial: initialCost, costFinal: finalCost, reductionFactor: initialCost / finalCost,
             alignmentMean: meanAlignment,
             alignmentPositiveFraction: finite.isEmpty ? .nan : Double(finite.filter { $0 > 0 }.count) / Double(finite.count),
-            eta: task.nudge, learningRate: task.learningRate, timeStep: task.timeStep,
+            eta: task.nudge, supervisor: task.supervisor.rawValue, learningRate: task.learningRate, timeStep: task.timeStep,
             stateCount: task.system.stateCount, parameterCount: task.system.parameterCount,
             reciprocal: task.system.isReciprocal, wallSeconds: wallSeconds,
             metricsBefore: metricsBefore, metricsAfter: metricsAfter, stiffness: stiffness)
@@ -55,6 +55,8 @@ public struct TrainingSummary: Sendable, Codable {
     /// Share of iterations with positive alignment (the PAR condition asks for "on average").
     public var alignmentPositiveFraction: Double
     public var eta: Double
+    /// ``Supervisor`` raw value: "force" or "clamp".
+    public var supervisor: String
     public var learningRate: Double
     public var timeStep: Double
     public var stateCount: Int
@@ -66,7 +68,7 @@ public struct TrainingSummary: Sendable, Codable {
     public var stiffness: EpisodeSolver.Stiffness
 
     enum CodingKeys: String, CodingKey {
-        case task, rule, seed, iterations, eta, reciprocal, stiffness
+        case task, rule, seed, iterations, eta, supervisor, reciprocal, stiffness
         case costInitial = "cost_initial", costFinal = "cost_final", reductionFactor = "reduction_factor"
         case alignmentMean = "alignment_mean", alignmentPositiveFraction = "alignment_positive_fraction"
         case learningRate = "learning_rate", timeStep = "time_step"

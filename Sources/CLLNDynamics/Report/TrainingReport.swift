@@ -44,27 +44,41 @@ extension TrainingResult {
         return stacked([cost.svg(), alignment.svg()], panelHeight: cost.height)
     }
 
-    /// One panel per episode (at most four): each target node before (dashed) and after (solid)
-    /// training, with its target (grey). Phase targets are shown as the wrapped error x − x*.
+    /// One panel per episode (at most four): every targeted node once, before (dashed) and after
+    /// (solid) training, in its own colour (all of them: a sync task shows every oscillator).
+    /// A target that holds at all times is a grey dashed line; a target at one instant (a pulse
+    /// window) is a short black bar of width ±1 s.d. of the pulse at its time. Phase targets are
+    /// shown as the wrapped error x − x*.
     var trajectoryFigure: String {
         let panels = zip(task.episodes, zip(before, after)).prefix(4).map { episode, runs -> String in
             var chart = LineChart(title: "\(task.name) — \(episode.name)", xLabel: "time", yLabel: "state")
-            for (index, target) in episode.targets.prefix(5).enumerated() {
-                let color = ColorScale.categorical(index)
-                let node = task.nodeNames[target.node]
-                let times = runs.1.times
-                if case .phase = target.shape {
+            let times = runs.1.times
+            var nodes: [Int] = []
+            for target in episode.targets where !nodes.contains(target.node) { nodes.append(target.node) }
+            for (index, node) in nodes.enumerated() {
+                let color = nodes.count > 8 ? ColorScale.viridis(Double(index) / Double(nodes.count - 1)) : ColorScale.categorical(index)
+                let name = task.nodeNames[node]
+                let targets = episode.targets.filter { $0.node == node }
+                if case .phase = targets[0].shape {
                     chart.yLabel = "phase error (rad)"
                     chart.series += [
-                        LineSeries(name: "\(node) before", x: times, y: wrappedError(runs.0, target), dashed: true, color: color),
-                        LineSeries(name: "\(node) after", x: times, y: wrappedError(runs.1, target), color: color),
+                        LineSeries(name: "\(name) before", x: times, y: wrappedError(runs.0, targets[0]), dashed: true, color: color),
+                        LineSeries(name: "\(name) after", x: times, y: wrappedError(runs.1, targets[0]), color: color),
                     ]
-                } else {
-                    chart.series += [
-                        LineSeries(name: "\(node) before", x: times, y: runs.0.series(target.node), dashed: true, color: color),
-                        LineSeries(name: "\(node) after", x: times, y: runs.1.series(target.node), color: color),
-                        LineSeries(name: "\(node) target", x: times, y: times.map { target.signal.value(at: $0) }, dashed: true, color: "#999999"),
-                    ]
+                    continue
+                }
+                chart.series += [
+                    LineSeries(name: "\(name) before", x: times, y: runs.0.series(node), dashed: true, color: color),
+                    LineSeries(name: "\(name) after", x: times, y: runs.1.series(node), color: color),
+                ]
+                for (k, target) in targets.enumerated() {
+                    let label = k == 0 ? "\(name) target" : ""
+                    if case .pulse(let center, let width) = target.window {
+                        let value = target.signal.value(at: center)
+                        chart.series.append(LineSeries(name: label, x: [center - width, center + width], y: [value, value], color: "#000000"))
+                    } else {
+                        chart.series.append(LineSeries(name: label, x: times, y: times.map { target.signal.value(at: $0) }, dashed: true, color: "#999999"))
+                    }
                 }
             }
             return chart.svg()

@@ -15,12 +15,14 @@ public struct DynamicsTrial: Trial {
     public var eta: Double?
     public var learningRate: Double?
     public var rule: UpdateRule
+    /// The supervisor's form (default: the task's).
+    public var supervisor: Supervisor?
 
     /// The cost reduction from which a seed counts as learned.
     public static let learnedReduction = 10.0
 
     public init(task: String, seed: UInt64 = 1, seeds: Int = 1, iterations: Int? = nil, eta: Double? = nil,
-                learningRate: Double? = nil, rule: UpdateRule = .local) {
+                learningRate: Double? = nil, rule: UpdateRule = .local, supervisor: Supervisor? = nil) {
         self.task = task
         self.seed = seed
         self.seeds = seeds
@@ -28,9 +30,10 @@ public struct DynamicsTrial: Trial {
         self.eta = eta
         self.learningRate = learningRate
         self.rule = rule
+        self.supervisor = supervisor
     }
 
-    enum CodingKeys: String, CodingKey { case task, seed, seeds, iterations, eta, learningRate = "learning_rate", rule }
+    enum CodingKeys: String, CodingKey { case task, seed, seeds, iterations, eta, learningRate = "learning_rate", rule, supervisor }
 
     public var name: String { task }
     public var trialCount: Int { seeds }
@@ -41,12 +44,14 @@ public struct DynamicsTrial: Trial {
         var definition = try DynamicsTask(name: task, seed: seed)
         if let eta { definition.nudge = eta }
         if let learningRate { definition.learningRate = learningRate }
+        if let supervisor { definition.supervisor = supervisor }
         return DynamicsTrainer(task: definition, iterations: iterations, rule: rule)
     }
 
     public func isResult(_ result: TrainingSummary, ofTrial k: Int) -> Bool {
         result.seed == seed &+ UInt64(k) && result.task == task && result.rule == rule.rawValue
             && iterations.map { $0 == result.iterations } ?? true
+            && supervisor.map { $0.rawValue == result.supervisor } ?? true
     }
 
     public func validate(on backend: InProcessBackend) throws {

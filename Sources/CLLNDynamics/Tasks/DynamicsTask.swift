@@ -21,6 +21,8 @@ public struct DynamicsTask: Sendable {
     public var timeStep: Double
     /// Nudge strength η of the forward supervisor.
     public var nudge: Double
+    /// How the supervisor nudges the outputs (``Supervisor/force`` unless a task says otherwise).
+    public var supervisor: Supervisor = .force
     /// Learning rate α: θ ← θ + α Δθ.
     public var learningRate: Double
     /// Trust region: an iteration's step α Δθ is scaled down (direction kept) so that no
