@@ -22,7 +22,7 @@ public struct DynamicsTask: Sendable {
     /// Nudge strength η of the forward supervisor.
     public var nudge: Double
     /// How the supervisor nudges the outputs (``Supervisor/force`` unless a task says otherwise).
-    public var supervisor: Supervisor = .force
+    public var supervisor: Supervisor
     /// Learning rate α: θ ← θ + α Δθ.
     public var learningRate: Double
     /// Trust region: an iteration's step α Δθ is scaled down (direction kept) so that no
@@ -54,8 +54,8 @@ public struct DynamicsTask: Sendable {
 
     init(
         name: String, summary: String, system: any DynamicalSystem, seed: UInt64, initialParameters: [Double],
-        episodes: [Episode], timeStep: Double, nudge: Double, learningRate: Double, maximumStep: Double = .infinity,
-        defaultIterations: Int, nodeNames: [String], measure: @escaping @Sendable (DynamicsTask, [Double]) throws -> [String: Double]
+        episodes: [Episode], timeStep: Double, nudge: Double, supervisor: Supervisor = .force, learningRate: Double,
+        maximumStep: Double = .infinity, defaultIterations: Int, nodeNames: [String], measure: @escaping @Sendable (DynamicsTask, [Double]) throws -> [String: Double]
     ) {
         self.name = name
         self.summary = summary
@@ -67,6 +67,7 @@ public struct DynamicsTask: Sendable {
         self.episodes = episodes
         self.timeStep = timeStep
         self.nudge = nudge
+        self.supervisor = supervisor
         self.learningRate = learningRate
         self.maximumStep = maximumStep
         self.defaultIterations = defaultIterations

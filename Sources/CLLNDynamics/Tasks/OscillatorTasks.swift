@@ -102,7 +102,8 @@ extension DynamicsTask {
             name: "oscillators-two-way-lag",
             summary: "linear oscillators: a→b with lag \(forwardLag) and b→a with lag \(backwardLag) (needs non-reciprocity)",
             system: system, seed: seed, initialParameters: oscillatorParameters(system, generator: &generator),
-            episodes: episodes, timeStep: 0.05, nudge: 0.1, learningRate: 0.02, defaultIterations: 400,
+            // The paper's clamping supervisor and 700 iterations: 8/10 seeds learned (force, 400: 3/10).
+            episodes: episodes, timeStep: 0.05, nudge: 0.1, supervisor: .clamp, learningRate: 0.02, defaultIterations: 700,
             nodeNames: roleNames(count: oscillatorCount, roles: [a: "a", b: "b"])
         ) { task, parameters in
             let solver = task.solver
