@@ -71,7 +71,7 @@ struct BenchSolve: ParsableCommand {
             solves: quick ? 20 : 1000, memorySolves: quick ? 100 : 100_000,
             progress: { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
         try emit(report) { r in
-            var lines = ["ngspice \(r.ngspiceVersion), model \(r.modelName), options \(r.spiceOptions)"]
+            var lines = ["ngspice \(r.ngspiceVersion) (\(r.linearSolver)), model \(r.modelName), options \(r.spiceOptions)"]
             for t in r.timings {
                 let analysis = t.pointsPerBatch > 1 ? "dc sweep" : "op"
                 lines.append("\(t.nodes) nodes \(t.scenario) \(t.updateMode)/\(t.gateStyle): "
