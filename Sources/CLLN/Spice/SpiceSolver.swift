@@ -96,6 +96,8 @@ public final class SpiceSolver: EquilibriumSolver {
     static let maximumSweepPoints = 1000
 
     private let engine: NgspiceEngine
+    /// V_T of the per-edge threshold form (``ModelCard/baseThreshold(topologyThreshold:)``).
+    private let thresholdBase: Double
     /// The topology without removed edges: what the netlists describe.
     private var circuitTopology: Topology
     /// Per edge of ``topology``: the command that sets its value, up to the number (`nil`: removed).
@@ -117,14 +119,16 @@ public final class SpiceSolver: EquilibriumSolver {
         netlistOptions.mismatch = options.mismatch
         netlistOptions.spiceOptions = options.spiceOptions ?? Self.defaultSpiceOptions(model: model, linearSolver: engine.linearSolver)
         // The threshold form writes each edge's `vto` as V_T − U_G, which needs the card's `vto`
-        // to be the `{{vto}}` placeholder (the shipped `ald1106` card has a fixed one).
-        let cardTakesThreshold = model.text.contains("{{vto}}")
+        // to be the `{{vto}}` placeholder or a number on its `.model` line, and the bulk at ground.
+        let base = model.baseThreshold(topologyThreshold: topology.device.thresholdVoltage)
+        thresholdBase = base ?? topology.device.thresholdVoltage
+        let cardTakesThreshold = base != nil && model.bulk == .ground
         switch options.gateStyle {
         case nil:
             let thresholdForm = try cardTakesThreshold && Self.acceptsThresholdStyle(netlistOptions)
             if !thresholdForm { netlistOptions.gateStyle = .sources }
         case .thresholdPerEdge where !cardTakesThreshold:
-            throw NetlistError.badModelCard(name: model.name, reason: "the per-edge threshold form needs vto={{vto}} on the card")
+            throw NetlistError.thresholdStyleUnsupported(model: model.name)
         default:
             break
         }
@@ -362,13 +366,14 @@ public final class SpiceSolver: EquilibriumSolver {
 
     /// The value written for edge `e` after its ``SpiceNames/updatePrefix(edge:form:gateStyle:)``
     /// (the netlist compiler's, so that updates equal a reload): the element's netlist value, or
-    /// for a MOSFET in the per-edge threshold form its model's `vto` = V_T + ΔV_T − U_G.
+    /// for a MOSFET in the per-edge threshold form its model's `vto` = V_T + ΔV_T − U_G (V_T the
+    /// topology's, or the card's own where it fixes one).
     private func spiceValue(edge e: Int, parameter p: Double) -> Double {
         let model = topology.edges[e].element.model
         let value = model.netlistValue(parameter: p)
         guard model.netlistForm == .mosfet, netlistOptions.gateStyle == .thresholdPerEdge else { return value }
         let shift = options.mismatch?.thresholdOffsets[e] ?? 0
-        return topology.device.thresholdVoltage + shift - value
+        return thresholdBase + shift - value
     }
 
     /// Command prefixes follow the netlist compiler's names, whose edge numbers skip removed edges.
