@@ -174,7 +174,7 @@ public enum SpiceBenchmark {
     }
 
     /// Resident set size from /proc/self/statm (0 where procfs is missing).
-    private static func residentMiB() -> Double {
+    static func residentMiB() -> Double {
         guard let data = FileHandle(forReadingAtPath: "/proc/self/statm")?.readDataToEndOfFile(),
             let pages = String(decoding: data, as: UTF8.self).split(separator: " ").dropFirst().first.flatMap({ Double($0) })
         else { return 0 }
