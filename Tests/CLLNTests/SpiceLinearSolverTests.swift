@@ -4,7 +4,7 @@ import Testing
 import _CLLNTestSupport
 
 /// KLU and Sparse 1.3 solve the same circuits to the same operating points: the same library,
-/// the solvers' default options with and without `klu`. On a library without KLU (ngspice 39)
+/// the solvers' default options for each (KLU: `klu` in place of Sparse's `pivtol`). On a library without KLU (ngspice 39)
 /// the option is ignored and the test states so in the log.
 @Suite(.serialized) struct SpiceLinearSolverTests {
     static let engine = Result { try NgspiceEngine.shared() }
@@ -22,7 +22,8 @@ import _CLLNTestSupport
         for gateStyle in GateStyle.allCasesForTests {
             let sparse = try SpiceSolver(topology: t, model: model, options: .init(spiceOptions: sparseOptions, gateStyle: gateStyle))
             let klu = try SpiceSolver(
-                topology: t, model: model, options: .init(spiceOptions: sparseOptions + " klu", gateStyle: gateStyle))
+                topology: t, model: model,
+                options: .init(spiceOptions: SpiceSolver.defaultSpiceOptions(model: model, linearSolver: .klu), gateStyle: gateStyle))
             var rng = SeededGenerator(seed: 21)
             for trial in 0..<6 {
                 let gates = randomGates(t, &rng)

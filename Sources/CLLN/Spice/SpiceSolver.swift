@@ -143,14 +143,16 @@ public final class SpiceSolver: EquilibriumSolver {
     }
 
     /// The netlist compiler's `.options` (`gmin=1e-18 reltol=1e-6 pivtol=1e-25`: ~1e-14 V
-    /// agreement with the idealized model; see ``NetlistOptions/spiceOptions``), plus `klu` when
-    /// the library has KLU (``NgspiceEngine/linearSolver``): ngspice then factors with KLU
-    /// instead of Sparse 1.3, the same operating points to ≤ 1e-9 V (tested; measured
-    /// ≤ 1e-13 V) at a cost that grows far more slowly with size (a 64×64 lattice: 0.36 s
-    /// instead of 78 s per `op` from a fresh load).
+    /// agreement with the idealized model; see ``NetlistOptions/spiceOptions``) when ngspice
+    /// factors with Sparse 1.3. When the library has KLU (``NgspiceEngine/linearSolver``):
+    /// `klu` in place of `pivtol=1e-25` — the same operating points to ≤ 1e-9 V (tested) at a
+    /// cost that grows far more slowly with size (a 64×64 lattice: 0.36 s instead of 78 s per
+    /// `op` from a fresh load). `pivtol` is a Sparse 1.3 speed fix that slows KLU down instead
+    /// (measured, ngspice 46, 4×4 lattice with cut-off edges: 3.5 ms instead of 0.16 ms per `op`).
     public static func defaultSpiceOptions(model: ModelCard, linearSolver: LinearSolver) -> String {
         let options = NetlistOptions(model: model).spiceOptions
-        return linearSolver == .klu ? options + " klu" : options
+        guard linearSolver == .klu else { return options }
+        return (options.split(separator: " ").filter { !$0.lowercased().hasPrefix("pivtol=") } + ["klu"]).joined(separator: " ")
     }
 
     /// A solver with the default model card (``ModelCard/standard()``).
