@@ -31,6 +31,7 @@ run: build
 
 test: deps
 	$(SWIFT) build --product clln
+	@$$($(SWIFT) build --show-bin-path)/clln --version   # the ngspice library and its linear solver (KLU or Sparse 1.3)
 	$(SWIFT) test
 	@$(MAKE) --no-print-directory slurm-test
 

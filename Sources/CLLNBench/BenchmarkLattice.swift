@@ -2,6 +2,8 @@
 public enum BenchmarkError: Error, Sendable, Equatable, CustomStringConvertible {
     /// A lattice size (node count) that is not L² with L in ``BenchmarkLattice/sides``.
     case latticeSize(Int)
+    /// A `bench spice-scale` size (edges) that is not 2n² with n in ``SpiceScaleBenchmark/sides``.
+    case scaleSize(Int)
 
     public var description: String {
         switch self {
@@ -9,6 +11,10 @@ public enum BenchmarkError: Error, Sendable, Equatable, CustomStringConvertible 
             let (low, high) = (BenchmarkLattice.sides.lowerBound, BenchmarkLattice.sides.upperBound)
             return "a benchmark lattice has L×L nodes with \(low) ≤ L ≤ \(high) (\(low * low) to \(high * high) nodes), "
                 + "not \(nodes): give perfect squares such as 256, 4096 or 65536"
+        case let .scaleSize(edges):
+            let (low, high) = (SpiceScaleBenchmark.sides.lowerBound, SpiceScaleBenchmark.sides.upperBound)
+            return "a spice-scale size is an edge count 2n² with \(low) ≤ n ≤ \(high) (\(2 * low * low) to \(2 * high * high) edges), "
+                + "not \(edges): give sizes such as 18, 200, 800, 3200, 20000 or 100352"
         }
     }
 }

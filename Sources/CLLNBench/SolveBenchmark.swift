@@ -94,7 +94,8 @@ public enum SolveBenchmark {
         return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
     }
 
-    private static func slope(_ points: [(Double, Double)]) -> Double {
+    /// Least-squares slope of y against x.
+    static func slope(_ points: [(Double, Double)]) -> Double {
         let mx = points.map(\.0).reduce(0, +) / Double(points.count)
         let my = points.map(\.1).reduce(0, +) / Double(points.count)
         let num = points.map { ($0.0 - mx) * ($0.1 - my) }.reduce(0, +)

@@ -43,8 +43,9 @@ public enum SpiceBenchmark {
             }
         }
         return SpiceBenchmarkReport(
-            ngspiceVersion: engine.version, modelName: model.name,
-            spiceOptions: SpiceSolver.defaultSpiceOptions(model: model), timings: timings, memory: memory)
+            ngspiceVersion: engine.version, linearSolver: engine.linearSolver.rawValue, modelName: model.name,
+            spiceOptions: SpiceSolver.defaultSpiceOptions(model: model, linearSolver: engine.linearSolver), timings: timings,
+            memory: memory)
     }
 
     /// The benchmark lattice of `nodes` nodes: ``SolveBenchmark/drivenLattice(side:)`` with four
@@ -173,7 +174,7 @@ public enum SpiceBenchmark {
     }
 
     /// Resident set size from /proc/self/statm (0 where procfs is missing).
-    private static func residentMiB() -> Double {
+    static func residentMiB() -> Double {
         guard let data = FileHandle(forReadingAtPath: "/proc/self/statm")?.readDataToEndOfFile(),
             let pages = String(decoding: data, as: UTF8.self).split(separator: " ").dropFirst().first.flatMap({ Double($0) })
         else { return 0 }
@@ -236,12 +237,15 @@ public struct SpiceBenchmarkReport: Codable, Sendable {
     }
 
     public var ngspiceVersion: String
+    /// ngspice's sparse solver in these runs (``LinearSolver``: "KLU" or "Sparse 1.3").
+    public var linearSolver: String
     public var modelName: String
     public var spiceOptions: String
     public var timings: [Timing]
     public var memory: Memory?
 
     enum CodingKeys: String, CodingKey {
-        case ngspiceVersion = "ngspice_version", modelName = "model", spiceOptions = "spice_options", timings, memory
+        case ngspiceVersion = "ngspice_version", linearSolver = "linear_solver", modelName = "model", spiceOptions = "spice_options"
+        case timings, memory
     }
 }

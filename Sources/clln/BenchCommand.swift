@@ -7,7 +7,7 @@ import Foundation
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks (speed targets live here, not in tests).",
-        subcommands: [BenchSolve.self, BenchTrain.self])
+        subcommands: [BenchSolve.self, BenchTrain.self, BenchSpiceScale.self])
 }
 
 struct BenchSolve: ParsableCommand {
@@ -71,7 +71,7 @@ struct BenchSolve: ParsableCommand {
             solves: quick ? 20 : 1000, memorySolves: quick ? 100 : 100_000,
             progress: { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
         try emit(report) { r in
-            var lines = ["ngspice \(r.ngspiceVersion), model \(r.modelName), options \(r.spiceOptions)"]
+            var lines = ["ngspice \(r.ngspiceVersion) (\(r.linearSolver)), model \(r.modelName), options \(r.spiceOptions)"]
             for t in r.timings {
                 let analysis = t.pointsPerBatch > 1 ? "dc sweep" : "op"
                 lines.append("\(t.nodes) nodes \(t.scenario) \(t.updateMode)/\(t.gateStyle): "
@@ -154,3 +154,97 @@ struct BenchTrain: ParsableCommand {
         }
     }
 }
+
+struct BenchSpiceScale: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "spice-scale",
+        abstract: "Milliseconds per free+clamped update with gate update, 18 to 100,352 edges, ngspice and the idealized solver.")
+
+    @Option(parsing: .upToNextOption, help: "Sizes in edges, each 2n² with 3 ≤ n ≤ 400 (default 18 200 800 3200 20000 100352).")
+    var sizes: [Int] = []
+
+    @Option(parsing: .upToNextOption, help: "Model cards to time (default nmos-ideal ald1106).")
+    var models: [String] = []
+
+    @Option(parsing: .upToNextOption, help: "Network families: lattice, dense (default both).")
+    var families: [SpiceScaleBenchmark.Family] = []
+
+    @Option(help: "Timed updates per size after the first (default 20, 2 with --quick).")
+    var updates: Int?
+
+    @Option(help: "Also run this many updates on the 3,200-edge lattice sampling resident memory (default 0).")
+    var memoryUpdates = 0
+
+    @Flag(help: "Leave out the idealized solver.")
+    var noIdeal = false
+
+    @Flag(help: "Leave out ngspice (time the idealized solver only).")
+    var noSpice = false
+
+    @Flag(help: "A run of a few seconds: 18 and 200 edges, 2 updates.")
+    var quick = false
+
+    @Flag(help: "Print a JSON report.")
+    var json = false
+
+    @Option(help: "Also write the report as bench-spice-scale.json into this folder.")
+    var out: String?
+
+    func validate() throws {
+        for edges in sizes {
+            do {
+                _ = try SpiceScaleBenchmark.side(edges: edges)
+            } catch {
+                throw badValue("--sizes \(edges): \(error)")
+            }
+        }
+        if let updates, updates < 1 { throw badValue("--updates \(updates): give at least 1 update per size") }
+        if noIdeal && noSpice { throw badValue("--no-ideal with --no-spice leaves nothing to time: drop one of them") }
+        if noSpice && memoryUpdates > 0 { throw badValue("--memory-updates \(memoryUpdates) measures ngspice: drop --no-spice") }
+        if memoryUpdates < 0 { throw badValue("--memory-updates \(memoryUpdates): give 0 (off) or a positive count") }
+        for model in models {
+            do {
+                _ = try SolverBackend(kind: .spice, model: model).modelCard()
+            } catch {
+                throw badValue("--models \(model): \(error)")
+            }
+        }
+    }
+
+    func run() throws {
+        try Exit.run {
+            let report = try SpiceScaleBenchmark.run(
+                edges: sizes.isEmpty ? (quick ? SpiceScaleBenchmark.quickEdges : SpiceScaleBenchmark.defaultEdges) : sizes,
+                families: families.isEmpty ? SpiceScaleBenchmark.Family.allCases : families,
+                models: noSpice ? [] : (models.isEmpty ? ["nmos-ideal", "ald1106"] : models), ideal: !noIdeal,
+                updates: updates ?? (quick ? 2 : 20), memoryUpdates: memoryUpdates,
+                progress: { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
+            let data = try JSONOutput.encode(report)
+            if let out { try AtomicFile.write(data, to: URL(fileURLWithPath: out).appendingPathComponent("bench-spice-scale.json")) }
+            guard !json else { return printOut(String(decoding: data, as: UTF8.self)) }
+            var lines = ["ngspice \(report.ngspiceVersion) (\(report.linearSolver)), options \(report.spiceOptions)",
+                         "family   edges    backend (form)                    ms/update   op ms  other ngspice ms  batched ms/point  first ms  MiB"]
+            for r in report.rows {
+                let backend = r.backend + (r.gateStyle.map { " (\($0))" } ?? "")
+                lines.append(r.family.padding(toLength: 8, withPad: " ", startingAt: 0)
+                    + String(format: " %7d  ", r.edges) + backend.padding(toLength: 32, withPad: " ", startingAt: 0)
+                    + String(format: " %10.2f %7@ %17@ %17@ %9.0f %4.0f", r.millisecondsPerUpdate,
+                             Self.optional(r.analysisMilliseconds), Self.optional(r.otherNgspiceMilliseconds),
+                             Self.optional(r.batchMillisecondsPerPoint), r.firstUpdateMilliseconds, r.residentMiB))
+            }
+            for g in report.growth {
+                lines.append(String(format: "growth exponent (time ~ edges^p, %d–%d edges), %@ %@: p = %.2f",
+                                    g.edges.min() ?? 0, g.edges.max() ?? 0, g.family, g.backend, g.exponent))
+            }
+            if let m = report.memory {
+                lines.append(String(format: "resident memory over %d updates (%@, %d edges): %.1f → %.1f MiB, %.2f ms/update",
+                                    m.updates, m.backend, m.edges, m.residentMiBAtStart, m.residentMiBAtEnd, m.millisecondsPerUpdate))
+            }
+            printOut(lines.joined(separator: "\n"))
+        }
+    }
+
+    private static func optional(_ x: Double?) -> String { x.map { String(format: "%.2f", $0) } ?? "-" }
+}
+
+extension SpiceScaleBenchmark.Family: ExpressibleByArgument {}

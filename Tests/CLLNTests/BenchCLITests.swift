@@ -27,6 +27,33 @@ import Testing
         #expect(rows.allSatisfy { $0.steps == 10_000 && $0.trials == 1 && $0.steps_per_s > 0 && $0.solves_per_step >= 1 })
     }
 
+    struct ScaleReport: Decodable {
+        struct Row: Decodable { var family: String; var backend: String; var edges: Int; var ms_per_update: Double; var batch_ms_per_point: Double? }
+        var linear_solver: String
+        var rows: [Row]
+    }
+
+    @Test func quickSpiceScaleBenchmarkReportsEverySizeFamilyAndBackend() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("clln-scale-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try clln(["bench", "spice-scale", "--quick", "--json", "--out", out.path])
+        #expect(r.status == 0, "\(r.err)")
+        let report = try JSONDecoder().decode(ScaleReport.self, from: Data(r.out.utf8))
+        #expect(["KLU", "Sparse 1.3"].contains(report.linear_solver))
+        #expect(report.rows.map(\.edges) == [18, 18, 18, 18, 18, 18, 200, 200, 200, 200, 200, 200])
+        #expect(report.rows.prefix(3).map(\.backend) == ["nmos-ideal", "ald1106", "ideal"])
+        #expect(report.rows.allSatisfy { $0.ms_per_update > 0 && ($0.backend == "ideal") == ($0.batch_ms_per_point == nil) })
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("bench-spice-scale.json").path))
+    }
+
+    @Test(arguments: [["spice-scale", "--sizes", "19"], ["spice-scale", "--sizes", "8"], ["spice-scale", "--sizes", "18", "0"],
+                      ["spice-scale", "--updates", "0"], ["spice-scale", "--models", "no-such-card"]])
+    func badSpiceScaleValuesExit65NamingTheFix(arguments: [String]) throws {
+        let r = try clln(["bench"] + arguments)
+        #expect(r.status == 65 && r.out.isEmpty, "\(r.status) \(r.err)")
+        #expect(r.err.contains("error: --") && (r.err.contains("2n²") || r.err.contains("at least 1") || r.err.contains("shipped cards")), "\(r.err)")
+    }
+
     @Test(arguments: [["solve", "--sizes", "99"], ["solve", "--sizes", "4096", "0"], ["solve", "--backend", "spice", "--sizes", "9"],
                       ["solve", "--sizes", "9223372036854775807"], ["train", "--trials", "0"]])
     func badValuesExit65NamingTheFix(arguments: [String]) throws {

@@ -82,26 +82,55 @@ import Testing
         #expect(try SpiceSolver(topology: t).solve(parameters: gates, held: t.freeHeld(state: 0)).voltages[0] == 1)
     }
 
-    /// After ngspice's ControlledExit every call fails cleanly. Also: initialization leaves the
-    /// process's SIGINT handler in place.
-    @Test func controlledExitMakesTheEngineUnrecoverable() throws {
+    /// A fatal netlist error (an `.include` of a missing file) makes ngspice call ControlledExit
+    /// and fail the call. With `ngSpice_Reset` (ngspice ≥ 44) the engine resets the library and
+    /// the solvers reload their circuits at the next solve, with the same results; without it
+    /// every later call fails cleanly, as always after `quit`. Also: initialization (and
+    /// re-initialization) leaves the process's SIGINT handler in place.
+    @Test func controlledExitResetsOrMakesTheEngineUnrecoverable() throws {
         let previous = signal(SIGINT, SIG_IGN)
         defer { signal(SIGINT, previous) }
         let engine = try NgspiceEngine.isolatedCopy()
-        let afterInitialization = signal(SIGINT, SIG_IGN)
-        #expect(unsafeBitCast(afterInitialization, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self))
+        let ignoresSIGINT = { unsafeBitCast(signal(SIGINT, SIG_IGN), to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) }
+        #expect(ignoresSIGINT())
+        print("ngspice \(engine.version): ngSpice_Reset \(engine.recoversFromExit ? "present: the engine recovers from a fatal error" : "absent: ControlledExit is final")")
 
         let t = TopologyPresets.fourState
         let solver = try SpiceSolver(topology: t, options: .init(engine: engine))
         let gates = t.uniformParameters(gate: 3)
+        let before = try solver.solve(parameters: gates, held: t.freeHeld(state: 1)).voltages
         _ = try solver.solve(parameters: gates, held: t.freeHeld(state: 0))
+        let card = try ModelCard.standard()
+        let missingInclude = try ModelCard(name: "missing-include", origin: "test", text: card.text + "\n.include /nonexistent/clln-missing.lib")
+        let broken = try SpiceSolver(topology: t, model: missingInclude, options: .init(engine: engine))
         let isUnrecoverable = { (error: any Error) in
             if case SpiceError.engineUnrecoverable = error { true } else { false }
         }
+        let failed = engine.trace { Result { try broken.solve(parameters: gates, held: t.freeHeld(state: 0)) } }
+        guard engine.recoversFromExit else {
+            #expect(throws: Never.self) { () throws -> Void in
+                guard case .failure(SpiceError.engineUnrecoverable) = failed.result else { throw Unexpected(result: "\(failed.result)") }
+            }
+            #expect(performing: { try solver.solve(parameters: gates, held: t.freeHeld(state: 1)) }, throws: isUnrecoverable)
+            return
+        }
+        #expect(throws: Never.self) { () throws -> Void in
+            guard case .failure(SpiceError.engineReset) = failed.result else { throw Unexpected(result: "\(failed.result)") }
+        }
+        #expect(failed.calls.contains(.reset) && failed.calls.last == .command("set noaskquit"))
+        #expect(ignoresSIGINT())
+        // The solver's circuits went with the reset: it loads its netlist again, same result.
+        let again = try engine.trace { try solver.solve(parameters: gates, held: t.freeHeld(state: 1)) }
+        #expect(again.calls.first.map { if case .loadCircuit = $0 { true } else { false } } == true)
+        #expect(again.result.voltages == before)
+
+        // `quit` frees ngspice's state: no reset, every later call fails cleanly.
         #expect(performing: { try engine.execute("quit") }, throws: isUnrecoverable)
         #expect(performing: { try solver.solve(parameters: gates, held: t.freeHeld(state: 1)) }, throws: isUnrecoverable)
         #expect(performing: { try engine.execute("echo still there?") }, throws: isUnrecoverable)
     }
+
+    private struct Unexpected: Error { var result: String }
 
     @Test func missingLibraryNamesTheInstallCommand() {
         #expect {

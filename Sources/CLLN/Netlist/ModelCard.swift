@@ -21,6 +21,15 @@ public struct ModelCard: Sendable, Hashable {
     public var width: String
     public var length: String
     public var bulk: BulkTie
+    /// Further MOSFET instance parameters written after `w` and `l` on every MOSFET line, from
+    /// the metadata keys ``instanceParameterKeys`` in that order (e.g. `nrd=0.3 nrs=1`: drain and
+    /// source resistance RSH·NRD and RSH·NRS, each an internal node per transistor); empty when
+    /// the card has none.
+    public var instanceParameters: String
+
+    /// Metadata keys copied onto MOSFET lines: areas and perimeters of drain and source, and their
+    /// numbers of squares (with the model's `rsh`, the series resistances).
+    public static let instanceParameterKeys = ["ad", "as", "pd", "ps", "nrd", "nrs"]
 
     /// The default card: level 1, VTO = V_T, KP·W/L = k, GAMMA = LAMBDA = 0, IS = 0.
     public static let defaultName = "nmos-ideal"
@@ -53,6 +62,45 @@ public struct ModelCard: Sendable, Hashable {
         guard text.contains(".model") else {
             throw NetlistError.badModelCard(name: name, reason: "no .model line")
         }
+        instanceParameters = try Self.instanceParameterKeys.compactMap { key -> String? in
+            guard let value = meta[key] else { return nil }
+            guard let number = SpiceNumber.parse(value), number >= 0 else {
+                throw NetlistError.badModelCard(name: name, reason: "\(key) must be a non-negative SPICE number (got \(value))")
+            }
+            return "\(key)=\(value)"
+        }.joined(separator: " ")
+    }
+
+    /// The threshold voltage the per-edge threshold form shifts by −U_G: `topologyThreshold` for a
+    /// card whose `vto` is the `{{vto}}` placeholder, the card's own `vto` when its `.model` line
+    /// fixes one, `nil` when it has neither (the form is then unavailable).
+    public func baseThreshold(topologyThreshold: Double) -> Double? {
+        if text.contains("{{vto}}") { return topologyThreshold }
+        return modelLines.lazy.compactMap { Self.parameter("vto", in: $0) }.first
+    }
+
+    /// The card's `.model` lines (after the `*` comment and metadata lines).
+    private var modelLines: [String] {
+        text.split(separator: "\n").map(String.init).filter { $0.lowercased().hasPrefix(".model") }
+    }
+
+    /// The numeric value of `key=value` on a line (nil when absent or not a number).
+    private static func parameter(_ key: String, in line: String) -> Double? {
+        line.split(separator: " ").lazy.compactMap { token -> Double? in
+            let parts = token.split(separator: "=", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == key else { return nil }
+            return SpiceNumber.parse(String(parts[1]))
+        }.first
+    }
+
+    /// A `.model` line with its `vto` set to `vto` (other lines unchanged): the per-edge threshold
+    /// form of a card that fixes its `vto`.
+    public static func settingThreshold(_ line: String, to vto: Double) -> String {
+        guard line.lowercased().hasPrefix(".model") else { return line }
+        return line.split(separator: " ", omittingEmptySubsequences: false).map { token -> String in
+            let parts = token.split(separator: "=", maxSplits: 1)
+            return parts.count == 2 && parts[0].lowercased() == "vto" ? "vto=" + SpiceNumber.format(vto) : String(token)
+        }.joined(separator: " ")
     }
 
     /// The shipped card `name`, or a card file at path `name`.

@@ -13,9 +13,11 @@ public enum GateStyle: String, Sendable, Codable {
     /// One DC source `vg<e>` per gate (readable; gates change with `alter vg<e> = U`).
     case sources
     /// Gate at ground and a model per edge `me<e>` with `vto = V_T − U_G`: identical currents
-    /// (V_GS − V_T is unchanged; with the bulk at ground so is the body effect), five times fewer
-    /// equations; gates change with `altermod me<e> vto = …`. Needs a card whose `vto` is the
-    /// `{{vto}}` placeholder and whose bulk is tied to ground.
+    /// (V_GS − V_T is unchanged; with the bulk at ground so is the body effect, since level 1's
+    /// threshold is VTO + γ(√(φ + V_SB) − √φ) and V_SB does not involve the gate), five times
+    /// fewer equations; gates change with `altermod me<e> vto = …`. Needs a card whose bulk is
+    /// tied to ground and whose `vto` is the `{{vto}}` placeholder (V_T is the topology's) or a
+    /// number on its `.model` line (V_T is the card's; see ``ModelCard/baseThreshold(topologyThreshold:)``).
     case thresholdPerEdge
 }
 
@@ -82,7 +84,7 @@ public enum NetlistError: Error, CustomStringConvertible {
             "no model card \"\(name)\"; shipped cards: \(available.joined(separator: ", ")) (or give a path to a .lib file)"
         case let .badModelCard(name, reason): "model card \(name) is unusable: \(reason)"
         case let .thresholdStyleUnsupported(model):
-            "model card \(model) fixes its vto or ties the bulk to the source, which the per-edge threshold form cannot express; use --gate-style sources"
+            "model card \(model) ties the bulk to the source or has no vto on its .model line ({{vto}} or a number), which the per-edge threshold form cannot express; use --gate-style sources"
         }
     }
 }
@@ -99,12 +101,13 @@ public enum NetlistCompiler {
         try topology.validateParameters(parameters)
         try topology.validateHeld(held)
         let card = options.model
-        if options.gateStyle == .thresholdPerEdge, card.bulk != .ground || !card.text.contains("{{vto}}") {
+        let vt = topology.device.thresholdVoltage
+        let thresholdBase = card.baseThreshold(topologyThreshold: vt)
+        if options.gateStyle == .thresholdPerEdge, card.bulk != .ground || thresholdBase == nil {
             throw NetlistError.thresholdStyleUnsupported(model: card.name)
         }
         let n = { (i: Int) in SpiceNames.node(i) }
         let k = topology.device.k
-        let vt = topology.device.thresholdVoltage
         let kp = k / card.aspectRatio
         let kinds = Dictionary(grouping: topology.edges, by: \.element).mapValues(\.count)
         let kindSummary = EdgeElement.allCases.compactMap { kind in kinds[kind].map { "\($0) \(kind.name)" } }
@@ -135,11 +138,15 @@ public enum NetlistCompiler {
         } else if hasTransistors {
             lines += cardLines.filter { $0.hasPrefix("*") }  // the card's notes once; a model per edge below
         }
-        /// The card's model line(s) for one edge, named `name`, with V_T and KP given.
+        let fixedThreshold = !card.text.contains("{{vto}}")
+        /// The card's model line(s) for one edge, named `name`, with V_T and KP given (V_T replaces
+        /// a card's fixed `vto` only in the per-edge threshold form).
         func edgeModel(_ name: String, vto: Double, threshold: Double, gain: Double) -> [String] {
             card.render(modelName: name, values: ["vto": vto, "kp": kp]).filter { !$0.hasPrefix("*") }
+                .map { options.gateStyle == .thresholdPerEdge && fixedThreshold ? ModelCard.settingThreshold($0, to: vto) : $0 }
                 .map { ModelCard.shifting($0, threshold: threshold, gain: gain) }
         }
+        let instance = "w=\(card.width) l=\(card.length)" + (card.instanceParameters.isEmpty ? "" : " " + card.instanceParameters)
         if forms.contains(.diodeResistor) {
             let diode = try ModelCard.named("diode-ideal")
             lines += diode.render(modelName: SpiceNames.diodeModel, values: [:])
@@ -161,13 +168,13 @@ public enum NetlistCompiler {
                         lines += edgeModel(model, vto: vt, threshold: mismatch.thresholdOffsets[e], gain: mismatch.gainFactors[e])
                     }
                     let gateNode = SpiceNames.gateNode(edge: e)
-                    lines.append("\(mosfet) \(a) \(gateNode) \(b) \(bulk) \(model) w=\(card.width) l=\(card.length)")
+                    lines.append("\(mosfet) \(a) \(gateNode) \(b) \(bulk) \(model) \(instance)")
                     lines.append("\(SpiceNames.gateSource(edge: e)) \(gateNode) 0 dc \(SpiceNumber.format(gate))")
                 case .thresholdPerEdge:
                     let model = SpiceNames.thresholdModel(edge: e)
-                    lines += edgeModel(model, vto: vt - gate, threshold: options.mismatch?.thresholdOffsets[e] ?? 0,
+                    lines += edgeModel(model, vto: thresholdBase! - gate, threshold: options.mismatch?.thresholdOffsets[e] ?? 0,
                                        gain: options.mismatch?.gainFactors[e] ?? 1)
-                    lines.append("\(mosfet) \(a) 0 \(b) \(bulk) \(model) w=\(card.width) l=\(card.length)")
+                    lines.append("\(mosfet) \(a) 0 \(b) \(bulk) \(model) \(instance)")
                 }
             case .diodeResistor:
                 let x = SpiceNames.diodeNode(edge: e)

@@ -85,7 +85,7 @@ public struct SolverBackend: Codable, Sendable, Hashable {
             let engine = try NgspiceEngine.shared()
             info = ["ngspice_version": engine.version, "linear_solver": engine.linearSolver.rawValue,
                     "model": card.name, "model_origin": card.origin,
-                    "spice_options": SpiceSolver.defaultSpiceOptions(model: card)]
+                    "spice_options": SpiceSolver.defaultSpiceOptions(model: card, linearSolver: engine.linearSolver)]
         }
         if !chip.isIdeal {
             info["chip"] = String(format: "sigma_vto %g V, sigma_kp %g, seed %llu, twin %@, read_noise %g V",

@@ -21,6 +21,8 @@ public enum NgspiceCall: Sendable, Hashable, CustomStringConvertible {
     case loadCircuit(title: String, lineCount: Int)
     /// `ngGet_Vec_Info(name)`.
     case vectorInfo(String)
+    /// `ngSpice_Reset`: after a ControlledExit, where the library has it (ngspice ≥ 44).
+    case reset
 
     public var description: String {
         switch self {
@@ -30,6 +32,7 @@ public enum NgspiceCall: Sendable, Hashable, CustomStringConvertible {
         case .freeCommandMemory: "ngSpice_Command(NULL)"
         case let .loadCircuit(title, count): "ngSpice_Circ(\(count) lines: \(title))"
         case let .vectorInfo(name): "ngGet_Vec_Info(\"\(name)\")"
+        case .reset: "ngSpice_Reset"
         }
     }
 }
@@ -95,6 +98,11 @@ public final class NgspiceEngine: @unchecked Sendable {
     public private(set) var linearSolver = LinearSolver.sparse
     /// The library file this engine drives.
     public let libraryPath: String
+    /// Whether the engine survives ngspice's ControlledExit after a fatal error: the library
+    /// exports `ngSpice_Reset` (ngspice ≥ 44), so it is reset and initialized again (the failing
+    /// call throws ``SpiceError/engineReset(log:)``). Otherwise, and always after a `quit`
+    /// command, every later call throws ``SpiceError/engineUnrecoverable(log:)``.
+    public var recoversFromExit: Bool { api.reset != nil }
 
     /// The last lines ngspice printed (newest last), each prefixed `stdout`, `stderr` or `status`.
     public var recentOutput: [String] { output.tail(100) }
@@ -263,6 +271,9 @@ public final class NgspiceEngine: @unchecked Sendable {
     private var lockOwner: pthread_t?
     private let output = OutputLog(capacity: 400)
     private var exited = false
+    /// The exit was a `quit` command, after which ngspice has freed its state (ngSpice_Reset would
+    /// free it again: measured on ngspice 46, it crashes).
+    private var exitedOnQuit = false
     private var circuitsNewestFirst: [CircuitID] = []
     private var selectedCircuit: CircuitID?
     private var nextCircuitNumber = 1
@@ -277,35 +288,55 @@ public final class NgspiceEngine: @unchecked Sendable {
         precondition(isNew, "\(path) is already driven by another NgspiceEngine; give each engine its own copy")
         api = try NgspiceFunctions(handle: handle, path: path)
         libraryPath = path
+        try withLock { try initializeLibrary() }
+        version = output.tail(20).lazy.compactMap(Self.bannerVersion).first ?? "unknown"
+        linearSolver = try withLock { try probeLinearSolver() }
+    }
+
+    /// `ngSpice_Init` and `ngSpice_Init_Sync` with the engine's callbacks, then the settings the
+    /// engine relies on; restores the signal handlers ngspice replaced. Requires the lock.
+    private func initializeLibrary() throws {
         let signals = SignalDispositions.current()
+        defer { signals.restore() }
         let context = Unmanaged.passUnretained(self).toOpaque()
-        let (status, syncStatus) = try withLock {
-            let status = try call(.initialize) {
-                api.initialize(
-                    { text, _, engine in NgspiceEngine.from(engine).output.append(text, prefix: nil) },
-                    { text, _, engine in NgspiceEngine.from(engine).output.append(text, prefix: "status ") },
-                    { status, _, quit, _, engine in NgspiceEngine.from(engine).receiveExit(status: status, quit: quit) },
-                    { values, _, _, engine in NgspiceEngine.from(engine).point.receive(values) },
-                    { vectors, _, engine in NgspiceEngine.from(engine).point.receive(vectors) },
-                    nil,
-                    context)
-            }
-            let syncStatus = try call(.initializeSync) {
-                api.initializeSync(
-                    { value, _, name, _, engine in NgspiceEngine.from(engine).supplyExternalValue(value, source: name) },
-                    nil, nil, nil, context)
-            }
-            return (status, syncStatus)
+        let status = try call(.initialize) {
+            api.initialize(
+                { text, _, engine in NgspiceEngine.from(engine).output.append(text, prefix: nil) },
+                { text, _, engine in NgspiceEngine.from(engine).output.append(text, prefix: "status ") },
+                { status, _, quit, _, engine in NgspiceEngine.from(engine).receiveExit(status: status, quit: quit) },
+                { values, _, _, engine in NgspiceEngine.from(engine).point.receive(values) },
+                { vectors, _, engine in NgspiceEngine.from(engine).point.receive(vectors) },
+                nil,
+                context)
         }
-        signals.restore()
+        let syncStatus = try call(.initializeSync) {
+            api.initializeSync(
+                { value, _, name, _, engine in NgspiceEngine.from(engine).supplyExternalValue(value, source: name) },
+                nil, nil, nil, context)
+        }
         setlocale(LC_NUMERIC, "C")
         guard status == 0 else { throw SpiceError.libraryMissing(reason: "ngSpice_Init returned \(status)") }
         guard syncStatus == 0 else { throw SpiceError.libraryMissing(reason: "ngSpice_Init_Sync returned \(syncStatus)") }
-        try withLock {
-            for setting in ["set nomoremode", "unset interactive", "set noaskquit"] { try command(setting) }
-        }
-        version = output.tail(20).lazy.compactMap(Self.bannerVersion).first ?? "unknown"
-        linearSolver = try withLock { try probeLinearSolver() }
+        for setting in ["set nomoremode", "unset interactive", "set noaskquit"] { try command(setting) }
+    }
+
+    /// After ngspice's ControlledExit (seen when a call returns). A fatal error (ngspice "awaits to
+    /// be reset or detached", e.g. a netlist whose `.include` file is missing) with `ngSpice_Reset`
+    /// in the library (ngspice ≥ 44): resets the library, initializes it again and forgets every
+    /// circuit, so that solvers load theirs afresh at their next solve, then throws
+    /// ``SpiceError/engineReset(log:)`` for the call that failed. After a `quit`, or without the
+    /// function, the engine stays dead: ``SpiceError/engineUnrecoverable(log:)``. Requires the lock.
+    private func recoverFromExit() throws -> Never {
+        let log = output.tail(20)
+        guard let reset = api.reset, !exitedOnQuit else { throw SpiceError.engineUnrecoverable(log: log) }
+        exited = false
+        circuitsNewestFirst.removeAll()
+        selectedCircuit = nil
+        point = PointCollector()
+        externalValues = ExternalSourceValues()
+        _ = try call(.reset) { reset() }
+        try initializeLibrary()
+        throw SpiceError.engineReset(log: log)
     }
 
     /// Runs `op` on a one-resistor circuit with `.options klu` and reads the banner ngspice prints
@@ -326,6 +357,7 @@ public final class NgspiceEngine: @unchecked Sendable {
 
     private func receiveExit(status: Int32, quit: Bool) -> Int32 {
         exited = true
+        exitedOnQuit = quit
         output.append("exit status=\(status) quit=\(quit)")
         return 0
     }
@@ -377,7 +409,7 @@ public final class NgspiceEngine: @unchecked Sendable {
         let start = DispatchTime.now().uptimeNanoseconds
         let result = body()
         timing.allCalls += DispatchTime.now().uptimeNanoseconds - start
-        try ensureAlive()
+        if exited { try recoverFromExit() }
         return result
     }
 
@@ -487,12 +519,15 @@ private struct NgspiceFunctions {
     typealias Command = @convention(c) (UnsafeMutablePointer<CChar>?) -> Int32
     typealias Circuit = @convention(c) (UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32
     typealias VectorInfo = @convention(c) (UnsafeMutablePointer<CChar>?) -> UnsafeMutablePointer<vector_info>?
+    typealias Reset = @convention(c) () -> Int32
 
     let initialize: Initialize
     let initializeSync: InitializeSync
     let command: Command
     let circuit: Circuit
     let vectorInfo: VectorInfo
+    /// `nil` before ngspice 44.
+    let reset: Reset?
 
     init(handle: UnsafeMutableRawPointer, path: String) throws {
         func resolve<F>(_ name: String, as _: F.Type) throws -> F {
@@ -506,6 +541,7 @@ private struct NgspiceFunctions {
         command = try resolve("ngSpice_Command", as: Command.self)
         circuit = try resolve("ngSpice_Circ", as: Circuit.self)
         vectorInfo = try resolve("ngGet_Vec_Info", as: VectorInfo.self)
+        reset = dlsym(handle, "ngSpice_Reset").map { unsafeBitCast($0, to: Reset.self) }
     }
 }
 

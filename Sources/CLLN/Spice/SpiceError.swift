@@ -16,9 +16,15 @@ public enum SpiceError: Error, CustomStringConvertible {
     case nonFinite(node: String)
     /// The operating point lacked the vectors of some nodes (SPICE names).
     case incompleteResults(missing: [String], log: [String])
-    /// ngspice called its ControlledExit callback (after `quit` or a fatal error). The library
-    /// cannot recover in this process: every later call fails with this error.
+    /// ngspice called its ControlledExit callback after `quit`, or after a fatal error when the
+    /// library has no `ngSpice_Reset` (ngspice < 44): it cannot recover in this process, and every
+    /// later call fails with this error.
     case engineUnrecoverable(log: [String])
+    /// ngspice called its ControlledExit callback after a fatal error during this call (e.g. a
+    /// netlist's `.include` file is missing); the engine reset the library
+    /// (`ngSpice_Reset`) and initialized it again. This call's result is lost; later solves
+    /// reload their circuits and work.
+    case engineReset(log: [String])
 
     public var description: String {
         switch self {
@@ -42,6 +48,9 @@ public enum SpiceError: Error, CustomStringConvertible {
         case let .engineUnrecoverable(log):
             "ngspice exited (ControlledExit) and cannot be used again in this process; start a new "
                 + "process (a training run resumes from its checkpoint)\n" + Self.tail(log)
+        case let .engineReset(log):
+            "ngspice exited (ControlledExit) during this call and was reset (ngSpice_Reset); retry the solve "
+                + "(its circuits reload), or check the netlist and command that made ngspice exit\n" + Self.tail(log)
         }
     }
 

@@ -96,6 +96,8 @@ public final class SpiceSolver: EquilibriumSolver {
     static let maximumSweepPoints = 1000
 
     private let engine: NgspiceEngine
+    /// V_T of the per-edge threshold form (``ModelCard/baseThreshold(topologyThreshold:)``).
+    private let thresholdBase: Double
     /// The topology without removed edges: what the netlists describe.
     private var circuitTopology: Topology
     /// Per edge of ``topology``: the command that sets its value, up to the number (`nil`: removed).
@@ -111,18 +113,22 @@ public final class SpiceSolver: EquilibriumSolver {
         self.topology = topology
         self.options = options
         modelName = model.name
+        engine = try options.engine ?? NgspiceEngine.shared()
+        ngspiceVersion = engine.version
         var netlistOptions = NetlistOptions(model: model, gateStyle: options.gateStyle ?? .thresholdPerEdge, includeAnalysis: false)
         netlistOptions.mismatch = options.mismatch
-        netlistOptions.spiceOptions = options.spiceOptions ?? Self.defaultSpiceOptions(model: model)
+        netlistOptions.spiceOptions = options.spiceOptions ?? Self.defaultSpiceOptions(model: model, linearSolver: engine.linearSolver)
         // The threshold form writes each edge's `vto` as V_T − U_G, which needs the card's `vto`
-        // to be the `{{vto}}` placeholder (the shipped `ald1106` card has a fixed one).
-        let cardTakesThreshold = model.text.contains("{{vto}}")
+        // to be the `{{vto}}` placeholder or a number on its `.model` line, and the bulk at ground.
+        let base = model.baseThreshold(topologyThreshold: topology.device.thresholdVoltage)
+        thresholdBase = base ?? topology.device.thresholdVoltage
+        let cardTakesThreshold = base != nil && model.bulk == .ground
         switch options.gateStyle {
         case nil:
             let thresholdForm = try cardTakesThreshold && Self.acceptsThresholdStyle(netlistOptions)
             if !thresholdForm { netlistOptions.gateStyle = .sources }
         case .thresholdPerEdge where !cardTakesThreshold:
-            throw NetlistError.badModelCard(name: model.name, reason: "the per-edge threshold form needs vto={{vto}} on the card")
+            throw NetlistError.thresholdStyleUnsupported(model: model.name)
         default:
             break
         }
@@ -133,15 +139,20 @@ public final class SpiceSolver: EquilibriumSolver {
         self.batchNetlistOptions = batchNetlistOptions
         circuitTopology = topology
         voltages = [Double](repeating: 0, count: topology.nodeCount)
-        engine = try options.engine ?? NgspiceEngine.shared()
-        ngspiceVersion = engine.version
         rebuildUpdatePrefixes()
     }
 
     /// The netlist compiler's `.options` (`gmin=1e-18 reltol=1e-6 pivtol=1e-25`: ~1e-14 V
-    /// agreement with the idealized model; see ``NetlistOptions/spiceOptions``).
-    public static func defaultSpiceOptions(model: ModelCard) -> String {
-        NetlistOptions(model: model).spiceOptions
+    /// agreement with the idealized model; see ``NetlistOptions/spiceOptions``) when ngspice
+    /// factors with Sparse 1.3. When the library has KLU (``NgspiceEngine/linearSolver``):
+    /// `klu` in place of `pivtol=1e-25` — the same operating points to ≤ 1e-9 V (tested) at a
+    /// cost that grows far more slowly with size (a 64×64 lattice: 0.36 s instead of 78 s per
+    /// `op` from a fresh load). `pivtol` is a Sparse 1.3 speed fix that slows KLU down instead
+    /// (measured, ngspice 46, 4×4 lattice with cut-off edges: 3.5 ms instead of 0.16 ms per `op`).
+    public static func defaultSpiceOptions(model: ModelCard, linearSolver: LinearSolver) -> String {
+        let options = NetlistOptions(model: model).spiceOptions
+        guard linearSolver == .klu else { return options }
+        return (options.split(separator: " ").filter { !$0.lowercased().hasPrefix("pivtol=") } + ["klu"]).joined(separator: " ")
     }
 
     /// A solver with the default model card (``ModelCard/standard()``).
@@ -357,13 +368,14 @@ public final class SpiceSolver: EquilibriumSolver {
 
     /// The value written for edge `e` after its ``SpiceNames/updatePrefix(edge:form:gateStyle:)``
     /// (the netlist compiler's, so that updates equal a reload): the element's netlist value, or
-    /// for a MOSFET in the per-edge threshold form its model's `vto` = V_T + ΔV_T − U_G.
+    /// for a MOSFET in the per-edge threshold form its model's `vto` = V_T + ΔV_T − U_G (V_T the
+    /// topology's, or the card's own where it fixes one).
     private func spiceValue(edge e: Int, parameter p: Double) -> Double {
         let model = topology.edges[e].element.model
         let value = model.netlistValue(parameter: p)
         guard model.netlistForm == .mosfet, netlistOptions.gateStyle == .thresholdPerEdge else { return value }
         let shift = options.mismatch?.thresholdOffsets[e] ?? 0
-        return topology.device.thresholdVoltage + shift - value
+        return thresholdBase + shift - value
     }
 
     /// Command prefixes follow the netlist compiler's names, whose edge numbers skip removed edges.

@@ -1,0 +1,60 @@
+import CLLN
+import Foundation
+import Testing
+import _CLLNTestSupport
+
+/// KLU and Sparse 1.3 solve the same circuits to the same operating points: the same library,
+/// the solvers' default options for each (KLU: `klu` in place of Sparse's `pivtol`). On a library without KLU (ngspice 39)
+/// the option is ignored and the test states so in the log.
+@Suite(.serialized) struct SpiceLinearSolverTests {
+    static let engine = Result { try NgspiceEngine.shared() }
+
+    /// Free and clamped phases under random gates in [1, 5.5] V (saturation and cut-off
+    /// included), both gate styles on the presets, and random connected graphs.
+    @Test(arguments: ["four-state", "navigation", "random-40", "random-200"])
+    func kluAgreesWithSparse(network: String) throws {
+        let engine = try Self.engine.get()
+        print("ngspice \(engine.version): linear solver \(engine.linearSolver.rawValue)"
+              + (engine.linearSolver == .klu ? "" : " (no KLU: `klu` is ignored, both runs use Sparse 1.3)"))
+        let t = try Self.topology(network)
+        let model = try ModelCard.standard()
+        let sparseOptions = SpiceSolver.defaultSpiceOptions(model: model, linearSolver: .sparse)
+        for gateStyle in GateStyle.allCasesForTests {
+            let sparse = try SpiceSolver(topology: t, model: model, options: .init(spiceOptions: sparseOptions, gateStyle: gateStyle))
+            let klu = try SpiceSolver(
+                topology: t, model: model,
+                options: .init(spiceOptions: SpiceSolver.defaultSpiceOptions(model: model, linearSolver: .klu), gateStyle: gateStyle))
+            var rng = SeededGenerator(seed: 21)
+            for trial in 0..<6 {
+                let gates = randomGates(t, &rng)
+                let state = rng.index(t.states.count)
+                let held = trial % 2 == 0
+                    ? try t.freeHeld(state: state)
+                    : try t.clampedHeld(state: state, outputValues: t.outputs.map { _ in rng.uniform() })
+                let a = try sparse.solve(parameters: gates, held: held).voltages
+                let b = try klu.solve(parameters: gates, held: held).voltages
+                #expect(maxDifference(a, b) <= 1e-9, "\(network) \(gateStyle) trial \(trial)")
+            }
+        }
+        if engine.linearSolver == .klu {
+            #expect(engine.recentOutput.contains { $0.contains("Using KLU") }, "ngspice confirms KLU in its banner")
+        }
+    }
+
+    /// The solvers' default options carry `klu` exactly when the library has it.
+    @Test func defaultOptionsTurnKLUOnWhereTheLibraryHasIt() throws {
+        let engine = try Self.engine.get()
+        let solver = try SpiceSolver(topology: TopologyPresets.fourState)
+        let words = solver.netlistOptions.spiceOptions.split(separator: " ")
+        #expect(words.contains("klu") == (engine.linearSolver == .klu))
+        #expect(solver.batchNetlistOptions.spiceOptions.split(separator: " ").contains("klu") == (engine.linearSolver == .klu))
+    }
+
+    static func topology(_ name: String) throws -> Topology {
+        if let preset = TopologyPresets.named(name) { return preset }
+        let nodes = Int(name.dropFirst("random-".count))!
+        return try Generators.randomGraph(
+            nodes: nodes, averageDegree: 4, seed: UInt64(nodes), inputs: [0, 1, 2], outputs: [nodes - 2, nodes - 1],
+            states: [[1, 0, 0.5], [0, 1, 0.2]])
+    }
+}
