@@ -165,12 +165,17 @@ public final class TransientSession {
     private func carryState(_ final: [Double]) throws {
         let position = Dictionary(tracked.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
         func voltage(_ node: String) -> Double { node == "0" ? 0 : final[position[node.lowercased()]!] }
+        try setState(capacitors.map { voltage($0.positive) - voltage($0.negative) })
+    }
+
+    /// Sets the state the next run starts from: each capacitor's voltage (`ic`), in the order
+    /// the session was given them (e.g. to continue from a checkpoint).
+    public func setState(_ capacitorVoltages: [Double]) throws {
+        precondition(capacitorVoltages.count == capacitors.count, "one voltage per capacitor")
         try engine.withLock {
             try engine.select(circuit)
             var batch = CommandBatch(joined: true)
-            for c in capacitors {
-                try batch.add("alter \(c.name) ic = ", voltage(c.positive) - voltage(c.negative), to: engine)
-            }
+            for (c, v) in zip(capacitors, capacitorVoltages) { try batch.add("alter \(c.name) ic = ", v, to: engine) }
             try batch.flush(to: engine)
         }
     }
