@@ -24,7 +24,11 @@ public struct CosimParameters: Codable, Sendable, Hashable {
 
     public init(from decoder: Decoder) throws {
         try rejectUnknownKeys(in: decoder, known: CodingKeys.allCases.map(\.rawValue), what: "the co-simulation parameters")
-        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try self.init(values: try decoder.container(keyedBy: CodingKeys.self))
+    }
+
+    /// The parameters in `c`, defaults for those it lacks.
+    init(values c: KeyedDecodingContainer<CodingKeys>) throws {
         let d = CosimParameters()
         gateCapacitance = try c.decodeIfPresent(Double.self, forKey: .gateCapacitance) ?? d.gateCapacitance
         settleTime = try c.decodeIfPresent(Double.self, forKey: .settleTime) ?? d.settleTime
@@ -439,5 +443,64 @@ public final class CosimQLearningTrainer {
             capacitors: nodes.indices.map { .init(name: SpiceNames.nodeCapacitor($0), positive: nodes[$0]) }
                 + gateNodes.indices.map { .init(name: SpiceNames.gateCapacitor(edge: $0), positive: gateNodes[$0]) },
             options: options)
+    }
+}
+
+/// A co-simulation config file (YAML or JSON): the Q-learning experiment (a preset or a
+/// `clln train` config file, relative to this file) and the physical parameters; every key is
+/// optional:
+/// ```yaml
+/// experiment: four-state       # four-state | navigation | a clln train config file
+/// steps: 20000
+/// trials: 10
+/// gate_capacitance: 1e-9       # F
+/// t_settle: 1e-6               # s per free or clamped phase
+/// t_learn: 1e-6                # s of learning current per batch
+/// gate_leakage: 0              # S from each gate to ground
+/// switch_resistance: 1e-3      # Ω
+/// node_capacitance: 1e-12      # F
+/// ```
+public struct CosimConfigFile: Decodable, Sendable {
+    public var experiment: String?
+    public var steps: Int?
+    public var trials: Int?
+    public var parameters: CosimParameters
+
+    enum CodingKeys: String, CodingKey, CaseIterable { case experiment, steps, trials }
+
+    public init(from decoder: Decoder) throws {
+        let own = CodingKeys.allCases.map(\.rawValue)
+        try rejectUnknownKeys(in: decoder, known: own + CosimParameters.CodingKeys.allCases.map(\.rawValue), what: "a co-simulation config")
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        experiment = try c.decodeIfPresent(String.self, forKey: .experiment)
+        steps = try c.decodeIfPresent(Int.self, forKey: .steps)
+        trials = try c.decodeIfPresent(Int.self, forKey: .trials)
+        parameters = try CosimParameters(values: try decoder.container(keyedBy: CosimParameters.CodingKeys.self))
+    }
+
+    /// Reads a config file; a malformed one is ``CosimError/invalidParameter(_:)``.
+    public static func load(_ url: URL) throws -> CosimConfigFile {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw TopologyFileError.unreadable(path: url.path, reason: error.localizedDescription)
+        }
+        return try decodeFile(data, path: url.path) { CosimError.invalidParameter("\(url.path) is not a valid co-simulation config: \($0)") }
+    }
+
+    /// The experiment this file names (default four-state), with its steps and trials applied.
+    public func resolvedExperiment(relativeTo directory: URL) throws -> QLearningExperiment {
+        let name = experiment ?? "four-state"
+        var e: QLearningExperiment
+        if let preset = ExperimentPresets.named(name) {
+            e = preset
+        } else {
+            let url = URL(fileURLWithPath: name, relativeTo: directory)
+            guard FileManager.default.fileExists(atPath: url.path) else { throw ExperimentConfigError.unknownPreset(name) }
+            e = try ExperimentConfigFile.load(url).experiment(
+                relativeTo: url.deletingLastPathComponent(), name: url.deletingPathExtension().lastPathComponent)
+        }
+        e.config.steps = steps ?? e.config.steps
+        e.trials = trials ?? e.trials
+        return e
     }
 }
