@@ -170,12 +170,24 @@ public final class CosimQLearningTrainer {
         held = topology.inputs + topology.outputs
         encodings = try (0..<topology.states.count).map { try topology.freeHeld(state: $0).values }
         var options = NetlistOptions(
-            model: model, gateStyle: .sources, spiceOptions: NetlistOptions(model: model).spiceOptions + " method=gear",
+            model: model, gateStyle: .sources, spiceOptions: NetlistOptions(model: model).spiceOptions + " " + Self.transientOptions,
             includeAnalysis: false)
         options.mismatch = mismatch
         options.cosimulation = parameters.circuit(switched: topology.outputs)
         netlistOptions = options
     }
+
+    /// Added to the quasi-static `.options`: gear integration (sources jump at every boundary
+    /// and the switches are stiff, where the trapezoidal rule rings), and a truncation-error
+    /// tolerance 100/7 times looser than ngspice's default (`trtol` scales only the time-step
+    /// control, not Newton's reltol test, so every phase still ends on the operating point to
+    /// reltol; measured on a 2,000-step four-state trial: 36 instead of 83 time points per RL
+    /// step, final gates 1.3e-4 V from the quasi-static trainer's instead of 2.3e-6 V).
+    public static let transientOptions = "method=gear trtol=100"
+
+    /// The first time step after a boundary, as a fraction of `t_settle` (10 ns at the default
+    /// 1 µs: ~10 node RC times of the presets, so the sources' jumps are resolved).
+    public static let firstStepFraction = 1e-2
 
     /// Throws unless the network, task and settings can be co-simulated.
     public static func checkSupported(topology: Topology, environment: any TabularEnvironment, config: QLearningConfig) throws {
@@ -435,6 +447,7 @@ public final class CosimQLearningTrainer {
         let heldSources = held.map(SpiceNames.heldSource)
         var options = TransientSession.Options()
         options.engine = engine
+        options.firstStepFraction = Self.firstStepFraction
         return try TransientSession(
             netlist: netlist.lines, probe: "@\(SpiceNames.gateCapacitor(edge: 0))[capacitance]",
             recorded: nodes + gateNodes + heldSources.map { "\($0)#branch" },
