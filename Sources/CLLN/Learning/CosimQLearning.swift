@@ -81,7 +81,8 @@ public struct CosimEnergy: Codable, Sendable, Hashable {
     public var inference = 0.0
     /// Delivered by the state and clamp sources while clamped phases ran.
     public var clamped = 0.0
-    /// Delivered by the learning current sources into the gate capacitors (and their leakage).
+    /// Handled by the learning current sources: ∫ Σ_e |V_g,e · I_e| dt, the energy moved into or
+    /// out of the gate capacitors (a gate that discharges counts too; the net is near zero).
     public var learning = 0.0
 
     public init() {}
@@ -263,7 +264,7 @@ public final class CosimQLearningTrainer {
             session.voltages[clampIndex] = clamp == nil ? 0 : 1
             for e in 0..<edges { session.currents[e] = 0 }
         }
-        // Power delivered by the held sources (−V·I of each) and the learning sources (V_g·I),
+        // Power delivered by the held sources (−V·I of each) and handled by the learning sources (|V_g·I|),
         // integrated by the trapezoidal rule over the accepted points, per phase kind.
         var lastPoint: (time: Double, source: Double, learning: Double)? = nil
         let branchBase = n + edges
@@ -271,7 +272,7 @@ public final class CosimQLearningTrainer {
             var source = 0.0
             for (j, _) in self.held.enumerated() { source -= session.voltages[j] * values[branchBase + j] }
             var learning = 0.0
-            for e in 0..<edges { learning += values[n + e] * session.currents[e] }
+            for e in 0..<edges { learning += abs(values[n + e] * session.currents[e]) }
             if let last = lastPoint {
                 let dt = time - last.time
                 switch current {
