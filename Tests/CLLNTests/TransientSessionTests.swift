@@ -72,4 +72,17 @@ import Testing
         good.voltages = [1]
         #expect(try good.run(segments: [1e-6]).values[0] > 0.6)
     }
+
+    @Test func aSessionWhoseCircuitNgspiceDroppedContinuesFromItsState() throws {
+        let s = try Self.session()
+        s.voltages = [1]
+        let first = try s.run(segments: [1e-6])
+        // A rejected netlist makes ngspice drop every circuit (the engine removes them all).
+        #expect(throws: SpiceError.self) {
+            try TransientSession(netlist: ["* bad", "r1 a 0 nonsense", ".end"], probe: "@r1[resistance]", recorded: [], capacitors: [])
+        }
+        let second = try s.run(segments: [1e-6])
+        #expect(abs(first.values[0] - (1 - exp(-1.0))) < 1e-3)
+        #expect(abs(second.values[0] - (1 - exp(-2.0))) < 1e-3)
+    }
 }

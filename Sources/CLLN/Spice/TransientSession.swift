@@ -23,8 +23,8 @@ import Foundation
 /// stiff parts of a circuit, where the trapezoidal rule rings). Only capacitor voltages carry
 /// over between runs: a circuit with inductors or other state restarts those from zero.
 ///
-/// The engine is the one owner of ngspice state; a session holds one loaded circuit and shares
-/// the engine with solvers one call at a time. Not thread-safe: one driver per session.
+/// The engine is the one owner of ngspice state; a session holds one loaded circuit (loaded
+/// again with its state if ngspice dropped it) and shares the engine with solvers one call at a time. Not thread-safe: one driver per session.
 public final class TransientSession {
     /// A capacitor whose voltage is state that carries over from one run to the next.
     public struct Capacitor: Sendable, Hashable {
@@ -76,13 +76,19 @@ public final class TransientSession {
     public let options: Options
 
     private let engine: NgspiceEngine
-    private let circuit: NgspiceEngine.CircuitID
+    private var circuit: NgspiceEngine.CircuitID
+    private let netlist: [String]
+    private let probe: String
+    /// The capacitor voltages last set (nil: the netlist's `ic=` values).
+    private var state: [Double]?
     private let capacitors: [Capacitor]
     /// What the observer extracts from each point: the recorded vectors, then the capacitors'
     /// terminal nodes.
     private let tracked: [String]
     private let sourceIndex: [String: Int]
     private var run = RunState()
+    /// ``state`` has not been sent to ngspice yet.
+    private var stateIsNew = false
 
     /// Loads `netlist` (without an analysis line; its capacitors' `ic=` are the initial state).
     /// `probe` is a device parameter of the netlist that ngspice must be able to read back (e.g.
@@ -105,6 +111,8 @@ public final class TransientSession {
             uniqueKeysWithValues: self.voltageSources.enumerated().map { ($1, $0) } + self.currentSources.enumerated().map { ($1, -1 - $0) })
         let engine = try options.engine ?? NgspiceEngine.shared()
         self.engine = engine
+        self.netlist = netlist
+        self.probe = probe
         circuit = try engine.withLock { try engine.loadCircuit(netlist, probe: probe) }
     }
 
@@ -144,7 +152,7 @@ public final class TransientSession {
                 run.observe = nil
             }
             return try engine.withLock {
-                try engine.select(circuit)
+                try selectCircuit()
                 return try engine.transient(command, observer: Observer(session: self))
             }
         }
@@ -172,12 +180,23 @@ public final class TransientSession {
     /// the session was given them (e.g. to continue from a checkpoint).
     public func setState(_ capacitorVoltages: [Double]) throws {
         precondition(capacitorVoltages.count == capacitors.count, "one voltage per capacitor")
-        try engine.withLock {
-            try engine.select(circuit)
-            var batch = CommandBatch(joined: true)
-            for (c, v) in zip(capacitors, capacitorVoltages) { try batch.add("alter \(c.name) ic = ", v, to: engine) }
-            try batch.flush(to: engine)
-        }
+        state = capacitorVoltages
+        stateIsNew = true
+        try engine.withLock { try selectCircuit() }
+    }
+
+    /// Selects the session's circuit with its state set (call holding the engine's lock). A
+    /// circuit that is gone (ngspice removes every circuit after it rejects a netlist, e.g. one
+    /// loaded by a solver sharing the engine) is loaded again with the last state.
+    private func selectCircuit() throws {
+        let reload = !engine.isLoaded(circuit)
+        if reload { circuit = try engine.loadCircuit(netlist, probe: probe) }
+        try engine.select(circuit)
+        guard let state, reload || stateIsNew else { return }
+        var batch = CommandBatch(joined: true)
+        for (c, v) in zip(capacitors, state) { try batch.add("alter \(c.name) ic = ", v, to: engine) }
+        try batch.flush(to: engine)
+        stateIsNew = false
     }
 
     /// What one run tracks while ngspice calls back.
