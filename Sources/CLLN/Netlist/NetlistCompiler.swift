@@ -50,6 +50,9 @@ public struct NetlistOptions: Sendable {
     public var includeAnalysis: Bool
     /// Per-device deviations: each MOSFET gets its own model with VTO + ΔV_T and KP · gain.
     public var mismatch: DeviceMismatch?
+    /// The co-simulation form (gate style ``GateStyle/sources`` only): gate capacitors instead
+    /// of gate sources, node capacitances, `external` held sources behind switches.
+    public var cosimulation: CosimulationCircuit?
 
     public init(
         model: ModelCard, gateStyle: GateStyle = .sources, spiceOptions: String = "gmin=1e-18 reltol=1e-6 pivtol=1e-25",
@@ -101,6 +104,9 @@ public enum NetlistCompiler {
         try topology.validateParameters(parameters)
         try topology.validateHeld(held)
         let card = options.model
+        if options.cosimulation != nil, options.gateStyle != .sources {
+            throw NetlistError.badModelCard(name: card.name, reason: "the co-simulation form needs gate style sources (a gate node per edge)")
+        }
         let vt = topology.device.thresholdVoltage
         let thresholdBase = card.baseThreshold(topologyThreshold: vt)
         if options.gateStyle == .thresholdPerEdge, card.bulk != .ground || thresholdBase == nil {
@@ -169,7 +175,11 @@ public enum NetlistCompiler {
                     }
                     let gateNode = SpiceNames.gateNode(edge: e)
                     lines.append("\(mosfet) \(a) \(gateNode) \(b) \(bulk) \(model) \(instance)")
-                    lines.append("\(SpiceNames.gateSource(edge: e)) \(gateNode) 0 dc \(SpiceNumber.format(gate))")
+                    if let cosim = options.cosimulation {
+                        lines += cosim.gateLines(edge: e, gate: gate)
+                    } else {
+                        lines.append("\(SpiceNames.gateSource(edge: e)) \(gateNode) 0 dc \(SpiceNumber.format(gate))")
+                    }
                 case .thresholdPerEdge:
                     let model = SpiceNames.thresholdModel(edge: e)
                     lines += edgeModel(model, vto: thresholdBase! - gate, threshold: options.mismatch?.thresholdOffsets[e] ?? 0,
@@ -184,15 +194,19 @@ public enum NetlistCompiler {
                 lines.append("\(SpiceNames.resistor(edge: e)) \(a) \(b) \(SpiceNumber.format(value))")
             }
         }
-        switch options.heldSources {
-        case .fixed:
-            for (node, value) in zip(held.nodes, held.values) {
-                lines.append("\(SpiceNames.heldSource(node: node)) \(n(node)) 0 dc \(SpiceNumber.format(value))")
+        if let cosim = options.cosimulation {
+            lines += cosim.heldLines(held: held.nodes, nodeCount: topology.nodeCount)
+        } else {
+            switch options.heldSources {
+            case .fixed:
+                for (node, value) in zip(held.nodes, held.values) {
+                    lines.append("\(SpiceNames.heldSource(node: node)) \(n(node)) 0 dc \(SpiceNumber.format(value))")
+                }
+            case .externalSweep:
+                // No `dc` value: with one, ngspice would use it instead of asking in DC analyses.
+                lines += held.nodes.map { "\(SpiceNames.heldSource(node: $0)) \(n($0)) 0 external" }
+                lines += ["\(SpiceNames.sweepSource) \(SpiceNames.sweepNode) 0 dc 0", "\(SpiceNames.sweepLoad) \(SpiceNames.sweepNode) 0 1k"]
             }
-        case .externalSweep:
-            // No `dc` value: with one, ngspice would use it instead of asking in DC analyses.
-            lines += held.nodes.map { "\(SpiceNames.heldSource(node: $0)) \(n($0)) 0 external" }
-            lines += ["\(SpiceNames.sweepSource) \(SpiceNames.sweepNode) 0 dc 0", "\(SpiceNames.sweepLoad) \(SpiceNames.sweepNode) 0 1k"]
         }
         if options.includeAnalysis { lines.append(".op") }
         lines.append(".end")

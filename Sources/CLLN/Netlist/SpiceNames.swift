@@ -37,6 +37,23 @@ public enum SpiceNames {
     public static let sweepNode = "sw"
     public static let sweepLoad = "rsw"
 
+    // The co-simulation form (``CosimulationCircuit``): gate capacitors charged by learning
+    // current sources, node capacitances, held sources behind switches.
+    /// Gate capacitor of edge `e` (on its gate node `g<e>`), its learning current source and its leakage.
+    public static func gateCapacitor(edge e: Int) -> String { "cg\(e)" }
+    public static func learningSource(edge e: Int) -> String { "ig\(e)" }
+    public static func gateLeak(edge e: Int) -> String { "rg\(e)" }
+    /// Capacitance of node `i` to ground.
+    public static func nodeCapacitor(_ i: Int) -> String { "cn\(i)" }
+    /// The node a held source drives (`h<i>`), and what joins it to `n<i>`: a resistor `rs<i>`
+    /// (always on), or a switch `bs<i>` that conducts while the clamp is on.
+    public static func heldDriveNode(_ i: Int) -> String { "h\(i)" }
+    public static func switchResistor(_ i: Int) -> String { "rs\(i)" }
+    public static func clampSwitch(_ i: Int) -> String { "bs\(i)" }
+    /// The source (0 or 1 V) and node that turn every clamp switch on or off.
+    public static let clampControl = "vclamp"
+    public static let clampNode = "clamp"
+
     /// The command that sets edge `e`'s value in place, up to the number: `altermod me<e> vto = `
     /// (the value V_T + ΔV_T − U_G) or `alter vg<e> = ` (U_G) for a MOSFET, `alter r<e> = ` (Ω)
     /// for the resistive forms.

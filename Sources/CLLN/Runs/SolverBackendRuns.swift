@@ -9,5 +9,7 @@ extension SolverBackend: RunBackend {
 
 /// This library's run kinds, for ``RunWorker/main(order:trial:kinds:)`` in worker processes.
 public enum CLLNRunKinds {
-    public static let all: [any Trial.Type] = [QLearningTrial.self, SupervisedTrial.self, StressTrial.self, DamageTrial.self]
+    public static let all: [any Trial.Type] = [
+        QLearningTrial.self, SupervisedTrial.self, StressTrial.self, DamageTrial.self, CosimTrial.self,
+    ]
 }

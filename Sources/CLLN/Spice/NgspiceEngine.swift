@@ -11,7 +11,8 @@ import Foundation
 public enum NgspiceCall: Sendable, Hashable, CustomStringConvertible {
     /// `ngSpice_Init` with the engine's callbacks.
     case initialize
-    /// `ngSpice_Init_Sync` with the engine's GetVSRCData callback (values of `external` sources).
+    /// `ngSpice_Init_Sync` with the engine's GetVSRCData, GetISRCData and GetSyncData callbacks
+    /// (values of `external` sources; time steps of transient analyses).
     case initializeSync
     /// `ngSpice_Command(text)`.
     case command(String)
@@ -62,7 +63,9 @@ public enum NgspiceCall: Sendable, Hashable, CustomStringConvertible {
 ///
 /// Sources declared `external` get their values from the engine (ngspice's GetVSRCData callback,
 /// registered with `ngSpice_Init_Sync` at start): during ``sweep(_:nodeCount:externalSources:values:)``
-/// point k's values, otherwise NaN (an analysis outside a sweep fails as non-finite).
+/// point k's values, during ``transient(_:observer:)`` the observer's (which also sees every
+/// accepted time point and may shorten time steps: ``TransientSession``), otherwise NaN (an
+/// analysis outside a sweep fails as non-finite).
 public final class NgspiceEngine: @unchecked Sendable {
     /// The engine of the system library (loaded on first use).
     public static func shared() throws -> NgspiceEngine { try sharedEngine.get() }
@@ -253,6 +256,21 @@ public final class NgspiceEngine: @unchecked Sendable {
         return (0..<points).map { k in Array(received.values[(k * nodeCount)..<((k + 1) * nodeCount)]) }
     }
 
+    /// Runs a transient analysis command (`tran …`) on the selected circuit, routing its callbacks
+    /// to `observer`: the plot's vector names, every accepted time point, the values of
+    /// `external` voltage and current sources, and each time step before ngspice takes it. The
+    /// command is synchronous (no `bg_run`); the observer is called on this thread, inside the
+    /// engine's lock, and must not call the engine. Then destroys every plot and frees command
+    /// memory as ``operatingPoint(nodeCount:into:)`` does. Returns what ngspice printed meanwhile;
+    /// success is the observer's to judge.
+    func transient(_ analysis: String, observer: any TransientObserver) throws -> [String] {
+        let mark = output.count
+        transientObserver = observer
+        defer { transientObserver = nil }
+        _ = try analyze(analysis, nodeCount: 0)
+        return output.lines(since: mark)
+    }
+
     /// Time spent in ngspice so far.
     var timingSnapshot: Timing {
         lock.lock()
@@ -280,6 +298,10 @@ public final class NgspiceEngine: @unchecked Sendable {
     private var commandsSinceMemoryReset = 0
     private var point = PointCollector()
     private var externalValues = ExternalSourceValues()
+    /// The observer of the running transient analysis (see ``transient(_:observer:)``).
+    private var transientObserver: (any TransientObserver)?
+    /// One accepted point's values, in the plot's vector order (reused between points).
+    private var transientValues: [Double] = []
     private var timing = Timing()
     private var tracer: ((NgspiceCall) -> Void)?
 
@@ -304,15 +326,17 @@ public final class NgspiceEngine: @unchecked Sendable {
                 { text, _, engine in NgspiceEngine.from(engine).output.append(text, prefix: nil) },
                 { text, _, engine in NgspiceEngine.from(engine).output.append(text, prefix: "status ") },
                 { status, _, quit, _, engine in NgspiceEngine.from(engine).receiveExit(status: status, quit: quit) },
-                { values, _, _, engine in NgspiceEngine.from(engine).point.receive(values) },
-                { vectors, _, engine in NgspiceEngine.from(engine).point.receive(vectors) },
+                { values, _, _, engine in NgspiceEngine.from(engine).receiveData(values) },
+                { vectors, _, engine in NgspiceEngine.from(engine).receiveInitData(vectors) },
                 nil,
                 context)
         }
         let syncStatus = try call(.initializeSync) {
             api.initializeSync(
                 { value, _, name, _, engine in NgspiceEngine.from(engine).supplyExternalValue(value, source: name) },
-                nil, nil, nil, context)
+                { value, time, name, _, engine in NgspiceEngine.from(engine).supplyExternalCurrent(value, time: time, source: name) },
+                { time, delta, _, _, _, _, engine in NgspiceEngine.from(engine).synchronize(time: time, delta: delta) },
+                nil, context)
         }
         setlocale(LC_NUMERIC, "C")
         guard status == 0 else { throw SpiceError.libraryMissing(reason: "ngSpice_Init returned \(status)") }
@@ -362,9 +386,43 @@ public final class NgspiceEngine: @unchecked Sendable {
         return 0
     }
 
-    /// GetVSRCData: point k's value of an `external` source (k = points received so far).
+    /// GetVSRCData: during a transient its observer's value; otherwise point k's value of an
+    /// `external` source (k = points received so far).
     private func supplyExternalValue(_ value: UnsafeMutablePointer<Double>?, source: UnsafeMutablePointer<CChar>?) -> Int32 {
+        if let observer = transientObserver {
+            value?.pointee = source.map { observer.externalValue(source: $0, current: false) } ?? .nan
+            return 0
+        }
         value?.pointee = source.map { externalValues.value(source: String(cString: $0), point: point.points) } ?? .nan
+        return 0
+    }
+
+    /// GetISRCData: the transient observer's value of an `external` current source (NaN outside
+    /// a transient, which makes the analysis fail).
+    private func supplyExternalCurrent(_ value: UnsafeMutablePointer<Double>?, time: Double, source: UnsafeMutablePointer<CChar>?) -> Int32 {
+        value?.pointee = source.flatMap { name in transientObserver.map { $0.externalValue(source: name, current: true) } } ?? .nan
+        return 0
+    }
+
+    /// GetSyncData (called by transient analyses only): lets the observer shorten the next step.
+    private func synchronize(time: Double, delta: UnsafeMutablePointer<Double>?) -> Int32 {
+        if let observer = transientObserver, let delta { observer.limitStep(time: time, delta: &delta.pointee) }
+        return 0
+    }
+
+    private func receiveInitData(_ info: UnsafeMutablePointer<vecinfoall>?) -> Int32 {
+        guard let observer = transientObserver else { return point.receive(info) }
+        guard let info = info?.pointee, let vectors = info.vecs else { return 0 }
+        observer.begin(vectors: (0..<Int(info.veccount)).map { i in vectors[i]?.pointee.vecname.map { String(cString: $0) } ?? "" })
+        transientValues = [Double](repeating: .nan, count: Int(info.veccount))
+        return 0
+    }
+
+    private func receiveData(_ data: UnsafeMutablePointer<vecvaluesall>?) -> Int32 {
+        guard let observer = transientObserver else { return point.receive(data) }
+        guard let data = data?.pointee, let vectors = data.vecsa else { return 0 }
+        for i in 0..<min(Int(data.veccount), transientValues.count) { transientValues[i] = vectors[i]?.pointee.creal ?? .nan }
+        observer.accept(transientValues)
         return 0
     }
 
@@ -601,6 +659,20 @@ private struct PointCollector {
         }
         return i > 1 && value < count ? Int32(value) : -1
     }
+}
+
+/// What a transient analysis reports to its driver (``NgspiceEngine/transient(_:observer:)``).
+/// Every method is called from inside ngspice, on the thread running the analysis.
+protocol TransientObserver: AnyObject {
+    /// The plot's vector names (e.g. `time`, `n3`, `vh0#branch`), in the order of ``accept(_:)``'s values.
+    func begin(vectors: [String])
+    /// One accepted time point: every vector's value, in ``begin(vectors:)``'s order.
+    func accept(_ values: [Double])
+    /// The value of the `external` source `source` (its lower-case name, a pointer that stays the
+    /// same for the circuit's lifetime): volts, or amperes when `current`.
+    func externalValue(source: UnsafeMutablePointer<CChar>, current: Bool) -> Double
+    /// Before a step from `time`: may shorten `delta`, e.g. to land on a sync point.
+    func limitStep(time: Double, delta: inout Double)
 }
 
 /// The values `external` sources read during a sweep: per point, one value per source.

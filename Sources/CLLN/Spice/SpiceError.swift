@@ -12,6 +12,9 @@ public enum SpiceError: Error, CustomStringConvertible {
     /// A `dc` sweep (a batch of solves) ended after `completed` of its `of` points: point
     /// `completed` found no operating point.
     case sweepStopped(completed: Int, of: Int, log: [String])
+    /// A transient analysis ended at `time` seconds of the `of` it was asked for (ngspice gave
+    /// up, e.g. "timestep too small", or a value went non-finite).
+    case transientStopped(at: Double, of: Double, log: [String])
     /// ngspice returned a non-finite voltage for `node` (its SPICE name, `n<i>`).
     case nonFinite(node: String)
     /// The operating point lacked the vectors of some nodes (SPICE names).
@@ -40,6 +43,10 @@ public enum SpiceError: Error, CustomStringConvertible {
         case let .sweepStopped(completed, count, log):
             "ngspice's dc sweep of a batch stopped after \(completed) of \(count) points: point \(completed) has no operating "
                 + "point; check for a short between held nodes or a model card that makes a node float\n" + Self.tail(log)
+        case let .transientStopped(time, total, log):
+            "ngspice's transient analysis stopped at \(time) s of \(total) s; check the circuit for a node without a DC path "
+                + "or a value that makes a device blow up, or shorten the time step (a run resumes from its last checkpoint)\n"
+                + Self.tail(log)
         case let .nonFinite(node):
             "ngspice returned a non-finite voltage at node \(node); check the model card's parameters"
         case let .incompleteResults(missing, log):

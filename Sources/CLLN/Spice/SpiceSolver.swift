@@ -406,7 +406,7 @@ public final class SpiceSolver: EquilibriumSolver {
 }
 
 /// Joins `alter`/`altermod` commands with `;` up to ngspice's command-line limit (or sends each alone).
-private struct CommandBatch {
+struct CommandBatch {
     let joined: Bool
     private var pending = ""
 
