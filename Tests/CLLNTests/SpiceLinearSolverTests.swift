@@ -41,11 +41,18 @@ import _CLLNTestSupport
         }
     }
 
-    /// The solvers' default options carry `klu` exactly when the library has it.
-    @Test func defaultOptionsTurnKLUOnWhereTheLibraryHasIt() throws {
+    /// The solvers' default options carry `klu` exactly when the library has it and the network
+    /// has at least `kluMinimumNodes` nodes (Sparse 1.3 is faster on small ones).
+    @Test func defaultOptionsTurnKLUOnWhereTheLibraryHasItForLargeNetworks() throws {
         let engine = try Self.engine.get()
-        let solver = try SpiceSolver(topology: TopologyPresets.fourState)
+        let small = try SpiceSolver(topology: TopologyPresets.fourState)
+        #expect(small.linearSolver == .sparse && !small.netlistOptions.spiceOptions.split(separator: " ").contains("klu"))
+        let side = 23  // 529 nodes
+        var large = Generators.lattice(shape: [side, side], periodic: true, inputs: [0, side * side - 1])
+        large.states = [[1, 0]]
+        let solver = try SpiceSolver(topology: large)
         let words = solver.netlistOptions.spiceOptions.split(separator: " ")
+        #expect(solver.linearSolver == engine.linearSolver)
         #expect(words.contains("klu") == (engine.linearSolver == .klu))
         #expect(solver.batchNetlistOptions.spiceOptions.split(separator: " ").contains("klu") == (engine.linearSolver == .klu))
     }

@@ -83,9 +83,11 @@ public struct SolverBackend: Codable, Sendable, Hashable {
         if kind == .spice {
             let card = try modelCard()
             let engine = try NgspiceEngine.shared()
-            info = ["ngspice_version": engine.version, "linear_solver": engine.linearSolver.rawValue,
+            let klu = engine.linearSolver == .klu
+            info = ["ngspice_version": engine.version,
+                    "linear_solver": klu ? "KLU from \(SpiceSolver.kluMinimumNodes) nodes, Sparse 1.3 below" : "Sparse 1.3 (this ngspice has no KLU)",
                     "model": card.name, "model_origin": card.origin,
-                    "spice_options": SpiceSolver.defaultSpiceOptions(model: card, linearSolver: engine.linearSolver)]
+                    "spice_options": SpiceSolver.defaultSpiceOptions(model: card, linearSolver: .sparse) + (klu ? " (klu in place of pivtol from \(SpiceSolver.kluMinimumNodes) nodes)" : "")]
         }
         if !chip.isIdeal {
             info["chip"] = String(format: "sigma_vto %g V, sigma_kp %g, seed %llu, twin %@, read_noise %g V",
