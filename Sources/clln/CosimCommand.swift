@@ -54,7 +54,7 @@ struct CosimCommand: ParsableCommand {
             e = try file.resolvedExperiment(relativeTo: url.deletingLastPathComponent())
             p = file.parameters
         } else {
-            throw TopologyFileError.unknownPreset(experiment)
+            throw ExperimentConfigError.unknownPreset(experiment)
         }
         e.trials = trials ?? e.trials
         e.config.steps = steps ?? e.config.steps
