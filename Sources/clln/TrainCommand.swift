@@ -4,6 +4,8 @@ import CLLNRuns
 import CLLNReport
 import Foundation
 
+extension ExperimentPresets.Rule: ExpressibleByArgument {}
+
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
@@ -48,6 +50,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Exploration ε at step T.") var epsilonEnd: Double?
     @Option(help: "p in each step's update weight (1/states)^p: 1 as the reference code (the presets), 0 for α as written.")
     var stateWeightExponent: Double?
+    @Option(help: "Learning-rule variant: faithful (the reference's settings) or balanced (one setting for both presets; README). Options given beside it override its values.")
+    var rule: ExperimentPresets.Rule = .faithful
 
     func validate() throws {
         if let trials, trials < 1 { throw badValue("--trials must be ≥ 1, e.g. --trials 10") }
@@ -65,12 +69,13 @@ struct TrainCommand: ParsableCommand {
 
     func loadExperiment() throws -> QLearningExperiment {
         var e: QLearningExperiment
-        if let preset = ExperimentPresets.named(experiment) {
+        if let preset = ExperimentPresets.named(experiment, rule: rule) {
             e = preset
         } else if FileManager.default.fileExists(atPath: experiment) {
             let url = URL(fileURLWithPath: experiment)
             e = try ExperimentConfigFile.load(url).experiment(
                 relativeTo: url.deletingLastPathComponent(), name: url.deletingPathExtension().lastPathComponent)
+            e.config = rule.apply(to: e.config)
         } else {
             throw InputFileError.unknownExperiment(experiment)
         }

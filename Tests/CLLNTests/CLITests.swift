@@ -98,6 +98,26 @@ func clln(_ arguments: [String]) throws -> (status: Int32, out: String, err: Str
         #expect(s2.trials.map(\.reward) == s.trials.map(\.reward))
     }
 
+    @Test func ruleBalancedTrainsWithTheVariantAndExplicitOptionsOverrideIt() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("clln-rule-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try clln(["train", "navigation", "--rule", "balanced", "--eta", "0.05", "--trials", "1", "--steps", "500",
+                          "--out", out.path, "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        struct Summary: Decodable {
+            struct Config: Decodable {
+                struct Rule: Decodable { var alpha: Double; var eta: Double; var batch_size: Int }
+                var rule: Rule; var gamma: Double; var state_weight_exponent: Double; var initial_gate_mean: Double
+            }
+            var preset: String; var config: Config
+        }
+        let s = try JSONDecoder().decode(Summary.self, from: Data(r.out.utf8))
+        #expect(s.preset == "navigation-balanced" && s.config.rule.alpha == 0.24 && s.config.rule.batch_size == 93)
+        #expect(s.config.rule.eta == 0.05 && s.config.gamma == 0.87 && s.config.state_weight_exponent == 0)
+        #expect(s.config.initial_gate_mean == 2.44)
+        #expect(try clln(["train", "four-state", "--rule", "sturdy"]).status == 64)
+    }
+
     @Test func allStatesSolvesEveryStateOnBothBackendsFromATrainedTrial() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("clln-all-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: out) }

@@ -225,3 +225,34 @@ extension HeldNodes {
         #expect(seven.description == "7/10 (95% interval of the rate: 40–89%)")
     }
 }
+
+@Suite struct RuleVariantTests {
+    /// The balanced variant carries the documented values (README "One rule for both presets"), the
+    /// same on both presets, and changes nothing but the rule settings.
+    @Test func balancedVariantHasTheDocumentedValues() throws {
+        for name in ExperimentPresets.names {
+            let preset = try #require(ExperimentPresets.named(name))
+            let e = try #require(ExperimentPresets.named(name, rule: .balanced))
+            let c = e.config
+            #expect(e.name == "\(name)-balanced")
+            #expect(c.stateWeightExponent == 0 && c.rule.alpha == 0.24 && c.rule.eta == 0.046 && c.gamma == 0.87)
+            #expect(c.rule.batchSize == 93 && c.rule.updateClip == 0.033)
+            #expect(c.epsilonStart == 0.14 && c.epsilonEnd == 0.001 && c.initialGateMean == 2.44)
+            #expect(c.steps == preset.config.steps && c.measurements == preset.config.measurements)
+            #expect(c.initialGateSpread == preset.config.initialGateSpread && c.referenceQuirk == preset.config.referenceQuirk)
+            #expect(e.topology == preset.topology && e.trials == preset.trials)
+            #expect(try #require(ExperimentPresets.named(name, rule: .faithful)).config == preset.config)
+            try e.validate()
+        }
+    }
+
+    /// presets/balanced-*.yaml are the same variant as `--rule balanced`.
+    @Test func presetFilesEqualTheVariant() throws {
+        let dir = repositoryRoot.appendingPathComponent("presets")
+        for name in ExperimentPresets.names {
+            let file = dir.appendingPathComponent("balanced-\(name).yaml")
+            let e = try ExperimentConfigFile.load(file).experiment(relativeTo: dir, name: "balanced-\(name)")
+            #expect(e.config == ExperimentPresets.named(name, rule: .balanced)?.config, "\(file.lastPathComponent)")
+        }
+    }
+}

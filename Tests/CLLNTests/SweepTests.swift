@@ -17,6 +17,19 @@ import Testing
         return try SweepSpec.load(folder.appendingPathComponent("spec.yaml").path)
     }
 
+    /// The committed rule-search specs (README "One rule for both presets") still load, and their
+    /// first point is one `clln train` accepts.
+    @Test func theRuleSearchSpecsLoad() throws {
+        let dir = repositoryRoot.appendingPathComponent("sweeps")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasPrefix("rule-search-") }
+        #expect(files.count >= 4)
+        for file in files {
+            let s = try SweepSpec.load(dir.appendingPathComponent(file).path)
+            #expect(s.bases == ["four-state", "navigation"], "\(file)")
+            try SweepRun(try #require(s.points().first), family: s.family, directory: s.directory).validate()
+        }
+    }
+
     @Test func aGridIsEveryCombinationTimesSeedsWithTheLastKeyFastest() throws {
         let s = try spec("{base: four-state, trials: 2, design: {kind: grid, parameters: {eta: [0.05, 0.1, 0.2], alpha: [0.1, 0.3]}}, seeds: [0, 1]}")
         let points = s.points()
