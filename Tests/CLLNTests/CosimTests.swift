@@ -76,5 +76,35 @@ extension CosimTests {
         #expect(perStep > 2e-6)
         #expect(energy > 0)
         #expect(FileManager.default.fileExists(atPath: out + "/reward.svg"))
+        for plot in ["voltages-start.svg", "voltages-end.svg", "energy.svg"] {
+            let text = (try? String(contentsOfFile: out + "/" + plot, encoding: .utf8)) ?? ""
+            #expect(text.hasPrefix("<svg") && text.hasSuffix("</svg>\n") && text.contains("<polyline"), "\(plot)")
+        }
+        let energyCSV = (try? String(contentsOfFile: out + "/energy.csv", encoding: .utf8)) ?? ""
+        #expect(energyCSV.split(separator: "\n").count == 1 + 4)  // a row per batch of 50 steps
+    }
+
+    @Test func theTraceHoldsTheFirstAndLastStepsWithTheirPhases() throws {
+        let e = Self.experiment(steps: 100)
+        let trainer = try CosimQLearningTrainer(
+            topology: e.topology, environment: e.environment, config: e.config, parameters: CosimParameters(), model: try ModelCard.standard())
+        let trace = try trainer.run(trial: 0, seed: 1).trace
+        // Step 0's free phase, then per step its next state's free phase and its clamped phase; the last batch's update.
+        #expect(trace.start.phases.map(\.kind) == [.free] + Array(repeating: [.free, .clamped], count: 3).flatMap { $0 })
+        #expect(trace.end.phases.map(\.kind) == Array(repeating: [.free, .clamped], count: 3).flatMap { $0 } + [.learn])
+        #expect(trace.end.phases.map(\.step) == [97, 97, 98, 98, 99, 99, 99])
+        for w in [trace.start, trace.end] {
+            #expect(w.time.count > 20 && w.nodes.count == w.time.count && w.gates.count == w.time.count)
+            #expect(zip(w.time, w.time.dropFirst()).allSatisfy { $0 < $1 })
+            #expect(w.time.first! >= w.phases.first!.start)
+        }
+        // Gates move only in the learning phase: by the update there, not before.
+        let end = trace.end
+        let learnStart = end.phases.last!.start
+        let before = end.gates[end.time.lastIndex { $0 <= learnStart }!]
+        #expect(zip(before, end.gates[0]).allSatisfy { abs($0 - $1) < 1e-9 })
+        #expect(zip(end.gates.last!, before).contains { abs($0 - $1) > 1e-6 })
+        #expect(trace.energy.map(\.step) == [50, 100])
+        #expect(trace.energy.allSatisfy { $0.inference > 0 && $0.clamped > 0 && $0.update > 0 })
     }
 }

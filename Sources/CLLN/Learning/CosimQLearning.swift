@@ -88,6 +88,61 @@ public struct CosimEnergy: Codable, Sendable, Hashable {
     public init() {}
 }
 
+/// What a co-simulated trial records for its plots: the waveforms of its first and last
+/// ``CosimTrace/windowSteps`` RL steps (every accepted time point, only inside those windows, so
+/// memory stays flat however long the trial) and the energy of every batch.
+public struct CosimTrace: Codable, Sendable, Hashable {
+    /// RL steps per window.
+    public static let windowSteps = 3
+
+    /// The kind of a phase, as the plots mark it.
+    public enum PhaseKind: String, Codable, Sendable {
+        /// A free phase: a state presented, the outputs read (an inference).
+        case free
+        /// A clamped phase: the state re-imposed with the acted output clamped.
+        case clamped
+        /// A batch's learning phase: the learning currents charge the gate capacitors.
+        case learn
+    }
+
+    /// Where a phase starts inside a window.
+    public struct PhaseMark: Codable, Sendable, Hashable {
+        public var kind: PhaseKind
+        /// The RL step the phase belongs to (for `learn`, the batch's last step).
+        public var step: Int
+        /// Simulated seconds since the trial started.
+        public var start: Double
+    }
+
+    /// Every accepted time point of a few consecutive RL steps.
+    public struct Window: Codable, Sendable, Hashable {
+        /// Simulated seconds since the trial started, one per point.
+        public var time: [Double] = []
+        /// Node voltages (V) at each point, node `i` at index `i`.
+        public var nodes: [[Double]] = []
+        /// Gate voltages (V) at each point, edge `e` at index `e`.
+        public var gates: [[Double]] = []
+        public var phases: [PhaseMark] = []
+    }
+
+    /// One batch's energy per phase, in joules.
+    public struct BatchEnergy: Codable, Sendable, Hashable {
+        /// The step the batch ends at (exclusive).
+        public var step: Int
+        /// Per free phase (inference), per clamped phase, and of the batch's update.
+        public var inference: Double
+        public var clamped: Double
+        public var update: Double
+    }
+
+    /// The trial's first and last ``windowSteps`` steps (the last one includes the final batch's learning phase).
+    public var start = Window()
+    public var end = Window()
+    public var energy: [BatchEnergy] = []
+
+    public init() {}
+}
+
 /// The outcome of one co-simulated trial: the Q-learning result plus what time and energy it took.
 public struct CosimTrialResult: Codable, Sendable, Hashable {
     public var training: TrialResult
@@ -99,10 +154,12 @@ public struct CosimTrialResult: Codable, Sendable, Hashable {
     public var freePhases: Int
     public var learningPhases: Int
     public var energy: CosimEnergy
+    /// Waveforms of the first and last steps and the energy of every batch, for the plots.
+    public var trace: CosimTrace
 
     enum CodingKeys: String, CodingKey {
         case training, simulatedSeconds = "simulated_s", timePoints = "time_points", freePhases = "free_phases"
-        case learningPhases = "learning_phases", energy
+        case learningPhases = "learning_phases", energy, trace
     }
 }
 
@@ -232,7 +289,7 @@ public final class CosimQLearningTrainer {
         var result = CosimTrialResult(
             training: TrialResult(trial: trial, seed: seed, policy: [], reward: 0, finalGates: initialGates, finalOutputs: [],
                                   curve: [], wallSeconds: 0, freeSolves: 0, clampedSolves: 0),
-            simulatedSeconds: 0, timePoints: 0, freePhases: 0, learningPhases: 0, energy: CosimEnergy())
+            simulatedSeconds: 0, timePoints: 0, freePhases: 0, learningPhases: 0, energy: CosimEnergy(), trace: CosimTrace())
         var startState: [Double]? = nil
         if let resume {
             guard resume.result.training.trial == trial, resume.result.training.seed == seed,
@@ -267,6 +324,10 @@ public final class CosimQLearningTrainer {
         // Power delivered by the held sources (−V·I of each) and handled by the learning sources (|V_g·I|),
         // integrated by the trapezoidal rule over the accepted points, per phase kind.
         var lastPoint: (time: Double, source: Double, learning: Double)? = nil
+        // The plots' windows: the first and the last few steps; `window` is the one the current phase lies in.
+        let startWindow = 0..<min(CosimTrace.windowSteps, config.steps)
+        let endWindow = max(0, config.steps - CosimTrace.windowSteps)..<config.steps
+        var window: WindowEnd? = nil
         let branchBase = n + edges
         let energyObserver: (Double, [Double]) -> Void = { time, values in
             var source = 0.0
@@ -282,6 +343,11 @@ public final class CosimQLearningTrainer {
                 }
             }
             lastPoint = (time, source, learning)
+            switch window {
+            case .start?: Self.record(time, values, nodes: n, edges: edges, into: &result.trace.start)
+            case .end?: Self.record(time, values, nodes: n, edges: edges, into: &result.trace.end)
+            case nil: break
+            }
             observe?(time, values)
         }
 
@@ -331,6 +397,17 @@ public final class CosimQLearningTrainer {
 
             func enter(_ phase: Phase, after reading: TransientSession.Reading?) {
                 current = phase
+                let (kind, step): (CosimTrace.PhaseKind?, Int) = switch phase {
+                case .probe: (nil, -1)
+                case let .free(j), let .next(j): (.free, j)
+                case let .clamp(j): (.clamped, j)
+                case .learn: (.learn, t1 - 1)
+                }
+                window = kind == nil ? nil : endWindow.contains(step) ? .end : startWindow.contains(step) ? .start : nil
+                if let kind, let window {
+                    let mark = CosimTrace.PhaseMark(kind: kind, step: step, start: reading?.time ?? session.time)
+                    if window == .start { result.trace.start.phases.append(mark) } else { result.trace.end.phases.append(mark) }
+                }
                 switch phase {
                 case let .probe(s):
                     present(encodings[s])
@@ -387,6 +464,7 @@ public final class CosimQLearningTrainer {
                 }
             }
 
+            let (energyBefore, freeBefore) = (result.energy, result.freePhases)
             enter(plan[0], after: nil)
             let end = try session.run(
                 segments: plan.map { $0 == .learn ? tl : ts },
@@ -397,6 +475,10 @@ public final class CosimQLearningTrainer {
             result.simulatedSeconds = simulatedOffset + end.time
             result.timePoints = pointsOffset + session.acceptedPoints
             result.training.freeSolves = result.freePhases
+            result.trace.energy.append(CosimTrace.BatchEnergy(
+                step: t1, inference: (result.energy.inference - energyBefore.inference) / Double(max(result.freePhases - freeBefore, 1)),
+                clamped: (result.energy.clamped - energyBefore.clamped) / Double(t1 - t0),
+                update: result.energy.learning - energyBefore.learning))
             t = t1
             for e in 0..<edges { session.currents[e] = 0 }
             let capacitors = Array(end.values[0..<(n + edges)])
@@ -416,6 +498,7 @@ public final class CosimQLearningTrainer {
         // The final policy: every state's free phase under the final gates.
         let probes = (0..<states).map(Phase.probe)
         current = probes[0]
+        window = nil
         present(encodings[0])
         let end = try session.run(segments: probes.map { _ in ts }, atBoundary: { k, reading in
             probeOutputs[k - 1] = outputs.map { reading.values[$0] }
@@ -434,6 +517,16 @@ public final class CosimQLearningTrainer {
         result.timePoints = pointsOffset + session.acceptedPoints
         result.training.wallSeconds = elapsed()
         return result
+    }
+
+    /// Which of ``CosimTrace``'s windows a phase lies in.
+    private enum WindowEnd { case start, end }
+
+    /// Appends one accepted point (node voltages, then gate voltages, in `values`) to `window`.
+    private static func record(_ time: Double, _ values: [Double], nodes n: Int, edges: Int, into window: inout CosimTrace.Window) {
+        window.time.append(time)
+        window.nodes.append(Array(values[0..<n]))
+        window.gates.append(Array(values[n..<(n + edges)]))
     }
 
     /// The session on the co-simulation netlist with gates at `gates`: records node voltages,

@@ -32,7 +32,8 @@ public struct CosimSummary: Encodable, Sendable {
 /// from (seed, k) on the backend's model card and chip (a `spice` backend; ngspice is one
 /// simulator per process, so parallel trials are worker processes) and checkpoints at batch
 /// ends every `checkpointEvery` steps. The report is `clln train`'s (curves, gates, plots) with
-/// `summary.json` extended by the co-simulation figures.
+/// `summary.json` extended by the co-simulation figures, and the co-simulation plots
+/// (``CosimPlots``: waveforms of the first and last steps, energy per phase over training).
 public struct CosimTrial: Trial {
     public static let kind = "cosim"
     public var training: QLearningTrial
@@ -89,6 +90,8 @@ public struct CosimTrial: Trial {
         }
         let cosim = CosimSummary(training: summary, parameters: parameters, trials: trials)
         try folder.writeJSON(cosim, to: "summary.json")
+        try CosimPlots(topology: training.experiment.topology, name: training.experiment.name, results: outcome.results)
+            .write(to: folder.url)
         return cosim
     }
 }
