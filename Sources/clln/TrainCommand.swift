@@ -5,6 +5,7 @@ import CLLNReport
 import Foundation
 
 extension ExperimentPresets.Rule: ExpressibleByArgument {}
+extension Readout: ExpressibleByArgument {}
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -52,6 +53,8 @@ struct TrainCommand: ParsableCommand {
     var stateWeightExponent: Double?
     @Option(help: "Learning-rule variant: faithful (the reference's settings) or balanced (one setting for both presets; README). Options given beside it override its values.")
     var rule: ExperimentPresets.Rule = .faithful
+    @Option(help: "How Q(s, a) is read: per-action (one output per action, the paper's; default), or with the action as one-hot input voltages on added input nodes: arq (RMS of the outputs about their mean), mean, variance.")
+    var readout: Readout?
 
     func validate() throws {
         if let trials, trials < 1 { throw badValue("--trials must be ≥ 1, e.g. --trials 10") }
@@ -90,6 +93,7 @@ struct TrainCommand: ParsableCommand {
         e.config.epsilonEnd = epsilonEnd ?? e.config.epsilonEnd
         e.config.stateWeightExponent = stateWeightExponent ?? e.config.stateWeightExponent
         e.config.referenceQuirk = e.config.referenceQuirk || referenceQuirk
+        if let readout { e = try e.withReadout(readout) }
         try e.validate()
         return e
     }

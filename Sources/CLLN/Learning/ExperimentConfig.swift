@@ -26,6 +26,7 @@ import Foundation
 /// measurement_interval: 1000  # measure every 1000 steps instead (finer curves)
 /// reference_quirk: false
 /// state_weight_exponent: 1    # each step's update × (1/states)^p, as the reference code (0: α as written)
+/// readout: arq                # per-action (default) | arq | mean | variance (Readout; adds A action inputs)
 /// ```
 public struct ExperimentConfigFile: Codable, Sendable {
     public struct Environment: Codable, Sendable {
@@ -80,13 +81,14 @@ public struct ExperimentConfigFile: Codable, Sendable {
     public var measurementInterval: Int?
     public var referenceQuirk: Bool?
     public var stateWeightExponent: Double?
+    public var readout: Readout?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case preset, topology, environment, steps, trials, alpha, eta, gamma, batch, clip
         case epsilonStart = "epsilon_start", epsilonEnd = "epsilon_end", initialGateMean = "initial_gate_mean"
         case initialGateSpread = "initial_gate_spread", measurements
         case measurementInterval = "measurement_interval", referenceQuirk = "reference_quirk"
-        case stateWeightExponent = "state_weight_exponent"
+        case stateWeightExponent = "state_weight_exponent", readout
     }
 
     public init(from decoder: Decoder) throws {
@@ -110,6 +112,7 @@ public struct ExperimentConfigFile: Codable, Sendable {
         measurementInterval = try c.decodeIfPresent(Int.self, forKey: .measurementInterval)
         referenceQuirk = try c.decodeIfPresent(Bool.self, forKey: .referenceQuirk)
         stateWeightExponent = try c.decodeIfPresent(Double.self, forKey: .stateWeightExponent)
+        readout = try c.decodeIfPresent(Readout.self, forKey: .readout)
     }
 
     /// Reads a config file.
@@ -177,6 +180,7 @@ public struct ExperimentConfigFile: Codable, Sendable {
         try c.validate()
         e.config = c
         e.trials = trials ?? e.trials
+        if let readout { e = try e.withReadout(readout) }
         try e.validate()
         return e
     }
@@ -207,6 +211,6 @@ extension QLearningExperiment {
         try config.validate()
         try environment.validate()
         try topology.validate()
-        try QLearningTrainer.checkFit(topology: topology, environment: environment)
+        try QLearningTrainer.checkFit(topology: topology, environment: environment, readout: config.readout ?? .perAction)
     }
 }

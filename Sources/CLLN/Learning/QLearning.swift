@@ -26,12 +26,16 @@ public struct QLearningConfig: Sendable, Hashable, Codable {
     /// `MULTS = 1/TRA` (one data row per state) and `MXP = 1` in both notebooks, so its effective
     /// rate is α/S; the presets carry p = 1. p = 0 applies spec §2's rule with α as written.
     public var stateWeightExponent: Double
+    /// How Q(s, a) is read and nudged (``Readout``); `nil` is ``Readout/perAction``, the paper's,
+    /// and is left out of encoded configs. A group readout needs the action-conditioned network
+    /// (``QLearningExperiment/withReadout(_:)``).
+    public var readout: Readout?
 
     enum CodingKeys: String, CodingKey {
         case steps, rule, gamma, epsilonStart = "epsilon_start", epsilonEnd = "epsilon_end"
         case initialGateMean = "initial_gate_mean", initialGateSpread = "initial_gate_spread", measurements
         case measurementInterval = "measurement_interval", referenceQuirk = "reference_quirk"
-        case stateWeightExponent = "state_weight_exponent"
+        case stateWeightExponent = "state_weight_exponent", readout
     }
 
     public init(steps: Int, rule: CoupledLearningRule, gamma: Double, epsilonStart: Double, epsilonEnd: Double,
@@ -100,6 +104,9 @@ public struct QLearningConfig: Sendable, Hashable, Codable {
         guard (1...InputLimits.maximumMeasurements).contains(measurements) else {
             throw bad("measurements must be a whole number in 1...\(InputLimits.maximumMeasurements) (got \(measurements)), e.g. measurements 300")
         }
+        if readout?.isActionConditioned == true, referenceQuirk {
+            throw bad("reference_quirk reproduces the per-action readout's measurement; drop it or use readout per-action")
+        }
         if let interval = measurementInterval {
             guard interval >= 1 else {
                 throw bad("measurement_interval must be ≥ 1 step (got \(interval)), or left out for log-spaced measurements")
@@ -134,6 +141,7 @@ public struct TrialResult: Sendable, Codable, Hashable {
     public var policy: [Int]
     public var reward: Double
     public var finalGates: [Double]
+    /// Per state the Q values over the actions: the free outputs for the per-action readout.
     public var finalOutputs: [[Double]]
     public var curve: [Measurement]
     public var wallSeconds: Double
@@ -176,12 +184,15 @@ public final class QLearningTrainer {
     private let clampedSolver: any EquilibriumSolver
     /// σ of the Gaussian noise added to every measured voltage (V).
     private let readNoise: Double
+    private let readout: Readout
+    /// Held inputs of every free solve, by slot: state s (per-action) or s·A + a (group readouts).
     private let freeHeld: [HeldNodes]
     private let clampedNodes: [Int]
     private let outputs: [Int]
 
     @exclusivity(unchecked) private var gates: [Double] = []
     @exclusivity(unchecked) private var accumulator: LocalRuleAccumulator
+    /// Free solutions, last solutions (warm starts) by slot.
     @exclusivity(unchecked) private var freeCache: [[Double]?]
     @exclusivity(unchecked) private var warmStarts: [[Double]?]
     @exclusivity(unchecked) private var quirkClamped: [[Double]?]
@@ -209,29 +220,50 @@ public final class QLearningTrainer {
     ) throws {
         try config.validate()
         try environment.validate()
-        try Self.checkFit(topology: topology, environment: environment)
+        readout = config.readout ?? .perAction
+        try Self.checkFit(topology: topology, environment: environment, readout: readout)
         self.topology = topology
         self.environment = environment
         self.config = config
         self.solver = solver
         self.clampedSolver = clampedSolver ?? solver
         self.readNoise = readNoise
-        freeHeld = try (0..<topology.states.count).map { try topology.freeHeld(state: $0) }
+        let actions = environment.actionCount
+        freeHeld = readout.isActionConditioned
+            ? topology.states.flatMap { state in
+                (0..<actions).map { HeldNodes(nodes: topology.inputs, values: Readout.conditionedInputs(state: state, action: $0, actions: actions)) }
+            }
+            : try (0..<topology.states.count).map { try topology.freeHeld(state: $0) }
         clampedNodes = topology.inputs + topology.outputs
         outputs = topology.outputs
         accumulator = LocalRuleAccumulator(edgeCount: topology.edgeCount)
-        freeCache = [[Double]?](repeating: nil, count: topology.states.count)
+        freeCache = [[Double]?](repeating: nil, count: freeHeld.count)
         warmStarts = freeCache
         quirkClamped = freeCache
     }
 
-    /// Throws unless the network has one state encoding per task state and one output per action.
-    public static func checkFit(topology: Topology, environment: any TabularEnvironment) throws {
+    /// Throws unless the network has one state encoding per task state and, for ``Readout/perAction``,
+    /// one output per action; for a group readout, at least one input per action (the last A carry
+    /// the action code) and at least 2 outputs (1 for ``Readout/mean``).
+    public static func checkFit(topology: Topology, environment: any TabularEnvironment, readout: Readout = .perAction) throws {
         try topology.requireInputs()
         guard topology.states.count == environment.stateCount else {
             throw LearningError.mismatch(
                 "the topology encodes \(topology.states.count) states, the task has \(environment.stateCount); "
                     + "give the topology one \"states\" entry per task state")
+        }
+        if readout.isActionConditioned {
+            guard topology.inputs.count >= environment.actionCount else {
+                throw LearningError.mismatch(
+                    "readout \(readout.rawValue) codes the \(environment.actionCount) actions on the last inputs, the topology has "
+                        + "\(topology.inputs.count); extend it with Readout.actionConditioned")
+            }
+            let minimum = readout == .mean ? 1 : 2
+            guard topology.outputs.count >= minimum else {
+                throw LearningError.mismatch(
+                    "readout \(readout.rawValue) reads a group of at least \(minimum) outputs, the topology has \(topology.outputs.count)")
+            }
+            return
         }
         guard topology.outputs.count == environment.actionCount else {
             throw LearningError.mismatch(
@@ -271,7 +303,7 @@ public final class QLearningTrainer {
         var previousWall = 0.0
         freeSolves = 0
         clampedSolves = 0
-        warmStarts = [[Double]?](repeating: nil, count: environment.stateCount)
+        warmStarts = [[Double]?](repeating: nil, count: freeHeld.count)
         if let resume {
             guard resume.trial == trial, resume.seed == seed, resume.gates.count == topology.edgeCount else {
                 throw LearningError.checkpoint("the checkpoint belongs to another trial, seed or topology")
@@ -352,26 +384,24 @@ public final class QLearningTrainer {
             }
             if let period = environment.resetPeriod, t % period == 0 { state = rng.index(environment.stateCount) }
 
-            let free = try freeSolution(state)
+            let q = try qValues(state)
             let action: Int
             if rng.uniform() < config.epsilon(at: t) {
                 action = rng.index(actions)
             } else {
-                action = argmax(free, outputs)
+                action = argmax(q, Array(q.indices))
             }
             let (reward, next) = environment.sampleStep(state: state, action: action, rng: &rng)
-            let nextFree = try freeSolution(next)
-            let target = Self.target(reward: reward, nextOutputs: outputs.map { nextFree[$0] }, gamma: config.gamma)
+            let target = Self.target(reward: reward, nextOutputs: try qValues(next), gamma: config.gamma)
 
+            // The clamped phase starts from the free solution the taken action was read from.
+            let slot = slot(state: state, action: action)
+            let free = try freeSolution(slot)
             batchFree.append(free)
-            batchReused.append(quirkClamped[state])
-            if quirkClamped[state] == nil {
-                let inputValues = freeHeld[state].values
-                var clampValues = inputValues
-                for (n, node) in outputs.enumerated() {
-                    clampValues.append(n == action ? (1 - rule.eta) * free[node] + rule.eta * target : free[node])
-                }
-                batchClamps.append(HeldNodes(nodes: clampedNodes, values: clampValues))
+            batchReused.append(quirkClamped[slot])
+            if quirkClamped[slot] == nil {
+                let clamps = readout.clampedOutputs(free: outputs.map { free[$0] }, action: action, target: target, eta: rule.eta)
+                batchClamps.append(HeldNodes(nodes: clampedNodes, values: freeHeld[slot].values + clamps))
             }
             rewardSum += reward
             rewardCount += 1
@@ -394,21 +424,53 @@ public final class QLearningTrainer {
             freeSolves: freeSolves, clampedSolves: clampedSolves)
     }
 
-    /// The mean-normalized Bellman target: `R + γ · (max F(S') − mean F(S'))` (spec §3).
+    /// The mean-normalized Bellman target: `R + γ · (max F(S') − mean F(S'))` (spec §3), with F(S')
+    /// the next state's Q values over the actions (its outputs for ``Readout/perAction``).
     public static func target(reward: Double, nextOutputs: [Double], gamma: Double) -> Double {
         reward + gamma * (nextOutputs.max()! - nextOutputs.reduce(0, +) / Double(nextOutputs.count))
     }
 
-    /// Greedy action per state from the free outputs under the current gates, and the outputs.
+    /// Greedy action per state under the current gates, and each state's Q values over the actions
+    /// (the free outputs for ``Readout/perAction``).
     private func greedyPolicy() throws -> (policy: [Int], outputs: [[Double]]) {
         var policy: [Int] = []
         var values: [[Double]] = []
         for s in 0..<environment.stateCount {
-            let v = try freeSolution(s)
-            policy.append(argmax(v, outputs))
-            values.append(outputs.map { v[$0] })
+            let q = try qValues(s)
+            policy.append(argmax(q, Array(q.indices)))
+            values.append(q)
         }
         return (policy, values)
+    }
+
+    /// Slot of the free solve Q(state, action) is read from.
+    private func slot(state: Int, action: Int) -> Int {
+        readout.isActionConditioned ? state * environment.actionCount + action : state
+    }
+
+    /// Q(state, a) for every action a under the current gates: the free outputs (per-action), or
+    /// the readout's statistic of each candidate's outputs, the uncached candidates solved as one
+    /// batch (``EquilibriumSolver/solveBatch(parameters:held:warmStarts:)``).
+    private func qValues(_ state: Int) throws -> [Double] {
+        guard readout.isActionConditioned else {
+            let v = try freeSolution(state)
+            return outputs.map { v[$0] }
+        }
+        let slots = (0..<environment.actionCount).map { slot(state: state, action: $0) }
+        let missing = slots.filter { freeCache[$0] == nil }
+        if !missing.isEmpty {
+            let solved = try solver.solveBatch(
+                parameters: gates, held: missing.map { freeHeld[$0] }, warmStarts: missing.map { warmStarts[$0] })
+            for (slot, solution) in zip(missing, solved) {
+                freeSolves += 1
+                warmStarts[slot] = solution.voltages
+                freeCache[slot] = reading(solution.voltages, readNoise: readNoise, rng: &noiseRNG)
+            }
+        }
+        return try slots.map { slot in
+            let v = try freeSolution(slot)
+            return readout.value(outputs: outputs.map { v[$0] })
+        }
     }
 
     /// The reference's measurement: a clamped phase for every state toward the data table's
@@ -423,14 +485,14 @@ public final class QLearningTrainer {
         }
     }
 
-    /// Free solution of `state` under the current gates (cached until the gates change).
-    private func freeSolution(_ state: Int) throws -> [Double] {
-        if let cached = freeCache[state] { return cached }
-        let v = try solver.voltagesRetryingCold(parameters: gates, held: freeHeld[state], warmStart: warmStarts[state])
+    /// Free solution of `slot` under the current gates (cached until the gates change).
+    private func freeSolution(_ slot: Int) throws -> [Double] {
+        if let cached = freeCache[slot] { return cached }
+        let v = try solver.voltagesRetryingCold(parameters: gates, held: freeHeld[slot], warmStart: warmStarts[slot])
         freeSolves += 1
-        warmStarts[state] = v
+        warmStarts[slot] = v
         let measured = reading(v, readNoise: readNoise, rng: &noiseRNG)
-        freeCache[state] = measured
+        freeCache[slot] = measured
         return measured
     }
 
