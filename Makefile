@@ -11,7 +11,7 @@ OUT     ?= results
 .PHONY: deps build run test slurm-test bench netlists clean
 
 deps:
-	@sh scripts/install-ngspice.sh
+	@sh scripts/install-ngspice.sh  # libngspice0-dev and ngspice (KLU-capable where the distribution has one)
 	@missing=""; \
 	[ -f /usr/include/suitesparse/klu.h ] || missing="$$missing libsuitesparse-dev"; \
 	ls /usr/lib/*/openblas-pthread/libblas.so.3 >/dev/null 2>&1 || missing="$$missing libopenblas0-pthread"; \
