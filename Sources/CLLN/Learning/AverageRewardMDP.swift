@@ -153,7 +153,7 @@ extension TabularEnvironment {
     /// no stationary dynamic program), value iteration that does not converge within
     /// `maximumIterations` (optimal gains that differ between start states), or a greedy policy
     /// that misses the bound.
-    public func optimalPolicy(enumerationLimit: Int = 2_000_000, maximumIterations: Int = 1_000_000) -> OptimalPolicy? {
+    public func optimalPolicy(enumerationLimit: Int = PolicyExtremes.enumerationLimit, maximumIterations: Int = 1_000_000) -> OptimalPolicy? {
         guard stateCount >= 1, actionCount >= 1 else { return nil }
         if let extremes = enumeratePolicies(limit: enumerationLimit) {
             return OptimalPolicy(

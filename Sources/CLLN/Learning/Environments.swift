@@ -102,16 +102,18 @@ extension TabularEnvironment {
         return total / Double(stateCount)
     }
 
+    /// The number of deterministic policies, actions^states (as a Double: it overflows Int).
+    public var policyCount: Double { pow(Double(actionCount), Double(stateCount)) }
+
     /// Best and worst deterministic policies by enumeration (feasible up to ~10⁶ policies);
     /// nil when the policy space is larger. Ties keep the lexicographically first policy.
-    public func enumeratePolicies(limit: Int = 2_000_000) -> PolicyExtremes? {
-        let count = pow(Double(actionCount), Double(stateCount))
-        guard count <= Double(limit) else { return nil }
+    public func enumeratePolicies(limit: Int = PolicyExtremes.enumerationLimit) -> PolicyExtremes? {
+        guard policyCount <= Double(limit) else { return nil }
         var policy = [Int](repeating: 0, count: stateCount)
         var best = (reward: -Double.infinity, policy: policy)
         var worst = (reward: Double.infinity, policy: policy)
         var rewards: [Double] = []
-        rewards.reserveCapacity(Int(count))
+        rewards.reserveCapacity(Int(policyCount))
         while true {
             let r = exactAverageReward(policy: policy)
             rewards.append(r)
@@ -134,6 +136,9 @@ extension TabularEnvironment {
 
 /// The best and worst deterministic policies of a task.
 public struct PolicyExtremes: Sendable, Codable, Hashable {
+    /// The most policies ``TabularEnvironment/enumeratePolicies(limit:)`` scores by default.
+    public static let enumerationLimit = 2_000_000
+
     public var optimum: Double
     public var bestPolicy: [Int]
     public var worst: Double
