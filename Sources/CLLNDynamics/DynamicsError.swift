@@ -13,6 +13,15 @@ public enum DynamicsError: Error, CustomStringConvertible, Sendable, Equatable {
     case trainingDiverged(task: String, iteration: Int, underlying: String)
     case invalidArgument(String)
 
+    /// Whether this is bad input (an unknown task, an invalid argument: exit 65) rather than a
+    /// failure of the integration or training (70).
+    public var isInputError: Bool {
+        switch self {
+        case .unknownTask, .invalidArgument: true
+        default: false
+        }
+    }
+
     public var description: String {
         switch self {
         case .unknownTask(let name):

@@ -60,17 +60,8 @@ enum Exit {
     }
 
     private static func isInputError(_ error: Error) -> Bool {
-        if error is InputError || (error as? SweepError)?.isInputError == true { return true }
-        // A missing ngspice library, a netlist ngspice rejects (a bad model card) and a circuit that
-        // does not converge are the user's set-up or input, not a failure of the run.
-        switch error as? SpiceError {
-        case .libraryMissing, .netlistRejected, .noConvergence: return true
-        default: break
-        }
-        switch error as? DynamicsError {
-        case .unknownTask, .invalidArgument: return true
-        default: return false
-        }
+        error is InputError || (error as? SweepError)?.isInputError == true || (error as? SpiceError)?.isInputError == true
+            || (error as? DynamicsError)?.isInputError == true
     }
 }
 

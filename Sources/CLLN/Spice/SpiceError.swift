@@ -29,6 +29,15 @@ public enum SpiceError: Error, CustomStringConvertible {
     /// reload their circuits and work.
     case engineReset(log: [String])
 
+    /// Whether this is the user's set-up or input (exit 65): a missing library, a netlist ngspice
+    /// rejects (a bad model card), a circuit that does not converge; not a failure of a run (70).
+    public var isInputError: Bool {
+        switch self {
+        case .libraryMissing, .netlistRejected, .noConvergence: true
+        default: false
+        }
+    }
+
     public var description: String {
         switch self {
         case let .libraryMissing(reason):
