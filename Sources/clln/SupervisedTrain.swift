@@ -31,6 +31,7 @@ func runSupervised(_ resolved: SupervisedTaskReference, command: TrainCommand) t
         ("--steps (use --epochs)", command.steps != nil), ("--gamma", command.gamma != nil),
         ("--epsilon-start", command.epsilonStart != nil), ("--epsilon-end", command.epsilonEnd != nil),
         ("--reference-quirk", command.referenceQuirk), ("--state-weight-exponent", command.stateWeightExponent != nil),
+        ("--rule", command.rule != .faithful), ("--readout", command.readout != nil),
     ]
     if let flag = inapplicable.first(where: \.1) {
         throw ValidationError("\(flag.0) does not apply to the supervised task \(resolved.name)")

@@ -57,6 +57,13 @@ func clln(_ arguments: [String]) throws -> (status: Int32, out: String, err: Str
         #expect(training.status == 0, "\(training.err)")
     }
 
+    @Test func qLearningFlagsAreRefusedForSupervisedTasks() throws {
+        for flags in [["--rule", "balanced"], ["--readout", "arq"], ["--gamma", "0.5"]] {
+            let r = try clln(["train", "xor", "--epochs", "1", "--trials", "1"] + flags + ["--out", NSTemporaryDirectory() + "clln-xor-\(flags[0])"])
+            #expect(r.status == 64 && r.err.contains("\(flags[0]) does not apply to the supervised task xor"), "\(flags): \(r.err)")
+        }
+    }
+
     @Test func badInputGivesATypedMessageAndExitCode() throws {
         let r = try clln(["solve", "--topology", "four-state", "--gate-value", "9", "--state", "0"])
         #expect(r.status == 65 && r.err.contains("outside [1.0, 5.5]"))
