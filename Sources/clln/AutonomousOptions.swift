@@ -7,10 +7,10 @@ import Foundation
 /// compiled netlist in process and report what it learned).
 struct AutonomousOptions: ParsableArguments {
     @Option(help: "Autonomous circuit: the supervised task, xor or regression.") var task: String?
-    @Option(help: "Autonomous circuit: passes over the training set (default: xor 1000, regression 2000).") var epochs: Int?
-    @Option(help: "Autonomous circuit: learning rate α (default: xor 10, regression 3).") var alpha: Double?
+    @Option(help: "Autonomous circuit: passes over the training set (default: xor 200, regression 2000).") var epochs: Int?
+    @Option(help: "Autonomous circuit: learning rate α (default: xor 10, regression 5).") var alpha: Double?
     @Option(help: "Autonomous circuit: nudge η in (0, 1] (default: xor 0.5, regression 1).") var eta: Double?
-    @Option(help: "Autonomous circuit: largest gate move per example, V (default: xor 0.1, regression 0.003).") var clip: Double?
+    @Option(help: "Autonomous circuit: largest gate move per example, V (default: xor 0.1, regression 0.01).") var clip: Double?
     @Option(help: "Autonomous circuit: C_g, farads per gate capacitor (default 1e-9).") var gateCapacitance: Double?
     @Option(help: "Autonomous circuit: t_settle, seconds of ramp between examples (default 1e-7).") var tSettle: Double?
     @Option(help: "Autonomous circuit: t_learn, seconds each example is held (default 1e-6).") var tLearn: Double?

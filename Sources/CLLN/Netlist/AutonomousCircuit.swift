@@ -46,13 +46,14 @@ public struct AutonomousSettings: Sendable, Hashable, Codable {
         self.seed = seed
     }
 
-    /// The defaults of `task`: XOR as `clln train xor` (α 10, η 0.5, clip 0.1, 1,000 epochs);
-    /// regression with plain coupled learning instead of the trainer's Adam scaling, which a
-    /// circuit does not have (α 3, η 1, clip 0.003 per example, 2,000 epochs).
+    /// The defaults of `task`: XOR with `clln train xor`'s rule (α 10, η 0.5, clip 0.1) for 200
+    /// epochs (it is learned by ~50); regression with plain coupled learning instead of the
+    /// trainer's Adam scaling, which a circuit does not have (α 5, η 1, clip 0.01 per example,
+    /// the trainer's 2,000 epochs).
     public static func defaults(for task: AutonomousTask) -> AutonomousSettings {
         switch task {
-        case .xor: AutonomousSettings(epochs: 1000, alpha: 10, eta: 0.5, updateClip: 0.1)
-        case .regression: AutonomousSettings(epochs: 2000, alpha: 3, eta: 1, updateClip: 0.003)
+        case .xor: AutonomousSettings(epochs: 200, alpha: 10, eta: 0.5, updateClip: 0.1)
+        case .regression: AutonomousSettings(epochs: 2000, alpha: 5, eta: 1, updateClip: 0.01)
         }
     }
 
@@ -105,14 +106,14 @@ public enum AutonomousCircuitError: InputError, Equatable {
 /// the free copy's outputs and the label PWL. Each edge's learning cell
 /// (`clln_learning_cell`) charges its gate with
 ///
-///     I_e = C_g/t_learn · clip((α/η)·(ΔV_F,e² − ΔV_C,e²), ±clip) · v(trn),
+///     I_e = C_g/t_learn · clip((α/η)·(ΔV_F,e² − ΔV_C,e²), ±clip) · v(en),
 ///
-/// zero where it would push the gate beyond [GMN, GMX]. The learning is continuous
-/// (Dillavou-style): both copies run all the time, and the current flows while `trn` is 1 (the
-/// training window), so an example held for t_learn moves each gate by the quasi-static rule's
-/// batch-of-one update (ramps of t_settle between examples add a share t_settle/t_learn of
-/// their interpolated examples). The network itself has no node capacitances: it is at its
-/// operating point at every time point, and only the gates carry state.
+/// zero where it would push the gate beyond [GMN, GMX]. Both copies run all the time (no free
+/// and clamped phases: Dillavou-style twin networks); the enable `en` is 1 while a training
+/// example is held and 0 on the ramps of t_settle between examples (its last 5 % excepted) and
+/// after training, so an example held for t_learn moves each gate by the quasi-static rule's
+/// batch-of-one update, integrated along the gates' own motion. The network itself has no node
+/// capacitances: it is at its operating point at every time point, and only the gates carry state.
 public struct AutonomousCircuit: Sendable {
     public var task: AutonomousTask
     /// The supervised task's network, data, encoding and loss (``SupervisedTasks``).
@@ -204,8 +205,8 @@ public struct AutonomousCircuit: Sendable {
                 + (supervised.options.loss == .hinge ? " (or O itself where the shifted hinge is met)" : ""),
             "*    (differential outputs: the pair at m +- N/2 around the free pair's mean m);",
             "*  - each edge's learning cell charges its gate with I = cg/tlearn * clip(alpha/eta*(dVF^2 - dVC^2), +-dgc)",
-            "*    while trn = 1 (the training window), so an example held for tlearn moves the gate by the",
-            "*    quasi-static rule's update; continuous learning (both copies run all the time, Dillavou-style).",
+            "*    while an example is held during training (en = 1), so an example held for tlearn moves the gate",
+            "*    by the quasi-static rule's update; both copies run all the time (no free/clamped phases).",
             "*  - after training (t > ttrain) the current stops and the free outputs are read per test example.",
             "* Run: ngspice -b <this file>  (prints the test outputs, the verdict and the final gates)",
             "*",
@@ -251,13 +252,18 @@ public struct AutonomousCircuit: Sendable {
                 "xf\(e) \(fa) \(fb) g\(e) clln_edge",
                 "xc\(e) \(ca) \(cb) g\(e) clln_edge",
                 "cg\(e) g\(e) 0 {cg}",
-                "xl\(e) g\(e) \(fa) \(fb) \(ca) \(cb) trn clln_learning_cell",
+                "xl\(e) g\(e) \(fa) \(fb) \(ca) \(cb) en clln_learning_cell",
             ]
         }
         lines += [
             "*",
             "* ---- the training window: trn = 1 V while learning, ramping to 0 over tsettle at ttrain ----",
             "vtrn trn 0 pwl(0 1 {ttrain} 1 {ttrain+tsettle} 0)",
+            "* ---- the learning window: ph = +-1 while a training example is held (the sign alternating),",
+            "* passing through 0 on the ramps; en = trn*max(0, 10*|ph| - 9) enables the learning cells while",
+            "* an example is held (and over the last 5 % of its ramp), never on the interpolated inputs between ----",
+            "vph ph 0 " + cycle(exampleSigns),
+            "ben en 0 v = v(trn)*max(0, 10*abs(v(ph))-9)",
             "*",
             "* ---- data: per input node i, the training cycle vtr<i> (repeats every epoch), the test",
             "* sequence vte<i> (from ttrain), and bin<i> holding in<i> at the one the window selects ----",
@@ -313,13 +319,18 @@ public struct AutonomousCircuit: Sendable {
 
     /// A PWL that repeats every epoch: example k ramps in over [k·tex, k·tex + tsettle] from
     /// example k − 1 (the cycle's last for k = 0, so the repeat is continuous) and is held to (k+1)·tex.
-    private func cycle(_ values: [Double]) -> String {
+    private func cycle(_ one: [Double]) -> String {
+        // An odd count repeats over two epochs, so that the alternating signs of ph close the cycle.
+        let values = one.count % 2 == 0 ? one : one + one
         var points = ["0 \(SpiceNumber.format(values[values.count - 1]))"]
         for (k, v) in values.enumerated() {
             points.append("{\(k)*tex+tsettle} \(SpiceNumber.format(v)) {\(k + 1)*tex} \(SpiceNumber.format(v))")
         }
         return "pwl(" + points.joined(separator: " ") + ") r=0"
     }
+
+    /// +1, −1, +1, … per training example (the learning window's phase signal).
+    private var exampleSigns: [Double] { supervised.train.indices.map { $0 % 2 == 0 ? 1 : -1 } }
 
     /// A PWL from ttrain: example k held from (k·tex + tsettle) to (k+1)·tex after ttrain (the
     /// first from ttrain), ramping between.
