@@ -87,9 +87,9 @@ import Testing
         #expect(largest > 1e-4)  // the example moves the gates
     }
 
-    /// The circuit learns XOR in one transient (in process, 300 epochs).
+    /// The circuit learns XOR in one transient (in process, 50 epochs).
     @Test func learnsXORInProcess() throws {
-        let c = try circuit(.xor) { $0.epochs = 300 }
+        let c = try circuit(.xor) { $0.epochs = 50 }
         let (result, trace) = try AutonomousRunner.run(c)
         #expect(result.correct == 4, "test outputs \(result.testOutputs)")
         #expect(abs(result.simulatedSeconds - c.stopTime) < 1e-9 * c.stopTime)
