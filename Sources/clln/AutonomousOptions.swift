@@ -23,7 +23,9 @@ struct AutonomousOptions: ParsableArguments {
             || tLearn != nil || seed != nil || run || json
     }
 
-    func validate() throws {
+    /// Checks the flags of `--circuit autonomous` (called by `CompileCommand.validate()` in that
+    /// case only; not `validate()`, which ArgumentParser would run for every compile).
+    func check() throws {
         guard let task else { throw ValidationError("--circuit autonomous needs --task xor|regression") }
         if AutonomousTask(rawValue: task) == nil {
             throw badValue("--task must be one of \(AutonomousTask.allCases.map(\.rawValue).joined(separator: ", ")) (got \(task)), e.g. --task xor")

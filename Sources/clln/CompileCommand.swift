@@ -79,7 +79,7 @@ struct CompileCommand: ParsableCommand {
             if gateStyle != .sources || bulk != nil || gateOptions.gates != nil || gateOptions.gateValue != nil || outputs != nil {
                 throw ValidationError("--gate-style, --bulk, --gates, --gate-value and --outputs do not apply to --circuit autonomous")
             }
-            try autonomous.validate()
+            try autonomous.check()
         }
     }
 

@@ -33,13 +33,13 @@ import Testing
         #expect(lines.contains("bd d 0 v = max(-dgc, min(dgc, alpha/eta*((v(fa)-v(fb))^2 - (v(ca)-v(cb))^2)))"))
         #expect(lines.contains(".param cg=1e-09 alpha=10.0 eta=0.5 dgc=0.1"))
         // Differential hinge clamp: the pair around its free mean.
-        #expect(lines.contains("bc10 c10 0 v = (v(f10)+v(f0))/2 + v(nud0)/2"))
+        #expect(lines.contains("bclamp10 c10 0 v = (v(f10)+v(f0))/2 + v(nud0)/2"))
         #expect(lines.contains { $0.hasPrefix(".ic v(g0)=\(c.initialGates[0]) ") })
         // Initial gates as clln train xor --seed 0 draws trial 0's.
         var rng = SeededGenerator(seed: 0, stream: 0)
         #expect(c.initialGates == c.supervised.initialGates.draw(for: t, rng: &rng))
         let regression = try circuit(.regression).netlist().lines
-        #expect(regression.contains("bcc10 c10 0 v = v(f10) + eta*(v(lab0)-v(f10))"))
+        #expect(regression.contains("bclamp10 c10 0 v = v(f10) + eta*(v(lab0)-v(f10))"))
     }
 
     @Test func badValuesAreInputErrorsBeforeAnyWork() throws {

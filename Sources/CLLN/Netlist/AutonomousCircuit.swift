@@ -293,14 +293,14 @@ public struct AutonomousCircuit: Sendable {
                     "* logical output \(k): o\(k) = v(\(p.free)) - v(\(m.free)); nudged value nud\(k); the clamped pair at its free mean +- nud\(k)/2",
                     "bo\(k) o\(k) 0 v = v(\(p.free))-v(\(m.free))",
                     "bnud\(k) nud\(k) 0 v = \(o) + \(nudge)",
-                    "bc\(p.clamped) \(p.clamped) 0 v = (v(\(p.free))+v(\(m.free)))/2 + v(nud\(k))/2",
-                    "bc\(m.clamped) \(m.clamped) 0 v = (v(\(p.free))+v(\(m.free)))/2 - v(nud\(k))/2",
+                    "bclamp\(t.outputs[2 * k]) \(p.clamped) 0 v = (v(\(p.free))+v(\(m.free)))/2 + v(nud\(k))/2",
+                    "bclamp\(t.outputs[2 * k + 1]) \(m.clamped) 0 v = (v(\(p.free))+v(\(m.free)))/2 - v(nud\(k))/2",
                 ]
             } else {
                 let c = outputNodes[k].clamped
                 lines += [
                     "* output \(k): \(c) = (1-eta)*v(\(outputNodes[k].free)) + eta*T",
-                    "bc\(c) \(c) 0 v = \(o) + \(nudge)",
+                    "bclamp\(t.outputs[k]) \(c) 0 v = \(o) + \(nudge)",
                 ]
             }
         }
