@@ -158,11 +158,9 @@ public struct AutonomousCircuit: Sendable {
         Double(epoch * supervised.train.count + k + 1) * settings.exampleTime
     }
 
-    /// The vectors the circuit saves (`.save`): the gates, the free copy's output nodes and the
-    /// logical outputs, lower case as ngspice names them.
-    public var savedVectors: [String] {
-        gateNodes + outputNodes.map(\.free) + logicalOutputVectors
-    }
+    /// The vectors the circuit saves (`.save`): the gates and the free copy's logical outputs
+    /// (single-ended: its output nodes), lower case as ngspice names them.
+    public var savedVectors: [String] { gateNodes + logicalOutputVectors }
 
     /// Gate node names, in edge order.
     public var gateNodes: [String] { supervised.topology.edges.indices.map { "g\($0)" } }
