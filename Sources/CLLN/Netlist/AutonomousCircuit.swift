@@ -219,6 +219,7 @@ public struct AutonomousCircuit: Sendable {
             ".csparam tex={tex}",
             ".csparam ttrain={ttrain}",
             ".csparam tstop={tstop}",
+            ".csparam tlearn={tlearn}",
             "* noinit: do not print the initial solution",
             ".options gmin=1e-18 reltol=1e-6 noinit",
             "*",
@@ -340,8 +341,8 @@ public struct AutonomousCircuit: Sendable {
         return "pwl(" + points.joined(separator: " ") + ") td={ttrain}"
     }
 
-    /// The `.control` block: run, read each test example's outputs at the end of its
-    /// presentation, print them, the verdict (classification: correct cases; regression: test
+    /// The `.control` block: run, read each test example's outputs in the middle of its hold
+    /// (`$&` prints 6 digits, so a time at the very end could round past the last point), print them, the verdict (classification: correct cases; regression: test
     /// MSE) and the final gates.
     private func controlBlock() -> [String] {
         let f = SpiceNumber.format
@@ -351,7 +352,7 @@ public struct AutonomousCircuit: Sendable {
             "echo \"clln autonomous \(task.rawValue): trained for $&ttrain s of simulated time; test outputs at the end of each example\"",
         ]
         for (k, example) in supervised.test.enumerated() {
-            lines.append("let tk = ttrain + \(k + 1)*tex - tex/1000")
+            lines.append("let tk = ttrain + \(k + 1)*tex - tlearn/2")
             for (j, vector) in logicalOutputVectors.enumerated() {
                 lines.append("meas tran out\(k)_\(j) find v(\(vector)) at=$&tk")
             }
@@ -394,7 +395,7 @@ public struct AutonomousCircuit: Sendable {
             }
             lines += ["let mse = sse / \(n)", "echo \"RESULT: test MSE $&mse V^2 over \(n) test points\""]
         }
-        lines += ["echo \"final gates (V), edge order:\"", "let tend = tstop - tex/1000"]
+        lines += ["echo \"final gates (V), edge order:\"", "let tend = tstop - tlearn/2"]
         for e in supervised.topology.edges.indices {
             lines.append("meas tran gate\(e) find v(g\(e)) at=$&tend")
         }
