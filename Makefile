@@ -53,6 +53,9 @@ netlists: build
 			$(CLLN) compile $$preset --phase $$phase --out netlists/$$preset-$$phase.cir; \
 		done; \
 	done
+	for task in xor regression; do \
+		$(CLLN) compile --circuit autonomous --task $$task --out netlists/autonomous-$$task.cir; \
+	done
 
 clean:
 	rm -rf .build

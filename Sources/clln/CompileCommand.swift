@@ -33,10 +33,15 @@ struct GateOptions: ParsableArguments {
 struct CompileCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compile",
-        abstract: "Compile a topology (preset or JSON/YAML file) into an ngspice netlist.")
+        abstract: "Compile a topology (preset or JSON/YAML file) into an ngspice netlist, or the autonomous learning circuit (--circuit autonomous).")
 
-    @Argument(help: "A preset (four-state, navigation) or a topology file.")
-    var topology: String
+    @Argument(help: "A preset (four-state, navigation) or a topology file (not with --circuit autonomous).")
+    var topology: String?
+
+    @Option(help: "network (one phase of a topology) or autonomous (the twin-network circuit that learns a supervised task inside one .tran).")
+    var circuit: CircuitKind = .network
+
+    @OptionGroup var autonomous: AutonomousOptions
 
     @Option(help: "free (inputs held) or clamped (inputs and outputs held).")
     var phase: Phase = .free
@@ -58,15 +63,32 @@ struct CompileCommand: ParsableCommand {
     @Option(help: "Gate form: sources (vg<e> per gate) or threshold-per-edge (vto trick).")
     var gateStyle: GateStyle = .sources
 
-    @Option(help: "Write the netlist here instead of stdout.")
+    @Option(help: "Write the netlist here instead of stdout; with --run, the results folder (default out/autonomous/<task>).")
     var out: String?
+
+    enum CircuitKind: String, ExpressibleByArgument { case network, autonomous }
 
     func validate() throws {
         if state < 0 { throw badValue("--state must be ≥ 0 (a state index), e.g. --state 0") }
+        switch circuit {
+        case .network:
+            if topology == nil { throw ValidationError("give a topology (a preset or a file), or --circuit autonomous --task xor|regression") }
+            if autonomous.isUsed { throw ValidationError("--task, --epochs, --alpha, --eta, --clip, --gate-capacitance, --t-settle, --t-learn, --seed, --run and --json belong to --circuit autonomous") }
+        case .autonomous:
+            if topology != nil { throw ValidationError("--circuit autonomous compiles a task's own network; drop the topology argument") }
+            if gateStyle != .sources || bulk != nil || gateOptions.gates != nil || gateOptions.gateValue != nil || outputs != nil {
+                throw ValidationError("--gate-style, --bulk, --gates, --gate-value and --outputs do not apply to --circuit autonomous")
+            }
+            try autonomous.check()
+        }
     }
 
     func run() throws {
         try Exit.run {
+            guard let topology else {
+                try autonomous.run(model: model, out: out)
+                return
+            }
             let t = try Topology.load(topology)
             var card = try ModelCard.named(model)
             if let bulk { card.bulk = bulk }

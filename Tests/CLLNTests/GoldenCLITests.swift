@@ -21,6 +21,8 @@ import Testing
         Case(golden: "train-compare-backends",
              arguments: ["train", "four-state", "--trials", "1", "--steps", "1000", "--compare-backends", "--json", "OUT"]),
         Case(golden: "train-supervised", arguments: ["train", "xor", "--trials", "2", "--epochs", "5", "--json", "OUT"]),
+        Case(golden: "compile-autonomous-run",
+             arguments: ["compile", "--circuit", "autonomous", "--task", "xor", "--epochs", "5", "--run", "--json", "OUT"]),
         Case(golden: "validate", arguments: ["validate", "four-state", "--samples", "2", "--json", "OUT"]),
         Case(golden: "check-gradient", arguments: ["check", "gradient", "four-state", "--samples", "3", "--etas", "0.1,0.01", "--json", "OUT"]),
         Case(golden: "experiment-stress",

@@ -73,6 +73,14 @@ import Testing
         Row(label: "compile: NaN gate value", arguments: ["compile", "four-state", "--gate-value", "nan"], mentions: [["--gate-value"]]),
         Row(label: "compile: outputs file of the wrong size", arguments: ["compile", "four-state", "--phase", "clamped", "--outputs", "$DIR/o.json"],
             mentions: [["output"], ["4 outputs"]], files: ["o.json": "[0.1]"]),
+        Row(label: "compile autonomous: unknown task", arguments: ["compile", "--circuit", "autonomous", "--task", "iris"],
+            mentions: [["--task"], ["xor"]]),
+        Row(label: "compile autonomous: negative gate capacitance",
+            arguments: ["compile", "--circuit", "autonomous", "--task", "xor", "--gate-capacitance=-1e-9"], mentions: [["--gate-capacitance"]]),
+        Row(label: "compile autonomous: NaN alpha with --run",
+            arguments: ["compile", "--circuit", "autonomous", "--task", "xor", "--alpha", "nan", "--run"], mentions: [["--alpha"], ["finite"]]),
+        Row(label: "compile autonomous: eta above 1", arguments: ["compile", "--circuit", "autonomous", "--task", "regression", "--eta", "2"],
+            mentions: [["--eta"], ["(0, 1]"]]),
 
         // solve
         Row(label: "solve: gates file of the wrong size", arguments: ["solve", "--topology", "four-state", "--state", "0", "--gates", "$DIR/g.json"],
