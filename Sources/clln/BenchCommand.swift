@@ -178,6 +178,12 @@ struct BenchSpiceScale: ParsableCommand {
     @Flag(help: "Leave out the idealized solver.")
     var noIdeal = false
 
+    @Option(help: "SPICE solves in sessions (paused dc sweeps): on, off, or auto (by size; default).")
+    var sessions: SessionChoice = .auto
+
+    @Flag(help: "Leave out the batched dc row.")
+    var noBatch = false
+
     @Flag(help: "Leave out ngspice (time the idealized solver only).")
     var noSpice = false
 
@@ -217,18 +223,18 @@ struct BenchSpiceScale: ParsableCommand {
                 edges: sizes.isEmpty ? (quick ? SpiceScaleBenchmark.quickEdges : SpiceScaleBenchmark.defaultEdges) : sizes,
                 families: families.isEmpty ? SpiceScaleBenchmark.Family.allCases : families,
                 models: noSpice ? [] : (models.isEmpty ? ["nmos-ideal", "ald1106"] : models), ideal: !noIdeal,
-                updates: updates ?? (quick ? 2 : 20), memoryUpdates: memoryUpdates,
+                updates: updates ?? (quick ? 2 : 20), memoryUpdates: memoryUpdates, sessions: sessions.value, batch: !noBatch,
                 progress: { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
             let data = try JSONOutput.encode(report)
             if let out { try AtomicFile.write(data, to: URL(fileURLWithPath: out).appendingPathComponent("bench-spice-scale.json")) }
             guard !json else { return printOut(String(decoding: data, as: UTF8.self)) }
             var lines = ["ngspice \(report.ngspiceVersion) (\(report.linearSolver)), options \(report.spiceOptions)",
-                         "family   edges    backend (form)                    ms/update   op ms  other ngspice ms  batched ms/point  first ms  MiB"]
+                         "family   edges    backend (form)                    ms/update  cpu ms   op ms  other ngspice ms  batched ms/point  first ms  MiB"]
             for r in report.rows {
                 let backend = r.backend + (r.gateStyle.map { " (\($0))" } ?? "")
                 lines.append(r.family.padding(toLength: 8, withPad: " ", startingAt: 0)
                     + String(format: " %7d  ", r.edges) + backend.padding(toLength: 32, withPad: " ", startingAt: 0)
-                    + String(format: " %10.2f %7@ %17@ %17@ %9.0f %4.0f", r.millisecondsPerUpdate,
+                    + String(format: " %10.2f %7.2f %7@ %17@ %17@ %9.0f %4.0f", r.millisecondsPerUpdate, r.processorMillisecondsPerUpdate,
                              Self.optional(r.analysisMilliseconds), Self.optional(r.otherNgspiceMilliseconds),
                              Self.optional(r.batchMillisecondsPerPoint), r.firstUpdateMilliseconds, r.residentMiB))
             }
@@ -248,3 +254,9 @@ struct BenchSpiceScale: ParsableCommand {
 }
 
 extension SpiceScaleBenchmark.Family: ExpressibleByArgument {}
+
+/// `--sessions on|off|auto` of `clln bench spice-scale`.
+enum SessionChoice: String, ExpressibleByArgument, CaseIterable {
+    case on, off, auto
+    var value: Bool? { self == .auto ? nil : self == .on }
+}

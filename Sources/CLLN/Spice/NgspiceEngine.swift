@@ -169,6 +169,7 @@ public final class NgspiceEngine: @unchecked Sendable {
     /// rejection every circuit is removed (ngspice leaves an unparsed circuit selected); check
     /// ``isLoaded(_:)`` before using an older circuit.
     func loadCircuit(_ lines: [String], probe: String) throws -> CircuitID {
+        try endSession()
         let mark = output.count
         let copies = lines.map { strdup($0) } + [nil]
         defer { copies.forEach { free($0) } }
@@ -218,6 +219,7 @@ public final class NgspiceEngine: @unchecked Sendable {
         precondition(
             text.utf8.count <= Self.maximumCommandLength && !text.utf8.contains(UInt8(ascii: "\n")),
             "ngspice commands are single lines of at most \(Self.maximumCommandLength) bytes")
+        if session != nil && !inSessionCommand { try endSession() }
         _ = try call(.command(text)) {
             text.withCString { api.command(UnsafeMutablePointer(mutating: $0)) }
         }
@@ -271,6 +273,99 @@ public final class NgspiceEngine: @unchecked Sendable {
         return output.lines(since: mark)
     }
 
+    // MARK: Stepped sweeps (sessions)
+
+    /// Values of a session's `external` sources, written by the solver between points: source
+    /// `names[j]` (lower-case, as ngspice names it) reads `values[j]`.
+    final class ExternalInputs {
+        let index: [String: Int]
+        var values: [Double]
+        /// ngspice passes the same name pointer for a source on every call: looked up once.
+        fileprivate var byPointer: [UnsafeMutablePointer<CChar>: Int] = [:]
+
+        init(names: [String], values: [Double]) {
+            precondition(names.count == values.count, "one value per external source")
+            index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+            self.values = values
+        }
+
+        fileprivate func value(_ name: UnsafeMutablePointer<CChar>) -> Double {
+            if let j = byPointer[name] { return values[j] }
+            guard let j = index[String(cString: name)] else { return .nan }
+            byPointer[name] = j
+            return values[j]
+        }
+    }
+
+    /// Starts a session on `circuit` (a netlist with `external` sources and the sweep source
+    /// `sweepSource`): `dc <sweepSource> 0 1e12 1` paused after its first point by a breakpoint
+    /// (`stop after 1`). Each later ``stepSession(_:nodeCount:into:)`` (`step`) resumes it for one
+    /// more point. A point is an operating point whose Newton iteration starts from the previous
+    /// point's solution, without ngspice's per-analysis set-up (rebuilding the matrix, reordering,
+    /// evaluating every model) — only loads, refactorizations and solves. `inputs` supply every
+    /// `external` source at every Newton iteration. Any other use of this engine ends the session
+    /// and removes its circuit (restarting an analysis on it would redo the set-up, whose cost
+    /// grows with sources × nodes); the owner then loads it again. Copies the first point's node
+    /// voltages into `voltages`.
+    func beginSession(
+        _ circuit: CircuitID, sweepSource: String, inputs: ExternalInputs, nodeCount: Int, into voltages: inout [Double]
+    ) throws {
+        try endSession()
+        try select(circuit)
+        try command("stop after 1")
+        sessionInputs = inputs
+        session = circuit
+        do {
+            try sessionPoint("dc \(sweepSource) 0 1e12 1", nodeCount: nodeCount, into: &voltages)
+        } catch {
+            try endSession()
+            throw error
+        }
+    }
+
+    /// Whether `circuit` holds this engine's running session.
+    func hasSession(on circuit: CircuitID) -> Bool { session == circuit && isLoaded(circuit) }
+
+    /// The next point of the session on `circuit` (see ``beginSession(_:sweepSource:inputs:nodeCount:into:)``),
+    /// with the inputs' current values. On failure the session ends and its circuit is removed.
+    func stepSession(_ circuit: CircuitID, nodeCount: Int, into voltages: inout [Double]) throws {
+        precondition(hasSession(on: circuit), "no session on this circuit")
+        do {
+            try sessionPoint("step", nodeCount: nodeCount, into: &voltages)
+        } catch {
+            try endSession()
+            throw error
+        }
+    }
+
+    /// Runs one session command and checks that exactly one point with every node arrived.
+    private func sessionPoint(_ analysis: String, nodeCount: Int, into voltages: inout [Double]) throws {
+        let mark = output.count
+        point.prepare(nodeCount: nodeCount)
+        let start = DispatchTime.now().uptimeNanoseconds
+        inSessionCommand = true
+        defer { inSessionCommand = false }
+        try command(analysis)
+        timing.analysis += DispatchTime.now().uptimeNanoseconds - start
+        let received = point
+        guard received.points == 1 else { throw SpiceError.noConvergence(log: output.lines(since: mark)) }
+        try check(received, nodeCount: nodeCount, since: mark)
+        if commandsSinceMemoryReset >= Self.commandsPerMemoryReset {
+            _ = try call(.freeCommandMemory) { api.command(nil) }
+            commandsSinceMemoryReset = 0
+        }
+        for i in 0..<nodeCount { voltages[i] = received.values[i] }
+    }
+
+    /// Ends the running session, if any: removes its circuit and every plot.
+    private func endSession() throws {
+        guard let circuit = session else { return }
+        session = nil
+        sessionInputs = nil
+        try removeCircuit(circuit)
+        try command("destroy all")
+    }
+
     /// Time spent in ngspice so far.
     var timingSnapshot: Timing {
         lock.lock()
@@ -298,6 +393,11 @@ public final class NgspiceEngine: @unchecked Sendable {
     private var commandsSinceMemoryReset = 0
     private var point = PointCollector()
     private var externalValues = ExternalSourceValues()
+    /// The circuit whose paused `dc` sweep is the running session, and its inputs.
+    private var session: CircuitID?
+    private var sessionInputs: ExternalInputs?
+    /// A session's own command is running (other commands end the session first).
+    private var inSessionCommand = false
     /// The observer of the running transient analysis (see ``transient(_:observer:)``).
     private var transientObserver: (any TransientObserver)?
     /// One accepted point's values, in the plot's vector order (reused between points).
@@ -358,6 +458,8 @@ public final class NgspiceEngine: @unchecked Sendable {
         selectedCircuit = nil
         point = PointCollector()
         externalValues = ExternalSourceValues()
+        session = nil
+        sessionInputs = nil
         _ = try call(.reset) { reset() }
         try initializeLibrary()
         throw SpiceError.engineReset(log: log)
@@ -391,6 +493,10 @@ public final class NgspiceEngine: @unchecked Sendable {
     private func supplyExternalValue(_ value: UnsafeMutablePointer<Double>?, source: UnsafeMutablePointer<CChar>?) -> Int32 {
         if let observer = transientObserver {
             value?.pointee = source.map { observer.externalValue(source: $0, current: false) } ?? .nan
+            return 0
+        }
+        if let inputs = sessionInputs {
+            value?.pointee = source.map { inputs.value($0) } ?? .nan
             return 0
         }
         value?.pointee = source.map { externalValues.value(source: String(cString: $0), point: point.points) } ?? .nan
