@@ -184,6 +184,9 @@ struct BenchSpiceScale: ParsableCommand {
     @Flag(help: "Leave out the batched dc row.")
     var noBatch = false
 
+    @Flag(help: "Compare with PyCLLN's update instead (faithful and optimized, same library, pyclln-ald1106 card; default sizes 18 200 800 3200).")
+    var pyclln = false
+
     @Flag(help: "Leave out ngspice (time the idealized solver only).")
     var noSpice = false
 
@@ -219,6 +222,7 @@ struct BenchSpiceScale: ParsableCommand {
 
     func run() throws {
         try Exit.run {
+            if pyclln { return try comparePyCLLN() }
             let report = try SpiceScaleBenchmark.run(
                 edges: sizes.isEmpty ? (quick ? SpiceScaleBenchmark.quickEdges : SpiceScaleBenchmark.defaultEdges) : sizes,
                 families: families.isEmpty ? SpiceScaleBenchmark.Family.allCases : families,
@@ -251,6 +255,33 @@ struct BenchSpiceScale: ParsableCommand {
     }
 
     private static func optional(_ x: Double?) -> String { x.map { String(format: "%.2f", $0) } ?? "-" }
+
+    /// `--pyclln`: PyCLLN-style, its optimized variant and clln side by side.
+    private func comparePyCLLN() throws {
+        let rows = try SpicePyCLLNComparison.run(
+            edges: sizes.isEmpty ? SpicePyCLLNComparison.defaultEdges : sizes, updates: updates ?? (quick ? 2 : 10),
+            progress: { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
+        let data = try JSONOutput.encode(rows)
+        if let out { try AtomicFile.write(data, to: URL(fileURLWithPath: out).appendingPathComponent("bench-spice-pyclln.json")) }
+        guard !json else { return printOut(String(decoding: data, as: UTF8.self)) }
+        var lines = ["ms (cpu ms) per free+clamped update, pyclln-ald1106 card, same ngspice library",
+                     "  edges   pyclln-style          pyclln-optimized      clln                  clln vs style  vs optimized"]
+        for edges in Set(rows.map(\.edges)).sorted() {
+            let r = rows.filter { $0.edges == edges }
+            let cell = { (v: SpicePyCLLNComparison.Variant) -> SpicePyCLLNComparison.Row? in r.first { $0.variant == v.rawValue } }
+            guard let style = cell(.pycllnFaithful), let optimized = cell(.pycllnOptimized), let ours = cell(.clln) else { continue }
+            let show = { (x: SpicePyCLLNComparison.Row) in
+                String(format: "%9.2f (%7.2f)", x.millisecondsPerUpdate, x.processorMillisecondsPerUpdate).padding(toLength: 22, withPad: " ", startingAt: 0)
+            }
+            lines.append(String(format: "%7d   ", edges) + show(style) + show(optimized) + show(ours)
+                + String(format: "×%.1f (cpu ×%.1f)  ×%.1f (cpu ×%.1f)",
+                         style.millisecondsPerUpdate / ours.millisecondsPerUpdate,
+                         style.processorMillisecondsPerUpdate / ours.processorMillisecondsPerUpdate,
+                         optimized.millisecondsPerUpdate / ours.millisecondsPerUpdate,
+                         optimized.processorMillisecondsPerUpdate / ours.processorMillisecondsPerUpdate))
+        }
+        printOut(lines.joined(separator: "\n"))
+    }
 }
 
 extension SpiceScaleBenchmark.Family: ExpressibleByArgument {}

@@ -130,6 +130,52 @@ public final class NgspiceEngine: @unchecked Sendable {
         return (result, recorder.calls)
     }
 
+    // MARK: Raw netlists (benchmarks and diagnostics)
+
+    /// A netlist loaded with ``loadNetlist(_:probe:)``.
+    public struct LoadedNetlist: Hashable, Sendable {
+        fileprivate let number: Int
+        var id: CircuitID { CircuitID(number: number) }
+    }
+
+    /// Loads a netlist as written (no compiler); `probe` is a device parameter it defines
+    /// (e.g. `@v1[dc]`), read back to confirm ngspice accepted it. For benchmarks that drive
+    /// ngspice the way other programs do; solvers never see these circuits.
+    public func loadNetlist(_ lines: [String], probe: String) throws -> LoadedNetlist {
+        try withLock { LoadedNetlist(number: try loadCircuit(lines, probe: probe).number) }
+    }
+
+    /// Removes a netlist loaded with ``loadNetlist(_:probe:)``.
+    public func removeNetlist(_ netlist: LoadedNetlist) throws {
+        try withLock { try removeCircuit(netlist.id) }
+    }
+
+    /// Runs `commands` one after the other on `netlist` and returns every line ngspice printed
+    /// meanwhile (each prefixed `stdout ` or `stderr `, as ngspice sends them; none dropped).
+    public func run(_ commands: [String], on netlist: LoadedNetlist) throws -> [String] {
+        try withLock {
+            try select(netlist.id)
+            output.startCapture()
+            defer { _ = output.stopCapture() }
+            for text in commands { try command(text) }
+            return output.stopCapture()
+        }
+    }
+
+    /// The latest value of each named vector of the current plot (`ngGet_Vec_Info`); NaN for a
+    /// vector that does not exist.
+    public func vectorValues(_ names: [String]) throws -> [Double] {
+        try withLock {
+            try names.map { name in
+                try call(.vectorInfo(name)) {
+                    guard let info = name.withCString({ api.vectorInfo(UnsafeMutablePointer(mutating: $0)) })?.pointee,
+                          info.v_length > 0, let data = info.v_realdata else { return .nan }
+                    return data[Int(info.v_length) - 1]
+                }
+            }
+        }
+    }
+
     // MARK: Internal interface for the solver (every method requires `withLock`)
 
     /// A circuit loaded into ngspice by this engine.
@@ -197,6 +243,7 @@ public final class NgspiceEngine: @unchecked Sendable {
 
     /// Makes `circuit` the one that commands act on (`setcirc` when another is selected).
     func select(_ circuit: CircuitID) throws {
+        if session != nil && session != circuit { try endSession() }  // before numbering the circuits
         guard selectedCircuit != circuit else { return }
         guard let index = circuitsNewestFirst.firstIndex(of: circuit) else {
             preconditionFailure("circuit \(circuit.number) is not loaded")
@@ -208,6 +255,7 @@ public final class NgspiceEngine: @unchecked Sendable {
     /// Removes `circuit` from ngspice (`remcirc`); no-op when it is not loaded.
     func removeCircuit(_ circuit: CircuitID) throws {
         guard isLoaded(circuit) else { return }
+        if session == circuit { return try endSession() }  // which removes it
         try select(circuit)
         try command("remcirc")
         circuitsNewestFirst.removeAll { $0 == circuit }
@@ -823,6 +871,19 @@ private final class OutputLog: @unchecked Sendable {
         lock.withLock {
             ring[appended % ring.count] = line
             appended += 1
+            captured?.append(line)
+        }
+    }
+
+    /// Lines kept in full between ``startCapture()`` and ``stopCapture()`` (the ring keeps only its capacity).
+    private var captured: [String]?
+
+    func startCapture() { lock.withLock { captured = [] } }
+
+    func stopCapture() -> [String] {
+        lock.withLock {
+            defer { captured = nil }
+            return captured ?? []
         }
     }
 
