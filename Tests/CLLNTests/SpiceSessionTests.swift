@@ -30,7 +30,7 @@ import _CLLNTestSupport
         var rng = SeededGenerator(seed: 8)
         var gates = t.edges.map { _ in rng.uniform(in: 1.5...3) }
         for step in 0..<10 {
-            if step == 6 { gates = t.edges.map { _ in rng.uniform(in: 1...5.5) } }
+            if step == 6 { gates = t.edges.map { _ in rng.uniform(in: 1...5.4) } }
             let inputs = t.inputs.map { _ in rng.uniform() }
             let free = HeldNodes(nodes: t.inputs, values: inputs)
             let clamped = HeldNodes(nodes: t.inputs + t.outputs, values: inputs + t.outputs.map { _ in rng.uniform(in: 0.2...0.8) })
@@ -40,7 +40,7 @@ import _CLLNTestSupport
                 #expect(maxDifference(a, b) <= 1e-9, "\(model) step \(step) held \(held.nodes)")
                 if step == 3 { _ = try other.solve(parameters: gates.map { $0 + 0.1 }, held: held) }
             }
-            gates = gates.map { $0 + rng.uniform(in: -0.05...0.05) }
+            gates = gates.map { min(max($0 + rng.uniform(in: -0.05...0.05), 1), 5.5) }
         }
     }
 
