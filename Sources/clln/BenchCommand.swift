@@ -211,6 +211,9 @@ struct BenchSpiceScale: ParsableCommand {
         if noIdeal && noSpice { throw badValue("--no-ideal with --no-spice leaves nothing to time: drop one of them") }
         if noSpice && memoryUpdates > 0 { throw badValue("--memory-updates \(memoryUpdates) measures ngspice: drop --no-spice") }
         if memoryUpdates < 0 { throw badValue("--memory-updates \(memoryUpdates): give 0 (off) or a positive count") }
+        if pyclln && (noSpice || memoryUpdates > 0 || !models.isEmpty) {
+            throw badValue("--pyclln compares ngspice updates on the pyclln-ald1106 card: drop --no-spice, --memory-updates and --models")
+        }
         for model in models {
             do {
                 _ = try SolverBackend(kind: .spice, model: model).modelCard()
@@ -259,7 +262,8 @@ struct BenchSpiceScale: ParsableCommand {
     /// `--pyclln`: PyCLLN-style, its optimized variant and clln side by side.
     private func comparePyCLLN() throws {
         let rows = try SpicePyCLLNComparison.run(
-            edges: sizes.isEmpty ? SpicePyCLLNComparison.defaultEdges : sizes, updates: updates ?? (quick ? 2 : 10),
+            edges: sizes.isEmpty ? (quick ? SpiceScaleBenchmark.quickEdges : SpicePyCLLNComparison.defaultEdges) : sizes,
+            updates: updates ?? (quick ? 2 : 10),
             progress: { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
         let data = try JSONOutput.encode(rows)
         if let out { try AtomicFile.write(data, to: URL(fileURLWithPath: out).appendingPathComponent("bench-spice-pyclln.json")) }

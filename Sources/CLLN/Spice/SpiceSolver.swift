@@ -31,7 +31,7 @@ public enum SpiceUpdateMode: String, Sendable, Codable, CaseIterable {
 ///
 /// **Sessions** (``usesSessions``: networks of MOSFET edges only, from ``sessionMinimumNodes``
 /// nodes, or as ``Options/sessions`` says). Each held-node set's circuit — gate sources and held
-/// sources `external` (``NetlistOptions/externalGates``), the batch tolerances, KLU where the
+/// sources `external` (``NetlistOptions/externalGates``), ``sessionTolerances``, KLU where the
 /// library has it — runs one `dc` sweep that never ends: paused after each point, resumed by
 /// `step` for the next solve, with every gate and held value read from this solver at every
 /// Newton iteration. A point is an operating point whose Newton iteration starts from the
@@ -110,7 +110,7 @@ public final class SpiceSolver: EquilibriumSolver {
     /// Whether single solves run as points of sessions (see the type's documentation).
     public let usesSessions: Bool
     /// What session circuits are compiled with: gate sources and held sources `external`, the
-    /// sweep source, `.save none`, the batch tolerances.
+    /// sweep source, `.save none`, ``sessionTolerances``.
     public let sessionNetlistOptions: NetlistOptions
 
     /// Circuits kept loaded per solver, one per held-node set and form (single solve or batch);
