@@ -6,7 +6,7 @@ import _CLLNTestSupport
 /// Sessions (single solves as the points of a paused `dc` sweep, warm-started from the previous
 /// solve of the same held nodes) give the operating points of independent `op`s.
 @Suite(.serialized) struct SpiceSessionTests {
-    /// A 10×10 periodic lattice (100 nodes, above `SpiceSolver.sessionMinimumNodes`).
+    /// A 10×10 periodic lattice (100 nodes, 200 edges, above `SpiceSolver.sessionMinimumEdges`).
     static func lattice() -> Topology {
         Generators.lattice(shape: [10, 10], periodic: true, inputs: [0, 5, 50, 55], outputs: [72, 77], states: [[1, 0, 1, 0]])
     }
@@ -26,7 +26,7 @@ import _CLLNTestSupport
         let other = try SpiceSolver(topology: t, model: card, options: on)
         let reference = try SpiceSolver(topology: t, model: card, options: off)
         #expect(session.usesSessions && !reference.usesSessions)
-        #expect(try SpiceSolver(topology: t, model: card).usesSessions, "100 MOSFET nodes use sessions by default")
+        #expect(try SpiceSolver(topology: t, model: card).usesSessions, "200 MOSFET edges use sessions by default")
         var rng = SeededGenerator(seed: 8)
         var gates = t.edges.map { _ in rng.uniform(in: 1.5...3) }
         for step in 0..<10 {
