@@ -69,7 +69,8 @@ public enum SpiceScaleBenchmark {
     /// Sizes are checked before any work (``BenchmarkError``). `progress` gets one line per row.
     public static func run(
         edges: [Int] = defaultEdges, families: [Family] = Family.allCases, models: [String] = ["nmos-ideal", "ald1106"],
-        ideal: Bool = true, updates: Int = 20, memoryUpdates: Int = 0, progress: (String) -> Void = { _ in }
+        ideal: Bool = true, updates: Int = 20, memoryUpdates: Int = 0, sessions: Bool? = nil, batch: Bool = true,
+        progress: (String) -> Void = { _ in }
     ) throws -> SpiceScaleReport {
         let sides = try edges.map { e throws(BenchmarkError) in try side(edges: e) }
         let cards = try models.map { try SolverBackend(kind: .spice, model: $0).modelCard() }
@@ -79,9 +80,11 @@ public enum SpiceScaleBenchmark {
             for family in families {
                 let topology = network(family, side: n)
                 for card in cards {
-                    let solver = try SpiceSolver(
-                        topology: topology, model: card, options: .init(engine: engine, diagnostics: false))
-                    let row = try measure(solver, name: card.name, topology: topology, family: family, updates: updates, engine: engine)
+                    var options = SpiceSolver.Options(engine: engine, diagnostics: false)
+                    options.sessions = sessions
+                    let solver = try SpiceSolver(topology: topology, model: card, options: options)
+                    let row = try measure(
+                        solver, name: card.name, topology: topology, family: family, updates: updates, engine: batch ? engine : nil)
                     progress(row.summary)
                     rows.append(row)
                 }
@@ -97,7 +100,7 @@ public enum SpiceScaleBenchmark {
         }
         var memory: SpiceScaleReport.Memory?
         if memoryUpdates > 0, let card = cards.first {
-            memory = try measureMemory(card: card, updates: memoryUpdates, engine: engine)
+            memory = try measureMemory(card: card, updates: memoryUpdates, engine: engine, sessions: sessions)
             if let m = memory { progress(String(format: "memory over %d updates: %.1f → %.1f MiB", m.updates, m.residentMiBAtStart, m.residentMiBAtEnd)) }
         }
         return SpiceScaleReport(
@@ -158,14 +161,17 @@ public enum SpiceScaleBenchmark {
         let data = examples(topology, count: max(updates + 1, batchPoints), seed: 4)
         var previous: [Double]?
         let first = try time { try update(solver, topology: topology, gates: &gates, example: data[0], previousFree: &previous) }
-        let before = engine?.timeSpent
+        let spice = solver as? SpiceSolver
+        let before = spice?.timeSpentInNgspice
         var durations: [Double] = []
+        let cpuStart = processorMilliseconds()
         for k in 1...max(1, updates) {
             durations.append(try time {
                 try update(solver, topology: topology, gates: &gates, example: data[k % data.count], previousFree: &previous)
             })
         }
-        let after = engine?.timeSpent
+        let cpu = (processorMilliseconds() - cpuStart) / Double(max(1, updates))
+        let after = spice?.timeSpentInNgspice
         let count = Double(durations.count)
         let mean = durations.reduce(0, +) / count
         let inside = { (a: UInt64?, b: UInt64?) in a.flatMap { a in b.map { Double($0 - a) / 1e6 / count } } }
@@ -179,16 +185,20 @@ public enum SpiceScaleBenchmark {
             batchPerPoint = try time { _ = try solver.solveBatch(parameters: gates, held: held, warmStarts: []) } / Double(batchPoints)
         }
         return SpiceScaleReport.Row(
-            family: family.rawValue, backend: name, gateStyle: (solver as? SpiceSolver)?.netlistOptions.gateStyle.rawValue,
+            family: family.rawValue, backend: name,
+            gateStyle: spice.map { $0.usesSessions ? "session" : $0.netlistOptions.gateStyle.rawValue },
             nodes: topology.nodeCount, edges: topology.edgeCount, updates: durations.count, firstUpdateMilliseconds: first,
             millisecondsPerUpdate: mean, medianMillisecondsPerUpdate: durations.sorted()[durations.count / 2],
+            processorMillisecondsPerUpdate: cpu,
             analysisMilliseconds: analysis, otherNgspiceMilliseconds: allCalls.flatMap { all in analysis.map { all - $0 } },
             firstBatchMilliseconds: batchFirst, batchMillisecondsPerPoint: batchPerPoint, residentMiB: SpiceBenchmark.residentMiB())
     }
 
-    private static func measureMemory(card: ModelCard, updates: Int, engine: NgspiceEngine) throws -> SpiceScaleReport.Memory {
+    private static func measureMemory(card: ModelCard, updates: Int, engine: NgspiceEngine, sessions: Bool?) throws -> SpiceScaleReport.Memory {
         let topology = network(.lattice, side: 40)
-        let solver = try SpiceSolver(topology: topology, model: card, options: .init(engine: engine, diagnostics: false))
+        var options = SpiceSolver.Options(engine: engine, diagnostics: false)
+        options.sessions = sessions
+        let solver = try SpiceSolver(topology: topology, model: card, options: options)
         var rng = SeededGenerator(seed: 5)
         var gates = topology.edges.map { _ in rng.uniform(in: 1.5...3) }
         let data = examples(topology, count: 64, seed: 6)
@@ -209,6 +219,14 @@ public enum SpiceScaleBenchmark {
         return SpiceScaleReport.Memory(
             backend: card.name, edges: topology.edgeCount, updates: updates, residentMiBAtStart: start, residentMiBAtEnd: SpiceBenchmark.residentMiB(),
             residentMiBSamples: samples, millisecondsPerUpdate: elapsed / Double(updates))
+    }
+
+    /// CPU time of the process so far (every thread), in milliseconds: on a shared machine the
+    /// measure that other jobs disturb least.
+    static func processorMilliseconds() -> Double {
+        var t = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+        return Double(t.tv_sec) * 1e3 + Double(t.tv_nsec) / 1e6
     }
 
     /// Milliseconds `body` took.
@@ -237,6 +255,8 @@ public struct SpiceScaleReport: Codable, Sendable {
         /// Mean of the timed updates (free solve + clamped solve + gate update).
         public var millisecondsPerUpdate: Double
         public var medianMillisecondsPerUpdate: Double
+        /// CPU time of the process per timed update (less disturbed by other jobs than wall time).
+        public var processorMillisecondsPerUpdate: Double
         /// Per update, inside ngspice's `op`s (SPICE only).
         public var analysisMilliseconds: Double?
         /// Per update, inside ngspice's other calls: sending gates and held values, `setcirc`, `destroy all`.
@@ -252,13 +272,14 @@ public struct SpiceScaleReport: Codable, Sendable {
             let split = analysisMilliseconds.map { String(format: " (op %.2f, other ngspice %.2f)", $0, otherNgspiceMilliseconds ?? 0) } ?? ""
             let batch = batchMillisecondsPerPoint.map { String(format: ", batched free phase %.2f ms/point", $0) } ?? ""
             return "\(family) \(edges) edges, \(backend)\(gateStyle.map { " (\($0))" } ?? ""): "
-                + String(format: "%.2f ms/update%@ first %.0f ms%@, %.0f MiB", millisecondsPerUpdate, split, firstUpdateMilliseconds, batch, residentMiB)
+                + String(format: "%.2f ms/update (cpu %.2f)%@ first %.0f ms%@, %.0f MiB", millisecondsPerUpdate, processorMillisecondsPerUpdate, split, firstUpdateMilliseconds, batch, residentMiB)
         }
 
         enum CodingKeys: String, CodingKey {
             case family, backend, nodes, edges, updates, gateStyle = "gate_style"
             case firstUpdateMilliseconds = "first_update_ms", millisecondsPerUpdate = "ms_per_update"
             case medianMillisecondsPerUpdate = "median_ms_per_update", analysisMilliseconds = "analysis_ms"
+            case processorMillisecondsPerUpdate = "cpu_ms_per_update"
             case otherNgspiceMilliseconds = "other_ngspice_ms", firstBatchMilliseconds = "first_batch_ms"
             case batchMillisecondsPerPoint = "batch_ms_per_point", residentMiB = "resident_mib"
         }

@@ -178,6 +178,15 @@ struct BenchSpiceScale: ParsableCommand {
     @Flag(help: "Leave out the idealized solver.")
     var noIdeal = false
 
+    @Option(help: "SPICE solves in sessions (paused dc sweeps): on, off, or auto (by size; default).")
+    var sessions: SessionChoice = .auto
+
+    @Flag(help: "Leave out the batched dc row.")
+    var noBatch = false
+
+    @Flag(help: "Compare with PyCLLN's update instead (faithful and optimized, same library, pyclln-ald1106 card; default sizes 18 200 800 3200).")
+    var pyclln = false
+
     @Flag(help: "Leave out ngspice (time the idealized solver only).")
     var noSpice = false
 
@@ -202,6 +211,9 @@ struct BenchSpiceScale: ParsableCommand {
         if noIdeal && noSpice { throw badValue("--no-ideal with --no-spice leaves nothing to time: drop one of them") }
         if noSpice && memoryUpdates > 0 { throw badValue("--memory-updates \(memoryUpdates) measures ngspice: drop --no-spice") }
         if memoryUpdates < 0 { throw badValue("--memory-updates \(memoryUpdates): give 0 (off) or a positive count") }
+        if pyclln && (noSpice || memoryUpdates > 0 || !models.isEmpty) {
+            throw badValue("--pyclln compares ngspice updates on the pyclln-ald1106 card: drop --no-spice, --memory-updates and --models")
+        }
         for model in models {
             do {
                 _ = try SolverBackend(kind: .spice, model: model).modelCard()
@@ -213,22 +225,23 @@ struct BenchSpiceScale: ParsableCommand {
 
     func run() throws {
         try Exit.run {
+            if pyclln { return try comparePyCLLN() }
             let report = try SpiceScaleBenchmark.run(
                 edges: sizes.isEmpty ? (quick ? SpiceScaleBenchmark.quickEdges : SpiceScaleBenchmark.defaultEdges) : sizes,
                 families: families.isEmpty ? SpiceScaleBenchmark.Family.allCases : families,
                 models: noSpice ? [] : (models.isEmpty ? ["nmos-ideal", "ald1106"] : models), ideal: !noIdeal,
-                updates: updates ?? (quick ? 2 : 20), memoryUpdates: memoryUpdates,
+                updates: updates ?? (quick ? 2 : 20), memoryUpdates: memoryUpdates, sessions: sessions.value, batch: !noBatch,
                 progress: { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
             let data = try JSONOutput.encode(report)
             if let out { try AtomicFile.write(data, to: URL(fileURLWithPath: out).appendingPathComponent("bench-spice-scale.json")) }
             guard !json else { return printOut(String(decoding: data, as: UTF8.self)) }
             var lines = ["ngspice \(report.ngspiceVersion) (\(report.linearSolver)), options \(report.spiceOptions)",
-                         "family   edges    backend (form)                    ms/update   op ms  other ngspice ms  batched ms/point  first ms  MiB"]
+                         "family   edges    backend (form)                    ms/update  cpu ms   op ms  other ngspice ms  batched ms/point  first ms  MiB"]
             for r in report.rows {
                 let backend = r.backend + (r.gateStyle.map { " (\($0))" } ?? "")
                 lines.append(r.family.padding(toLength: 8, withPad: " ", startingAt: 0)
                     + String(format: " %7d  ", r.edges) + backend.padding(toLength: 32, withPad: " ", startingAt: 0)
-                    + String(format: " %10.2f %7@ %17@ %17@ %9.0f %4.0f", r.millisecondsPerUpdate,
+                    + String(format: " %10.2f %7.2f %7@ %17@ %17@ %9.0f %4.0f", r.millisecondsPerUpdate, r.processorMillisecondsPerUpdate,
                              Self.optional(r.analysisMilliseconds), Self.optional(r.otherNgspiceMilliseconds),
                              Self.optional(r.batchMillisecondsPerPoint), r.firstUpdateMilliseconds, r.residentMiB))
             }
@@ -245,6 +258,40 @@ struct BenchSpiceScale: ParsableCommand {
     }
 
     private static func optional(_ x: Double?) -> String { x.map { String(format: "%.2f", $0) } ?? "-" }
+
+    /// `--pyclln`: PyCLLN-style, its optimized variant and clln side by side.
+    private func comparePyCLLN() throws {
+        let rows = try SpicePyCLLNComparison.run(
+            edges: sizes.isEmpty ? (quick ? SpiceScaleBenchmark.quickEdges : SpicePyCLLNComparison.defaultEdges) : sizes,
+            updates: updates ?? (quick ? 2 : 10),
+            progress: { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
+        let data = try JSONOutput.encode(rows)
+        if let out { try AtomicFile.write(data, to: URL(fileURLWithPath: out).appendingPathComponent("bench-spice-pyclln.json")) }
+        guard !json else { return printOut(String(decoding: data, as: UTF8.self)) }
+        var lines = ["ms (cpu ms) per free+clamped update, pyclln-ald1106 card, same ngspice library",
+                     "  edges   pyclln-style          pyclln-optimized      clln                  clln vs style  vs optimized"]
+        for edges in Set(rows.map(\.edges)).sorted() {
+            let r = rows.filter { $0.edges == edges }
+            let cell = { (v: SpicePyCLLNComparison.Variant) -> SpicePyCLLNComparison.Row? in r.first { $0.variant == v.rawValue } }
+            guard let style = cell(.pycllnFaithful), let optimized = cell(.pycllnOptimized), let ours = cell(.clln) else { continue }
+            let show = { (x: SpicePyCLLNComparison.Row) in
+                String(format: "%9.2f (%7.2f)", x.millisecondsPerUpdate, x.processorMillisecondsPerUpdate).padding(toLength: 22, withPad: " ", startingAt: 0)
+            }
+            lines.append(String(format: "%7d   ", edges) + show(style) + show(optimized) + show(ours)
+                + String(format: "×%.1f (cpu ×%.1f)  ×%.1f (cpu ×%.1f)",
+                         style.millisecondsPerUpdate / ours.millisecondsPerUpdate,
+                         style.processorMillisecondsPerUpdate / ours.processorMillisecondsPerUpdate,
+                         optimized.millisecondsPerUpdate / ours.millisecondsPerUpdate,
+                         optimized.processorMillisecondsPerUpdate / ours.processorMillisecondsPerUpdate))
+        }
+        printOut(lines.joined(separator: "\n"))
+    }
 }
 
 extension SpiceScaleBenchmark.Family: ExpressibleByArgument {}
+
+/// `--sessions on|off|auto` of `clln bench spice-scale`.
+enum SessionChoice: String, ExpressibleByArgument, CaseIterable {
+    case on, off, auto
+    var value: Bool? { self == .auto ? nil : self == .on }
+}

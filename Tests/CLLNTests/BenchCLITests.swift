@@ -46,12 +46,29 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("bench-spice-scale.json").path))
     }
 
+    /// `--pyclln`: the three variants side by side per size, each timed.
+    @Test func quickPyCLLNComparisonReportsThreeVariantsPerSize() throws {
+        struct Row: Decodable { var edges: Int; var variant: String; var ms_per_update: Double; var cpu_ms_per_update: Double }
+        let r = try clln(["bench", "spice-scale", "--pyclln", "--quick", "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let rows = try JSONDecoder().decode([Row].self, from: Data(r.out.utf8))
+        #expect(rows.map(\.edges) == [18, 18, 18, 200, 200, 200])
+        #expect(rows.prefix(3).map(\.variant) == ["pyclln-style", "pyclln-optimized", "clln"])
+        #expect(rows.allSatisfy { $0.ms_per_update > 0 && $0.cpu_ms_per_update > 0 })
+    }
+
+    @Test func unknownSessionChoiceIsAUsageError() throws {
+        #expect(try clln(["bench", "spice-scale", "--sessions", "maybe"]).status == 64)
+    }
+
     @Test(arguments: [["spice-scale", "--sizes", "19"], ["spice-scale", "--sizes", "8"], ["spice-scale", "--sizes", "18", "0"],
-                      ["spice-scale", "--updates", "0"], ["spice-scale", "--models", "no-such-card"]])
+                      ["spice-scale", "--updates", "0"], ["spice-scale", "--models", "no-such-card"],
+                      ["spice-scale", "--pyclln", "--memory-updates", "10"]])
     func badSpiceScaleValuesExit65NamingTheFix(arguments: [String]) throws {
         let r = try clln(["bench"] + arguments)
         #expect(r.status == 65 && r.out.isEmpty, "\(r.status) \(r.err)")
-        #expect(r.err.contains("error: --") && (r.err.contains("2n²") || r.err.contains("at least 1") || r.err.contains("shipped cards")), "\(r.err)")
+        #expect(r.err.contains("error: --") && (r.err.contains("2n²") || r.err.contains("at least 1") || r.err.contains("shipped cards")
+            || r.err.contains("drop --no-spice")), "\(r.err)")
     }
 
     @Test(arguments: [["solve", "--sizes", "99"], ["solve", "--sizes", "4096", "0"], ["solve", "--backend", "spice", "--sizes", "9"],

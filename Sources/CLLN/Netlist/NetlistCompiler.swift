@@ -50,6 +50,11 @@ public struct NetlistOptions: Sendable {
     public var includeAnalysis: Bool
     /// Per-device deviations: each MOSFET gets its own model with VTO + ΔV_T and KP · gain.
     public var mismatch: DeviceMismatch?
+    /// Gate sources `vg<e> g<e> 0 external` (gate style ``GateStyle/sources`` only), whose
+    /// values the loading program supplies at every Newton iteration, and `.save none` (ngspice
+    /// keeps only the latest point of each vector): the SPICE solver's session circuits, one
+    /// paused `dc` sweep whose points are successive solves (see ``SpiceSolver``).
+    public var externalGates = false
     /// The co-simulation form (gate style ``GateStyle/sources`` only): gate capacitors instead
     /// of gate sources, node capacitances, `external` held sources behind switches.
     public var cosimulation: CosimulationCircuit?
@@ -104,6 +109,9 @@ public enum NetlistCompiler {
         try topology.validateParameters(parameters)
         try topology.validateHeld(held)
         let card = options.model
+        if options.externalGates, options.gateStyle != .sources || options.cosimulation != nil {
+            throw NetlistError.badModelCard(name: card.name, reason: "external gate sources need gate style sources (a gate node per edge)")
+        }
         if options.cosimulation != nil, options.gateStyle != .sources {
             throw NetlistError.badModelCard(name: card.name, reason: "the co-simulation form needs gate style sources (a gate node per edge)")
         }
@@ -135,6 +143,7 @@ public enum NetlistCompiler {
             lines.append("*        held sources external (values from the loading program); dc \(SpiceNames.sweepSource) 0 M-1 1 solves M points")
         }
         lines.append(".options \(options.spiceOptions)")
+        if options.externalGates { lines.append(".save none") }
         if let mismatch = options.mismatch { try mismatch.validate(edgeCount: topology.edgeCount) }
         let forms = topology.edges.map { $0.element.model.netlistForm }
         let hasTransistors = forms.contains(.mosfet)
@@ -177,6 +186,8 @@ public enum NetlistCompiler {
                     lines.append("\(mosfet) \(a) \(gateNode) \(b) \(bulk) \(model) \(instance)")
                     if let cosim = options.cosimulation {
                         lines += cosim.gateLines(edge: e, gate: gate)
+                    } else if options.externalGates {
+                        lines.append("\(SpiceNames.gateSource(edge: e)) \(gateNode) 0 external")
                     } else {
                         lines.append("\(SpiceNames.gateSource(edge: e)) \(gateNode) 0 dc \(SpiceNumber.format(gate))")
                     }

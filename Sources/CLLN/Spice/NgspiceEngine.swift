@@ -130,6 +130,52 @@ public final class NgspiceEngine: @unchecked Sendable {
         return (result, recorder.calls)
     }
 
+    // MARK: Raw netlists (benchmarks and diagnostics)
+
+    /// A netlist loaded with ``loadNetlist(_:probe:)``.
+    public struct LoadedNetlist: Hashable, Sendable {
+        fileprivate let number: Int
+        var id: CircuitID { CircuitID(number: number) }
+    }
+
+    /// Loads a netlist as written (no compiler); `probe` is a device parameter it defines
+    /// (e.g. `@v1[dc]`), read back to confirm ngspice accepted it. For benchmarks that drive
+    /// ngspice the way other programs do; solvers never see these circuits.
+    public func loadNetlist(_ lines: [String], probe: String) throws -> LoadedNetlist {
+        try withLock { LoadedNetlist(number: try loadCircuit(lines, probe: probe).number) }
+    }
+
+    /// Removes a netlist loaded with ``loadNetlist(_:probe:)``.
+    public func removeNetlist(_ netlist: LoadedNetlist) throws {
+        try withLock { try removeCircuit(netlist.id) }
+    }
+
+    /// Runs `commands` one after the other on `netlist` and returns every line ngspice printed
+    /// meanwhile (each prefixed `stdout ` or `stderr `, as ngspice sends them; none dropped).
+    public func run(_ commands: [String], on netlist: LoadedNetlist) throws -> [String] {
+        try withLock {
+            try select(netlist.id)
+            output.startCapture()
+            defer { _ = output.stopCapture() }
+            for text in commands { try command(text) }
+            return output.stopCapture()
+        }
+    }
+
+    /// The latest value of each named vector of the current plot (`ngGet_Vec_Info`); NaN for a
+    /// vector that does not exist.
+    public func vectorValues(_ names: [String]) throws -> [Double] {
+        try withLock {
+            try names.map { name in
+                try call(.vectorInfo(name)) {
+                    guard let info = name.withCString({ api.vectorInfo(UnsafeMutablePointer(mutating: $0)) })?.pointee,
+                          info.v_length > 0, let data = info.v_realdata else { return .nan }
+                    return data[Int(info.v_length) - 1]
+                }
+            }
+        }
+    }
+
     // MARK: Internal interface for the solver (every method requires `withLock`)
 
     /// A circuit loaded into ngspice by this engine.
@@ -169,6 +215,7 @@ public final class NgspiceEngine: @unchecked Sendable {
     /// rejection every circuit is removed (ngspice leaves an unparsed circuit selected); check
     /// ``isLoaded(_:)`` before using an older circuit.
     func loadCircuit(_ lines: [String], probe: String) throws -> CircuitID {
+        try endSession()
         let mark = output.count
         let copies = lines.map { strdup($0) } + [nil]
         defer { copies.forEach { free($0) } }
@@ -196,6 +243,7 @@ public final class NgspiceEngine: @unchecked Sendable {
 
     /// Makes `circuit` the one that commands act on (`setcirc` when another is selected).
     func select(_ circuit: CircuitID) throws {
+        if session != nil && session != circuit { try endSession() }  // before numbering the circuits
         guard selectedCircuit != circuit else { return }
         guard let index = circuitsNewestFirst.firstIndex(of: circuit) else {
             preconditionFailure("circuit \(circuit.number) is not loaded")
@@ -207,6 +255,7 @@ public final class NgspiceEngine: @unchecked Sendable {
     /// Removes `circuit` from ngspice (`remcirc`); no-op when it is not loaded.
     func removeCircuit(_ circuit: CircuitID) throws {
         guard isLoaded(circuit) else { return }
+        if session == circuit { return try endSession() }  // which removes it
         try select(circuit)
         try command("remcirc")
         circuitsNewestFirst.removeAll { $0 == circuit }
@@ -218,6 +267,7 @@ public final class NgspiceEngine: @unchecked Sendable {
         precondition(
             text.utf8.count <= Self.maximumCommandLength && !text.utf8.contains(UInt8(ascii: "\n")),
             "ngspice commands are single lines of at most \(Self.maximumCommandLength) bytes")
+        if session != nil && !inSessionCommand { try endSession() }
         _ = try call(.command(text)) {
             text.withCString { api.command(UnsafeMutablePointer(mutating: $0)) }
         }
@@ -271,6 +321,99 @@ public final class NgspiceEngine: @unchecked Sendable {
         return output.lines(since: mark)
     }
 
+    // MARK: Stepped sweeps (sessions)
+
+    /// Values of a session's `external` sources, written by the solver between points: source
+    /// `names[j]` (lower-case, as ngspice names it) reads `values[j]`.
+    final class ExternalInputs {
+        let index: [String: Int]
+        var values: [Double]
+        /// ngspice passes the same name pointer for a source on every call: looked up once.
+        fileprivate var byPointer: [UnsafeMutablePointer<CChar>: Int] = [:]
+
+        init(names: [String], values: [Double]) {
+            precondition(names.count == values.count, "one value per external source")
+            index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+            self.values = values
+        }
+
+        fileprivate func value(_ name: UnsafeMutablePointer<CChar>) -> Double {
+            if let j = byPointer[name] { return values[j] }
+            guard let j = index[String(cString: name)] else { return .nan }
+            byPointer[name] = j
+            return values[j]
+        }
+    }
+
+    /// Starts a session on `circuit` (a netlist with `external` sources and the sweep source
+    /// `sweepSource`): `dc <sweepSource> 0 1e12 1` paused after its first point by a breakpoint
+    /// (`stop after 1`). Each later ``stepSession(_:nodeCount:into:)`` (`step`) resumes it for one
+    /// more point. A point is an operating point whose Newton iteration starts from the previous
+    /// point's solution, without ngspice's per-analysis set-up (rebuilding the matrix, reordering,
+    /// evaluating every model) — only loads, refactorizations and solves. `inputs` supply every
+    /// `external` source at every Newton iteration. Any other use of this engine ends the session
+    /// and removes its circuit (restarting an analysis on it would redo the set-up, whose cost
+    /// grows with sources × nodes); the owner then loads it again. Copies the first point's node
+    /// voltages into `voltages`.
+    func beginSession(
+        _ circuit: CircuitID, sweepSource: String, inputs: ExternalInputs, nodeCount: Int, into voltages: inout [Double]
+    ) throws {
+        try endSession()
+        try select(circuit)
+        try command("stop after 1")
+        sessionInputs = inputs
+        session = circuit
+        do {
+            try sessionPoint("dc \(sweepSource) 0 1e12 1", nodeCount: nodeCount, into: &voltages)
+        } catch {
+            try endSession()
+            throw error
+        }
+    }
+
+    /// Whether `circuit` holds this engine's running session.
+    func hasSession(on circuit: CircuitID) -> Bool { session == circuit && isLoaded(circuit) }
+
+    /// The next point of the session on `circuit` (see ``beginSession(_:sweepSource:inputs:nodeCount:into:)``),
+    /// with the inputs' current values. On failure the session ends and its circuit is removed.
+    func stepSession(_ circuit: CircuitID, nodeCount: Int, into voltages: inout [Double]) throws {
+        precondition(hasSession(on: circuit), "no session on this circuit")
+        do {
+            try sessionPoint("step", nodeCount: nodeCount, into: &voltages)
+        } catch {
+            try endSession()
+            throw error
+        }
+    }
+
+    /// Runs one session command and checks that exactly one point with every node arrived.
+    private func sessionPoint(_ analysis: String, nodeCount: Int, into voltages: inout [Double]) throws {
+        let mark = output.count
+        point.prepare(nodeCount: nodeCount)
+        let start = DispatchTime.now().uptimeNanoseconds
+        inSessionCommand = true
+        defer { inSessionCommand = false }
+        try command(analysis)
+        timing.analysis += DispatchTime.now().uptimeNanoseconds - start
+        let received = point
+        guard received.points == 1 else { throw SpiceError.noConvergence(log: output.lines(since: mark)) }
+        try check(received, nodeCount: nodeCount, since: mark)
+        if commandsSinceMemoryReset >= Self.commandsPerMemoryReset {
+            _ = try call(.freeCommandMemory) { api.command(nil) }
+            commandsSinceMemoryReset = 0
+        }
+        for i in 0..<nodeCount { voltages[i] = received.values[i] }
+    }
+
+    /// Ends the running session, if any: removes its circuit and every plot.
+    private func endSession() throws {
+        guard let circuit = session else { return }
+        session = nil
+        sessionInputs = nil
+        try removeCircuit(circuit)
+        try command("destroy all")
+    }
+
     /// Time spent in ngspice so far.
     var timingSnapshot: Timing {
         lock.lock()
@@ -298,6 +441,11 @@ public final class NgspiceEngine: @unchecked Sendable {
     private var commandsSinceMemoryReset = 0
     private var point = PointCollector()
     private var externalValues = ExternalSourceValues()
+    /// The circuit whose paused `dc` sweep is the running session, and its inputs.
+    private var session: CircuitID?
+    private var sessionInputs: ExternalInputs?
+    /// A session's own command is running (other commands end the session first).
+    private var inSessionCommand = false
     /// The observer of the running transient analysis (see ``transient(_:observer:)``).
     private var transientObserver: (any TransientObserver)?
     /// One accepted point's values, in the plot's vector order (reused between points).
@@ -358,6 +506,8 @@ public final class NgspiceEngine: @unchecked Sendable {
         selectedCircuit = nil
         point = PointCollector()
         externalValues = ExternalSourceValues()
+        session = nil
+        sessionInputs = nil
         _ = try call(.reset) { reset() }
         try initializeLibrary()
         throw SpiceError.engineReset(log: log)
@@ -391,6 +541,10 @@ public final class NgspiceEngine: @unchecked Sendable {
     private func supplyExternalValue(_ value: UnsafeMutablePointer<Double>?, source: UnsafeMutablePointer<CChar>?) -> Int32 {
         if let observer = transientObserver {
             value?.pointee = source.map { observer.externalValue(source: $0, current: false) } ?? .nan
+            return 0
+        }
+        if let inputs = sessionInputs {
+            value?.pointee = source.map { inputs.value($0) } ?? .nan
             return 0
         }
         value?.pointee = source.map { externalValues.value(source: String(cString: $0), point: point.points) } ?? .nan
@@ -717,6 +871,19 @@ private final class OutputLog: @unchecked Sendable {
         lock.withLock {
             ring[appended % ring.count] = line
             appended += 1
+            captured?.append(line)
+        }
+    }
+
+    /// Lines kept in full between ``startCapture()`` and ``stopCapture()`` (the ring keeps only its capacity).
+    private var captured: [String]?
+
+    func startCapture() { lock.withLock { captured = [] } }
+
+    func stopCapture() -> [String] {
+        lock.withLock {
+            defer { captured = nil }
+            return captured ?? []
         }
     }
 

@@ -1,0 +1,77 @@
+import CLLN
+import Foundation
+import Testing
+import _CLLNTestSupport
+
+/// Sessions (single solves as the points of a paused `dc` sweep, warm-started from the previous
+/// solve of the same held nodes) give the operating points of independent `op`s.
+@Suite(.serialized) struct SpiceSessionTests {
+    /// A 10×10 periodic lattice (100 nodes, 200 edges, above `SpiceSolver.sessionMinimumEdges`).
+    static func lattice() -> Topology {
+        Generators.lattice(shape: [10, 10], periodic: true, inputs: [0, 5, 50, 55], outputs: [72, 77], states: [[1, 0, 1, 0]])
+    }
+
+    /// Training-like sequences (free, clamped, gates nudged; then a jump to new random gates) on
+    /// both cards: sessions equal independent operating points to 1e-9 V, also while a second
+    /// session solver takes the session engines in between (each solver then restarts its own).
+    @Test(arguments: ["nmos-ideal", "ald1106"])
+    func sessionsEqualIndependentOperatingPoints(model: String) throws {
+        let t = Self.lattice()
+        let card = try ModelCard.named(model)
+        var on = SpiceSolver.Options(diagnostics: false)
+        on.sessions = true
+        var off = on
+        off.sessions = false
+        let session = try SpiceSolver(topology: t, model: card, options: on)
+        let other = try SpiceSolver(topology: t, model: card, options: on)
+        let reference = try SpiceSolver(topology: t, model: card, options: off)
+        #expect(session.usesSessions && !reference.usesSessions)
+        #expect(try SpiceSolver(topology: t, model: card).usesSessions, "200 MOSFET edges use sessions by default")
+        var rng = SeededGenerator(seed: 8)
+        var gates = t.edges.map { _ in rng.uniform(in: 1.5...3) }
+        for step in 0..<10 {
+            if step == 6 { gates = t.edges.map { _ in rng.uniform(in: 1...5.4) } }
+            let inputs = t.inputs.map { _ in rng.uniform() }
+            let free = HeldNodes(nodes: t.inputs, values: inputs)
+            let clamped = HeldNodes(nodes: t.inputs + t.outputs, values: inputs + t.outputs.map { _ in rng.uniform(in: 0.2...0.8) })
+            for held in [free, clamped] {
+                let a = try session.solve(parameters: gates, held: held).voltages
+                let b = try reference.solve(parameters: gates, held: held).voltages
+                #expect(maxDifference(a, b) <= 1e-9, "\(model) step \(step) held \(held.nodes)")
+                if step == 3 { _ = try other.solve(parameters: gates.map { $0 + 0.1 }, held: held) }
+            }
+            gates = gates.map { min(max($0 + rng.uniform(in: -0.05...0.05), 1), 5.5) }
+        }
+    }
+
+    /// Where every transistor is in triode (gates ≥ 4 V, nodes within [0, 1] V), a session on the
+    /// `nmos-ideal` card equals the idealized model to 1e-9 V.
+    @Test func sessionsAgreeWithTheIdealizedModelInTriode() throws {
+        let t = Self.lattice()
+        var options = SpiceSolver.Options(diagnostics: false)
+        options.sessions = true
+        let spice = try SpiceSolver(topology: t, options: options)
+        let ideal = try IdealSolver(topology: t)
+        var rng = SeededGenerator(seed: 9)
+        for _ in 0..<4 {
+            let gates = t.edges.map { _ in rng.uniform(in: 4...5.5) }
+            let held = HeldNodes(nodes: t.inputs, values: t.inputs.map { _ in rng.uniform() })
+            let a = try spice.solve(parameters: gates, held: held).voltages
+            let b = try ideal.solve(parameters: gates, held: held).voltages
+            #expect(maxDifference(a, b) <= 1e-9)
+        }
+    }
+
+    /// The session form: external gate and held sources, the sweep source, `.save none`.
+    @Test func sessionNetlistDeclaresExternalSources() throws {
+        let t = Self.lattice()
+        let solver = try SpiceSolver(topology: t)
+        let netlist = try NetlistCompiler.compile(
+            t, parameters: t.edges.map { _ in 2 }, held: try t.freeHeld(state: 0), phaseLabel: "session",
+            options: solver.sessionNetlistOptions)
+        #expect(netlist.lines.contains("vg0 g0 0 external"))
+        #expect(netlist.lines.contains("vh0 n0 0 external"))
+        #expect(netlist.lines.contains(".save none"))
+        #expect(netlist.lines.contains { $0.hasPrefix("vsw ") })
+    }
+}
