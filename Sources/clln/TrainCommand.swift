@@ -111,10 +111,10 @@ struct TrainCommand: ParsableCommand {
             // The config file's network already carries its code's action inputs.
             let file = e.config.actionConditioning ?? .standard
             if let actionCode, actionCode != file.code {
-                throw badValue("--action-code \(actionCode.rawValue) differs from the config file's action_code; set it in the file")
+                throw badValue("--action-code \(actionCode.rawValue) differs from the config file's action_code; drop the flag or set action_code in the file")
             }
             if let actionWiring, actionWiring != file.wiring {
-                throw badValue("--action-wiring \(actionWiring.rawValue) differs from the config file's action_wiring; set it in the file")
+                throw badValue("--action-wiring \(actionWiring.rawValue) differs from the config file's action_wiring; drop the flag or set action_wiring in the file")
             }
         }
         e.config.actionConditioning = ActionConditioning.overriding(

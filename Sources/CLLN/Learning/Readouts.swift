@@ -148,6 +148,10 @@ public struct ActionConditioning: Sendable, Hashable, Codable {
         case oneHot = "one-hot"
         /// ⌈log₂ A⌉ inputs (at least 1): input b on when bit b of the action index is 1.
         case binary
+
+        public init(from decoder: Decoder) throws {
+            self = try decodeNamedCase(from: decoder, key: "action_code")
+        }
     }
 
     /// Where the action inputs attach (``Readout/actionConditioned(_:actions:wiring:)``).
@@ -156,6 +160,10 @@ public struct ActionConditioning: Sendable, Hashable, Codable {
         case inputs
         /// Each action node with one edge to every output node.
         case outputs
+
+        public init(from decoder: Decoder) throws {
+            self = try decodeNamedCase(from: decoder, key: "action_wiring")
+        }
     }
 
     public var code: Code
@@ -247,7 +255,8 @@ public struct ActionConditioning: Sendable, Hashable, Codable {
         }
         guard onVoltage != offVoltage else {
             throw LearningError.invalidHyperparameter(
-                "action_voltage and action_off_voltage are both \(onVoltage) V, so the actions cannot be told apart; make them differ")
+                "action_voltage and action_off_voltage are both \(onVoltage) V, so the actions cannot be told apart; "
+                    + "give them different values, e.g. action_voltage 1 and action_off_voltage 0")
         }
         guard gain.isFinite, gain > 0, gain <= 1e6 else {
             throw LearningError.invalidHyperparameter("readout_gain must be a finite number in (0, 1e6] (got \(gain)), e.g. readout_gain 1")
@@ -256,4 +265,17 @@ public struct ActionConditioning: Sendable, Hashable, Codable {
             throw LearningError.invalidHyperparameter("readout_offset must be a finite number within ±1e6 (got \(offset)), e.g. readout_offset 0")
         }
     }
+}
+
+/// A case of `T` by its raw name, or a decoding error that lists the names.
+private func decodeNamedCase<T: RawRepresentable & CaseIterable>(from decoder: Decoder, key: String) throws -> T
+where T.RawValue == String {
+    let container = try decoder.singleValueContainer()
+    let name = try container.decode(String.self)
+    guard let value = T(rawValue: name) else {
+        throw DecodingError.dataCorruptedError(
+            in: container,
+            debugDescription: "\(key) \"\(name)\" is unknown; use \(T.allCases.map(\.rawValue).joined(separator: " or "))")
+    }
+    return value
 }
