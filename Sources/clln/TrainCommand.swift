@@ -55,7 +55,7 @@ struct TrainCommand: ParsableCommand {
     var stateWeightExponent: Double?
     @Option(help: "Learning-rule variant: faithful (the reference's settings) or balanced (one setting for both presets; README). Options given beside it override its values.")
     var rule: ExperimentPresets.Rule = .faithful
-    @Option(help: "How Q(s, a) is read: per-action (one output per action, the paper's; default), or with the action as one-hot input voltages on added input nodes: arq (RMS of the outputs about their mean), mean, variance.")
+    @Option(help: "How Q(s, a) is read: per-action (one output per action, the paper's; default), or with the candidate action coded as voltages on added input nodes (see --action-code): arq (RMS of the outputs about their mean), mean, variance.")
     var readout: Readout?
     @Option(help: "Group readouts: how the candidate action is coded on the action inputs: one-hot (default) or binary.")
     var actionCode: ActionConditioning.Code?
