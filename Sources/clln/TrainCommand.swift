@@ -6,6 +6,8 @@ import Foundation
 
 extension ExperimentPresets.Rule: ExpressibleByArgument {}
 extension Readout: ExpressibleByArgument {}
+extension ActionConditioning.Code: ExpressibleByArgument {}
+extension ActionConditioning.Wiring: ExpressibleByArgument {}
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -53,8 +55,20 @@ struct TrainCommand: ParsableCommand {
     var stateWeightExponent: Double?
     @Option(help: "Learning-rule variant: faithful (the reference's settings) or balanced (one setting for both presets; README). Options given beside it override its values.")
     var rule: ExperimentPresets.Rule = .faithful
-    @Option(help: "How Q(s, a) is read: per-action (one output per action, the paper's; default), or with the action as one-hot input voltages on added input nodes: arq (RMS of the outputs about their mean), mean, variance.")
+    @Option(help: "How Q(s, a) is read: per-action (one output per action, the paper's; default), or with the candidate action coded as voltages on added input nodes (see --action-code): arq (RMS of the outputs about their mean), mean, variance.")
     var readout: Readout?
+    @Option(help: "Group readouts: how the candidate action is coded on the action inputs: one-hot (default) or binary.")
+    var actionCode: ActionConditioning.Code?
+    @Option(help: "Group readouts: where the action inputs attach: inputs (each wired like one of the network's inputs; default) or outputs (one edge to every output).")
+    var actionWiring: ActionConditioning.Wiring?
+    @Option(help: "Group readouts: voltage (V) of an action input that is on (default 1).")
+    var actionVoltage: Double?
+    @Option(help: "Group readouts: voltage (V) of an action input that is off (default 0; −action voltage for a symmetric code).")
+    var actionOffVoltage: Double?
+    @Option(help: "Group readouts: g in Q = g × the readout's statistic + b (default 1).")
+    var readoutGain: Double?
+    @Option(help: "Group readouts: b in Q = g × the readout's statistic + b (default 0), e.g. the task's lowest reward.")
+    var readoutOffset: Double?
 
     func validate() throws {
         if let trials, trials < 1 { throw badValue("--trials must be ≥ 1, e.g. --trials 10") }
@@ -93,6 +107,19 @@ struct TrainCommand: ParsableCommand {
         e.config.epsilonEnd = epsilonEnd ?? e.config.epsilonEnd
         e.config.stateWeightExponent = stateWeightExponent ?? e.config.stateWeightExponent
         e.config.referenceQuirk = e.config.referenceQuirk || referenceQuirk
+        if e.config.readout?.isActionConditioned == true {
+            // The config file's network already carries its code's action inputs.
+            let file = e.config.actionConditioning ?? .standard
+            if let actionCode, actionCode != file.code {
+                throw badValue("--action-code \(actionCode.rawValue) differs from the config file's action_code; drop the flag or set action_code in the file")
+            }
+            if let actionWiring, actionWiring != file.wiring {
+                throw badValue("--action-wiring \(actionWiring.rawValue) differs from the config file's action_wiring; drop the flag or set action_wiring in the file")
+            }
+        }
+        e.config.actionConditioning = ActionConditioning.overriding(
+            e.config.actionConditioning, code: actionCode, wiring: actionWiring, onVoltage: actionVoltage, offVoltage: actionOffVoltage, gain: readoutGain,
+            offset: readoutOffset)
         if let readout { e = try e.withReadout(readout) }
         try e.validate()
         return e

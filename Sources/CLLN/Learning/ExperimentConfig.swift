@@ -26,7 +26,13 @@ import Foundation
 /// measurement_interval: 1000  # measure every 1000 steps instead (finer curves)
 /// reference_quirk: false
 /// state_weight_exponent: 1    # each step's update × (1/states)^p, as the reference code (0: α as written)
-/// readout: arq                # per-action (default) | arq | mean | variance (Readout; adds A action inputs)
+/// readout: arq                # per-action (default) | arq | mean | variance (Readout; adds action inputs)
+/// action_code: one-hot        # group readouts only (ActionConditioning): one-hot | binary
+/// action_wiring: inputs       # action nodes wired like the inputs | one edge to every output
+/// action_voltage: 1           # V of an action input that is on
+/// action_off_voltage: 0       # V of one that is off (−action_voltage: a symmetric code)
+/// readout_gain: 1             # Q = gain × the readout's statistic + offset
+/// readout_offset: 0
 /// ```
 public struct ExperimentConfigFile: Codable, Sendable {
     public struct Environment: Codable, Sendable {
@@ -82,6 +88,12 @@ public struct ExperimentConfigFile: Codable, Sendable {
     public var referenceQuirk: Bool?
     public var stateWeightExponent: Double?
     public var readout: Readout?
+    public var actionCode: ActionConditioning.Code?
+    public var actionWiring: ActionConditioning.Wiring?
+    public var actionVoltage: Double?
+    public var actionOffVoltage: Double?
+    public var readoutGain: Double?
+    public var readoutOffset: Double?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case preset, topology, environment, steps, trials, alpha, eta, gamma, batch, clip
@@ -89,6 +101,8 @@ public struct ExperimentConfigFile: Codable, Sendable {
         case initialGateSpread = "initial_gate_spread", measurements
         case measurementInterval = "measurement_interval", referenceQuirk = "reference_quirk"
         case stateWeightExponent = "state_weight_exponent", readout
+        case actionCode = "action_code", actionWiring = "action_wiring", actionVoltage = "action_voltage", actionOffVoltage = "action_off_voltage"
+        case readoutGain = "readout_gain", readoutOffset = "readout_offset"
     }
 
     public init(from decoder: Decoder) throws {
@@ -113,6 +127,12 @@ public struct ExperimentConfigFile: Codable, Sendable {
         referenceQuirk = try c.decodeIfPresent(Bool.self, forKey: .referenceQuirk)
         stateWeightExponent = try c.decodeIfPresent(Double.self, forKey: .stateWeightExponent)
         readout = try c.decodeIfPresent(Readout.self, forKey: .readout)
+        actionCode = try c.decodeIfPresent(ActionConditioning.Code.self, forKey: .actionCode)
+        actionWiring = try c.decodeIfPresent(ActionConditioning.Wiring.self, forKey: .actionWiring)
+        actionVoltage = try c.decodeIfPresent(Double.self, forKey: .actionVoltage)
+        actionOffVoltage = try c.decodeIfPresent(Double.self, forKey: .actionOffVoltage)
+        readoutGain = try c.decodeIfPresent(Double.self, forKey: .readoutGain)
+        readoutOffset = try c.decodeIfPresent(Double.self, forKey: .readoutOffset)
     }
 
     /// Reads a config file.
@@ -178,6 +198,10 @@ public struct ExperimentConfigFile: Codable, Sendable {
         c.referenceQuirk = referenceQuirk ?? c.referenceQuirk
         c.stateWeightExponent = stateWeightExponent ?? c.stateWeightExponent
         try c.validate()
+        // The code decides how many action inputs withReadout adds; e.validate() checks it.
+        c.actionConditioning = ActionConditioning.overriding(
+            c.actionConditioning, code: actionCode, wiring: actionWiring, onVoltage: actionVoltage, offVoltage: actionOffVoltage, gain: readoutGain,
+            offset: readoutOffset)
         e.config = c
         e.trials = trials ?? e.trials
         if let readout { e = try e.withReadout(readout) }

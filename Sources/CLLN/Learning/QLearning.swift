@@ -30,12 +30,15 @@ public struct QLearningConfig: Sendable, Hashable, Codable {
     /// and is left out of encoded configs. A group readout needs the action-conditioned network
     /// (``QLearningExperiment/withReadout(_:)``).
     public var readout: Readout?
+    /// The group readouts' action code and gain (``ActionConditioning``); `nil` is
+    /// ``ActionConditioning/standard`` and is left out of encoded configs.
+    public var actionConditioning: ActionConditioning?
 
     enum CodingKeys: String, CodingKey {
         case steps, rule, gamma, epsilonStart = "epsilon_start", epsilonEnd = "epsilon_end"
         case initialGateMean = "initial_gate_mean", initialGateSpread = "initial_gate_spread", measurements
         case measurementInterval = "measurement_interval", referenceQuirk = "reference_quirk"
-        case stateWeightExponent = "state_weight_exponent", readout
+        case stateWeightExponent = "state_weight_exponent", readout, actionConditioning = "action_conditioning"
     }
 
     public init(steps: Int, rule: CoupledLearningRule, gamma: Double, epsilonStart: Double, epsilonEnd: Double,
@@ -106,6 +109,13 @@ public struct QLearningConfig: Sendable, Hashable, Codable {
         }
         if readout?.isActionConditioned == true, referenceQuirk {
             throw bad("reference_quirk reproduces the per-action readout's measurement; drop it or use readout per-action")
+        }
+        if let actionConditioning {
+            guard readout?.isActionConditioned == true else {
+                throw bad("action_code, action_wiring, action_voltage, action_off_voltage, readout_gain and readout_offset set a group readout; "
+                    + "use readout arq, mean or variance, or drop them")
+            }
+            try actionConditioning.validate()
         }
         if let interval = measurementInterval {
             guard interval >= 1 else {
@@ -185,6 +195,7 @@ public final class QLearningTrainer {
     /// σ of the Gaussian noise added to every measured voltage (V).
     private let readNoise: Double
     private let readout: Readout
+    private let conditioning: ActionConditioning
     /// Held inputs of every free solve, by slot: state s (per-action) or s·A + a (group readouts).
     private let freeHeld: [HeldNodes]
     private let clampedNodes: [Int]
@@ -221,7 +232,9 @@ public final class QLearningTrainer {
         try config.validate()
         try environment.validate()
         readout = config.readout ?? .perAction
-        try Self.checkFit(topology: topology, environment: environment, readout: readout)
+        let conditioning = config.actionConditioning ?? .standard
+        self.conditioning = conditioning
+        try Self.checkFit(topology: topology, environment: environment, readout: readout, conditioning: conditioning)
         self.topology = topology
         self.environment = environment
         self.config = config
@@ -231,7 +244,9 @@ public final class QLearningTrainer {
         let actions = environment.actionCount
         freeHeld = readout.isActionConditioned
             ? topology.states.flatMap { state in
-                (0..<actions).map { HeldNodes(nodes: topology.inputs, values: Readout.conditionedInputs(state: state, action: $0, actions: actions)) }
+                (0..<actions).map {
+                    HeldNodes(nodes: topology.inputs, values: conditioning.inputs(state: state, action: $0, actions: actions))
+                }
             }
             : try (0..<topology.states.count).map { try topology.freeHeld(state: $0) }
         clampedNodes = topology.inputs + topology.outputs
@@ -243,9 +258,12 @@ public final class QLearningTrainer {
     }
 
     /// Throws unless the network has one state encoding per task state and, for ``Readout/perAction``,
-    /// one output per action; for a group readout, at least one input per action (the last A carry
-    /// the action code) and at least 2 outputs (1 for ``Readout/mean``).
-    public static func checkFit(topology: Topology, environment: any TabularEnvironment, readout: Readout = .perAction) throws {
+    /// one output per action; for a group readout, at least the code's action inputs (the last
+    /// ``ActionConditioning/inputCount(actions:)`` inputs carry it) and at least 2 outputs (1 for ``Readout/mean``).
+    public static func checkFit(
+        topology: Topology, environment: any TabularEnvironment, readout: Readout = .perAction,
+        conditioning: ActionConditioning = .standard
+    ) throws {
         try topology.requireInputs()
         guard topology.states.count == environment.stateCount else {
             throw LearningError.mismatch(
@@ -253,9 +271,10 @@ public final class QLearningTrainer {
                     + "give the topology one \"states\" entry per task state")
         }
         if readout.isActionConditioned {
-            guard topology.inputs.count >= environment.actionCount else {
+            let codeInputs = conditioning.inputCount(actions: environment.actionCount)
+            guard topology.inputs.count >= codeInputs else {
                 throw LearningError.mismatch(
-                    "readout \(readout.rawValue) codes the \(environment.actionCount) actions on the last inputs, the topology has "
+                    "readout \(readout.rawValue) codes the \(environment.actionCount) actions on the last \(codeInputs) inputs, the topology has "
                         + "\(topology.inputs.count); extend it with Readout.actionConditioned")
             }
             let minimum = readout == .mean ? 1 : 2
@@ -400,7 +419,9 @@ public final class QLearningTrainer {
             batchFree.append(free)
             batchReused.append(quirkClamped[slot])
             if quirkClamped[slot] == nil {
-                let clamps = readout.clampedOutputs(free: outputs.map { free[$0] }, action: action, target: target, eta: rule.eta)
+                let clamps = readout.clampedOutputs(
+                    free: outputs.map { free[$0] }, action: action, target: target, eta: rule.eta, gain: conditioning.gain,
+                    offset: conditioning.offset)
                 batchClamps.append(HeldNodes(nodes: clampedNodes, values: freeHeld[slot].values + clamps))
             }
             rewardSum += reward
@@ -469,7 +490,7 @@ public final class QLearningTrainer {
         }
         return try slots.map { slot in
             let v = try freeSolution(slot)
-            return readout.value(outputs: outputs.map { v[$0] })
+            return readout.value(outputs: outputs.map { v[$0] }, gain: conditioning.gain, offset: conditioning.offset)
         }
     }
 
