@@ -7,7 +7,7 @@ import Foundation
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks (speed targets live here, not in tests).",
-        subcommands: [BenchSolve.self, BenchTrain.self, BenchSpiceScale.self])
+        subcommands: [BenchSolve.self, BenchTrain.self, BenchSpiceScale.self, BenchIdealScale.self])
 }
 
 struct BenchSolve: ParsableCommand {

@@ -12,9 +12,9 @@ extension ActionConditioning.Wiring: ExpressibleByArgument {}
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a CLLN: Q-learning (four-state, navigation), a supervised task (xor, regression, iris, digits), or a YAML/JSON config of either.")
+        abstract: "Train a CLLN: Q-learning (four-state, navigation), a supervised task (xor, regression, iris, digits, digits-hidden), or a YAML/JSON config of either.")
 
-    @Argument(help: "A Q-learning preset (four-state, navigation), a supervised task (xor, regression, iris, digits), or a config file.")
+    @Argument(help: "A Q-learning preset (four-state, navigation), a supervised task (xor, regression, iris, digits, digits-hidden), or a config file.")
     var experiment: String
 
     @OptionGroup var backendOptions: BackendOptions

@@ -61,9 +61,33 @@ import Testing
         #expect(try clln(["bench", "spice-scale", "--sessions", "maybe"]).status == 64)
     }
 
+    struct IdealScaleReport: Decodable {
+        struct Row: Decodable { var family: String; var edges: Int; var ms_per_update: Double; var cpu_ms_per_update: Double }
+        struct Growth: Decodable { var family: String; var exponent: Double }
+        struct Memory: Decodable { var edges: Int; var updates: Int; var resident_mib_start: Double; var resident_mib_end: Double }
+        var rows: [Row]
+        var growth: [Growth]
+        var memory: Memory?
+    }
+
+    @Test func quickIdealScaleBenchmarkReportsEverySizeFamilyAndMemory() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("clln-ideal-scale-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let r = try clln(["bench", "ideal-scale", "--quick", "--memory-updates", "20", "--json", "--out", out.path])
+        #expect(r.status == 0, "\(r.err)")
+        let report = try JSONDecoder().decode(IdealScaleReport.self, from: Data(r.out.utf8))
+        #expect(report.rows.map(\.edges) == [800, 800, 3200, 3200, 7200, 7200])
+        #expect(report.rows.map(\.family) == ["lattice", "dense", "lattice", "dense", "lattice", "dense"])
+        #expect(report.rows.allSatisfy { $0.ms_per_update > 0 && $0.cpu_ms_per_update >= 0 })
+        #expect(report.growth.map(\.family) == ["lattice", "dense"])
+        #expect(report.memory.map { $0.edges == 3200 && $0.updates == 20 && $0.resident_mib_start > 0 } == true)
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("bench-ideal-scale.json").path))
+    }
+
     @Test(arguments: [["spice-scale", "--sizes", "19"], ["spice-scale", "--sizes", "8"], ["spice-scale", "--sizes", "18", "0"],
                       ["spice-scale", "--updates", "0"], ["spice-scale", "--models", "no-such-card"],
-                      ["spice-scale", "--pyclln", "--memory-updates", "10"]])
+                      ["spice-scale", "--pyclln", "--memory-updates", "10"],
+                      ["ideal-scale", "--sizes", "801"], ["ideal-scale", "--updates", "0"]])
     func badSpiceScaleValuesExit65NamingTheFix(arguments: [String]) throws {
         let r = try clln(["bench"] + arguments)
         #expect(r.status == 65 && r.out.isEmpty, "\(r.status) \(r.err)")

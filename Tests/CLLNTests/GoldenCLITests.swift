@@ -32,6 +32,7 @@ import Testing
         Case(golden: "bench-solve", arguments: ["bench", "solve", "--quick", "--json", "OUT-FILE"]),
         Case(golden: "bench-solve-spice", arguments: ["bench", "solve", "--quick", "--backend", "spice", "--json", "OUT-FILE"]),
         Case(golden: "bench-train", arguments: ["bench", "train", "--quick", "--json", "OUT-FILE"]),
+        Case(golden: "bench-ideal-scale", arguments: ["bench", "ideal-scale", "--quick", "--memory-updates", "20", "--json", "OUT-FILE"]),
         Case(golden: "dynamics-train", arguments: ["dynamics", "train", "oscillators-lag", "--iterations", "3", "--seeds", "2", "--json", "OUT"]),
         Case(golden: "dynamics-align",
              arguments: ["dynamics", "align", "oscillators-lag", "--etas", "0.1", "--samples", "1", "--json", "OUT"]),

@@ -161,3 +161,42 @@ import _CLLNTestSupport
         #expect(s.voltages[1] > s.voltages[2])  // the diode conducts forward here
     }
 }
+
+/// The reuse path of large solves — kept symbolic analyses and factors per held-node set, the
+/// free phase warm-started from the previous free solution, the clamped phase from this free one,
+/// as `clln bench ideal-scale` and training run it — against a fresh solver's cold solve.
+@Suite struct IdealSolverReuseTests {
+    @Test(arguments: [
+        (SpiceScaleBenchmark.Family.lattice, 20),  // 396 free nodes: KLU
+        (.lattice, 40),  // 1,596 free nodes: UMFPACK with kept factors and GMRES
+        (.dense, 10),  // 20 free nodes: dense LU
+    ])
+    func reusedSolverAgreesWithFreshSolves(family: SpiceScaleBenchmark.Family, side: Int) throws {
+        let t = SpiceScaleBenchmark.network(family, side: side)
+        let rule = CoupledLearningRule(alpha: 1, eta: 0.5, batchSize: 1, updateClip: 0.05)
+        let reused = try IdealSolver(topology: t)
+        var rng = SeededGenerator(seed: 11)
+        var gates = t.edges.map { _ in rng.uniform(in: 1.5...3) }
+        var previousFree: [Double]?
+        var worst = 0.0
+        for _ in 0..<12 {
+            let held = HeldNodes(nodes: t.inputs, values: t.inputs.map { _ in rng.uniform() })
+            let free = try reused.solve(parameters: gates, held: held, warmStart: previousFree)
+            let freshFree = try IdealSolver(topology: t).solve(parameters: gates, held: held)
+            let nudged = rule.clampValues(free: t.outputs.map { free.voltages[$0] }, labels: t.outputs.map { _ in rng.uniform(in: 0.2...0.8) })
+            let clampedHeld = HeldNodes(nodes: t.inputs + t.outputs, values: held.values + nudged)
+            let clamped = try reused.solve(parameters: gates, held: clampedHeld, warmStart: free.voltages)
+            let freshClamped = try IdealSolver(topology: t).solve(parameters: gates, held: clampedHeld)
+            for (solution, fresh, h) in [(free, freshFree, held), (clamped, freshClamped, clampedHeld)] {
+                worst = max(worst, zip(solution.voltages, fresh.voltages).map { abs($0 - $1) }.max()!)
+                #expect(kclResidual(t, parameters: gates, voltages: solution.voltages, held: h) < 1e-11 * t.device.k)
+                #expect(obeysMaximumPrinciple(solution.voltages, held: h))
+            }
+            var accumulator = LocalRuleAccumulator(edgeCount: t.edgeCount)
+            accumulator.accumulate(topology: t, parameters: gates, free: free.voltages, clamped: clamped.voltages, rule: rule)
+            accumulator.apply(to: &gates, topology: t, rule: rule)
+            previousFree = free.voltages
+        }
+        #expect(worst <= 1e-11, "max |ΔV| between the reused and fresh solves: \(worst) V")
+    }
+}

@@ -231,6 +231,8 @@ import Testing
         Row(label: "bench solve: zero lattice size", arguments: ["bench", "solve", "--sizes", "0"], mentions: [["--sizes"]]),
         Row(label: "bench solve: both backends", arguments: ["bench", "solve", "--backend", "both"], status: 64, mentions: [["--backend"]]),
         Row(label: "bench train: zero trials", arguments: ["bench", "train", "--trials", "0"], mentions: [["--trials"]]),
+        Row(label: "bench ideal-scale: negative memory updates", arguments: ["bench", "ideal-scale", "--memory-updates=-1"],
+            mentions: [["--memory-updates"]]),
         Row(label: "bench train: negative trials", arguments: ["bench", "train", "--trials=-1"], mentions: [["--trials"]]),
 
         // dynamics train | align

@@ -51,6 +51,10 @@ import Testing
         let digits = try SupervisedTasks.digits()
         #expect(digits.train.count + digits.test.count == 1797 && digits.topology.edgeCount == 64 * 20)
         #expect(digits.train[0].targets.count == 10 && digits.classNames.count == 10)
+        // The transistor-level-scale variant: same images and split, a hidden layer of 64 nodes.
+        let hidden = try #require(try SupervisedTasks.named("digits-hidden"))
+        #expect(hidden.topology.edgeCount == 64 * 64 + 64 * 20 && hidden.topology.edgeCount >= 5000)
+        #expect(hidden.test.map(\.inputs) == digits.test.map(\.inputs) && hidden.topology.nodeCount == 64 + 64 + 20)
         // Single-ended variant: one output per class, labels around 0.5 V.
         let single = try SupervisedTasks.iris(TaskEncoding(differential: false, hidden: []))
         #expect(single.topology.outputs.count == 3 && single.topology.edgeCount == 18 && !single.options.differential)
