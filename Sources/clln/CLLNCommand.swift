@@ -11,7 +11,8 @@ struct CLLNCommand: ParsableCommand {
         abstract: "Contrastive local learning networks: describe, compile to SPICE, solve, train.",
         subcommands: [
             CompileCommand.self, SolveCommand.self, TrainCommand.self, ValidateCommand.self, CheckCommand.self, ExperimentCommand.self,
-            BenchCommand.self, DynamicsCommand.self, SweepCommand.self, BaselineCommand.self, CosimCommand.self, RunWorkerCommand.self,
+            BenchCommand.self, DynamicsCommand.self, SweepCommand.self, BaselineCommand.self, CompareCommand.self, CosimCommand.self,
+            RunWorkerCommand.self,
         ]
     )
 
