@@ -86,7 +86,7 @@ enum InputFileError: InputError {
         case let .unreadable(path, why): "cannot read \(path): \(why); check the path and that the file is readable"
         case let .notNumbers(path): "\(path) must hold a JSON array of numbers, e.g. [1.5, 2.0]"
         case let .unknownExperiment(name):
-            "\"\(name)\" is neither a preset (Q-learning: \(ExperimentPresets.names.joined(separator: ", ")); supervised tasks: "
+            "\"\(name)\" is neither a preset (Q-learning: \((ExperimentPresets.allNames + ["cartpole", "mountaincar"]).joined(separator: ", ")); supervised tasks: "
                 + "\(SupervisedTasks.names.joined(separator: ", "))) nor an existing config file; give one of them or a file's path"
         case let .notGates(path):
             "\(path) must hold gates: a JSON array of numbers in edge order, an array of such arrays, "
