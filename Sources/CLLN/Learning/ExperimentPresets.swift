@@ -130,11 +130,11 @@ public enum ExperimentPresets {
         return t
     }
 
-    /// Voltage of the inactive state inputs in ``gridNetwork(for:)``: 0.15 V on the 5×5 map, 0.05 V
-    /// on the 7×7 map (optimal average rewards 0.21 and 0.16; chosen on seeds 1000–1009 among
-    /// 0.05/0.1/0.15/0.2 V with γ 0.95, α 0.5: 0 V lets every Q collapse toward 0 V, too high a
-    /// level leaves no room for the table).
-    public static func gridOff(for grid: GridWorld) -> Double { grid.stateCount > 24 ? 0.05 : 0.15 }
+    /// Voltage of the inactive state inputs in ``gridNetwork(for:)``: 0.15 V on the 5×5 map (0.1 V
+    /// with slip), 0.05 V on the 7×7 map (optimal average rewards 0.21 and 0.16 without slip;
+    /// chosen on seeds 1000–1009 among 0.05/0.1/0.15/0.2 V with γ 0.95, α 0.5: 0 V lets every Q
+    /// collapse toward 0 V, too high a level leaves no room for the table).
+    public static func gridOff(for grid: GridWorld) -> Double { grid.stateCount > 24 ? 0.05 : (grid.slip > 0 ? 0.1 : 0.15) }
 
     /// Voltage of the active state's input in ``gridNetwork(for:)``.
     public static let gridOn = 1.0
