@@ -72,7 +72,11 @@ struct CompareCommand: ParsableCommand {
             let learningTask = try LearningTask.named(task)
             // Every run is built and validated before the first one starts.
             var runs: [(CompareAgent, () throws -> CompareRow)] = []
-            var reference = 0.0
+            let reference: Double
+            switch learningTask {
+            case let .tabular(environment): reference = try PolicyScores(environment).optimum
+            case let .continuous(environment): reference = environment.solvedReturn
+            }
             for agent in agents {
                 let agentFolder = RunFolder(folder.appendingPathComponent(agent.rawValue))
                 if let kind = agent.baseline {
@@ -83,14 +87,13 @@ struct CompareCommand: ParsableCommand {
                     continue
                 }
                 switch learningTask {
-                case let .tabular(environment):
+                case .tabular:
                     guard var e = ExperimentPresets.named(task) else { throw CompareError.invalid("no CLLN preset for \(task)") }
                     e = try schedule.apply(to: e)
                     if agent == .cllnARQ { e = try e.withReadout(.arq) }
                     e.trials = seeds
                     let trial = QLearningTrial(experiment: e, seed: seed)
                     try trial.validate(on: backend)
-                    reference = try PolicyScores(environment).optimum
                     let parameters = e.topology.edgeCount
                     runs.append((agent, {
                         let summary = try runOptions.scheduler.run(trial, on: backend, in: agentFolder)
@@ -104,8 +107,6 @@ struct CompareCommand: ParsableCommand {
                     runs.append((agent, { CompareRow(agent: agent, continuous: try runOptions.scheduler.run(trial, on: backend, in: agentFolder)) }))
                 }
             }
-            if case let .continuous(environment) = learningTask { reference = environment.solvedReturn }
-            if case let .tabular(environment) = learningTask, reference == 0 { reference = try PolicyScores(environment).optimum }
             var rows: [CompareRow] = []
             for (agent, run) in runs {
                 if !json { printOut("\(agent.rawValue) on \(task) (\(seeds) seeds)") }
