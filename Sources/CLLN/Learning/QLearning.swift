@@ -448,9 +448,8 @@ public final class QLearningTrainer {
             freeSolves: freeSolves, clampedSolves: clampedSolves)
     }
 
-    /// The mean-normalized Bellman target: `R + γ · (max F(S') − mean F(S'))` (spec §3), with F(S')
-    /// (``QTarget/meanNormalized``)
-    /// the next state's Q values over the actions (its outputs for ``Readout/perAction``).
+    /// The mean-normalized Bellman target (``QTarget/meanNormalized``): `R + γ · (max F(S') − mean F(S'))`
+    /// (spec §3), with F(S') the next state's Q values over the actions (its outputs for ``Readout/perAction``).
     public static func target(reward: Double, nextOutputs: [Double], gamma: Double) -> Double {
         reward + gamma * (nextOutputs.max()! - nextOutputs.reduce(0, +) / Double(nextOutputs.count))
     }
