@@ -11,7 +11,8 @@ struct CLLNCommand: ParsableCommand {
         abstract: "Contrastive local learning networks: describe, compile to SPICE, solve, train.",
         subcommands: [
             CompileCommand.self, SolveCommand.self, TrainCommand.self, ValidateCommand.self, CheckCommand.self, ExperimentCommand.self,
-            BenchCommand.self, DynamicsCommand.self, SweepCommand.self, BaselineCommand.self, CosimCommand.self, RunWorkerCommand.self,
+            BenchCommand.self, DynamicsCommand.self, SweepCommand.self, BaselineCommand.self, CompareCommand.self, CosimCommand.self,
+            RunWorkerCommand.self,
         ]
     )
 
@@ -85,7 +86,7 @@ enum InputFileError: InputError {
         case let .unreadable(path, why): "cannot read \(path): \(why); check the path and that the file is readable"
         case let .notNumbers(path): "\(path) must hold a JSON array of numbers, e.g. [1.5, 2.0]"
         case let .unknownExperiment(name):
-            "\"\(name)\" is neither a preset (Q-learning: \(ExperimentPresets.names.joined(separator: ", ")); supervised tasks: "
+            "\"\(name)\" is neither a preset (Q-learning: \((ExperimentPresets.allNames + ["cartpole", "mountaincar"]).joined(separator: ", ")); supervised tasks: "
                 + "\(SupervisedTasks.names.joined(separator: ", "))) nor an existing config file; give one of them or a file's path"
         case let .notGates(path):
             "\(path) must hold gates: a JSON array of numbers in edge order, an array of such arrays, "

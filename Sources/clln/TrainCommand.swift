@@ -8,13 +8,15 @@ extension ExperimentPresets.Rule: ExpressibleByArgument {}
 extension Readout: ExpressibleByArgument {}
 extension ActionConditioning.Code: ExpressibleByArgument {}
 extension ActionConditioning.Wiring: ExpressibleByArgument {}
+extension ContinuousEncoding: ExpressibleByArgument {}
+extension QTarget: ExpressibleByArgument {}
 
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a CLLN: Q-learning (four-state, navigation), a supervised task (xor, regression, iris, digits, digits-hidden), or a YAML/JSON config of either.")
+        abstract: "Train a CLLN: Q-learning (four-state, navigation, grid-5x5, grid-7x7[-slip], cartpole, mountaincar), a supervised task (xor, regression, iris, digits, digits-hidden), or a YAML/JSON config of either.")
 
-    @Argument(help: "A Q-learning preset (four-state, navigation), a supervised task (xor, regression, iris, digits, digits-hidden), or a config file.")
+    @Argument(help: "A Q-learning preset (four-state, navigation, grid-5x5, grid-7x7, grid-5x5-slip, grid-7x7-slip, cartpole, mountaincar), a supervised task (xor, regression, iris, digits, digits-hidden), or a config file.")
     var experiment: String
 
     @OptionGroup var backendOptions: BackendOptions
@@ -69,6 +71,14 @@ struct TrainCommand: ParsableCommand {
     var readoutGain: Double?
     @Option(help: "Group readouts: b in Q = g × the readout's statistic + b (default 0), e.g. the task's lowest reward.")
     var readoutOffset: Double?
+    @Option(help: "Q-learning: the Bellman target: mean-normalized (the paper's, default for four-state and navigation) or discounted ((1 − γ)·R + γ·max Q(S′); the grid worlds' default).")
+    var target: QTarget?
+    @Option(help: "cartpole, mountaincar: how the state becomes input voltages: rbf (Gaussian bumps per component; default) or scaled (each component and its mirror).")
+    var encoding: ContinuousEncoding?
+    @Option(help: "cartpole, mountaincar: bumps per state component of the rbf code (default 7).")
+    var centers: Int?
+    @Option(help: "cartpole, mountaincar: hidden layer widths, comma-separated (default: none, inputs wired to outputs).")
+    var hidden: String?
 
     func validate() throws {
         if let trials, trials < 1 { throw badValue("--trials must be ≥ 1, e.g. --trials 10") }
@@ -120,6 +130,7 @@ struct TrainCommand: ParsableCommand {
         e.config.actionConditioning = ActionConditioning.overriding(
             e.config.actionConditioning, code: actionCode, wiring: actionWiring, onVoltage: actionVoltage, offVoltage: actionOffVoltage, gain: readoutGain,
             offset: readoutOffset)
+        if let target { e.config.target = target == .meanNormalized ? nil : target }
         if let readout { e = try e.withReadout(readout) }
         try e.validate()
         return e
@@ -128,6 +139,10 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         try Exit.run {
             if let task = SupervisedConfig.resolve(experiment) { return try runSupervised(task, command: self) }
+            if case .continuous? = try? LearningTask.named(experiment) { return try runContinuous() }
+            if encoding != nil || centers != nil || hidden != nil {
+                throw ValidationError("--encoding, --centers and --hidden apply to cartpole and mountaincar only")
+            }
             let e = try loadExperiment()
             let trial = QLearningTrial(experiment: e, seed: seed)
             let backends = try backends()
@@ -160,13 +175,61 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
+    /// `clln train cartpole|mountaincar`: CLLN Q-learning on a continuous-state task.
+    func runContinuous() throws {
+        guard !compareBackends, readout == nil || readout == .perAction, !referenceQuirk, stateWeightExponent == nil, rule == .faithful, target == nil else {
+            throw ValidationError("\(experiment) trains the per-action readout on one backend; drop --compare-backends, --readout, --reference-quirk, --state-weight-exponent, --rule and --target")
+        }
+        let trial = ContinuousQLearningTrial(
+            task: experiment, config: try continuousConfig(), seed: seed, trials: trials ?? 10)
+        let backend = try backendOptions.solverBackend()
+        try trial.validate(on: backend)
+        let folder = URL(fileURLWithPath: out ?? "out/train/\(experiment)")
+        let s = try runOptions.scheduler.run(trial, on: backend, in: RunFolder(folder))
+        if json {
+            printOut(String(decoding: try JSONOutput.encode(s), as: UTF8.self))
+        } else {
+            for t in s.trials {
+                printOut(String(format: "trial %2d  greedy return %.1f  last 100 training episodes %.1f  gates at min/max %d/%d  %.1f s",
+                                t.trial, t.finalGreedyReturn, t.lastTrainingReturn ?? .nan, t.gatesAtMinimum, t.gatesAtMaximum, t.wallSeconds))
+            }
+            for f in s.failedTrials { printOut("trial \(f.trial) FAILED: \(f.error)") }
+            printOut("\(s.network) (\(s.parameters) gates), \(s.steps) steps: greedy return \(String(format: "%.1f", s.finalGreedyReturnMean)); "
+                + "solved (greedy) \(s.solved.description); solved (last 100 training episodes) \(s.solvedInTraining.description); results: \(folder.path)")
+        }
+        if !s.failedTrials.isEmpty { throw ExitCode(70) }
+    }
+
+    /// The continuous task's defaults with the flags applied (ε falls over the same share of --steps).
+    func continuousConfig() throws -> ContinuousQLearningConfig {
+        guard case let .continuous(environment) = try LearningTask.named(experiment) else { throw InputFileError.unknownExperiment(experiment) }
+        var c = ContinuousQLearningConfig.defaults(for: environment)
+        if let steps {
+            c.epsilonDecaySteps = Int((Double(c.epsilonDecaySteps) * Double(steps) / Double(c.steps)).rounded())
+            c.steps = steps
+        }
+        c.rule.alpha = alpha ?? c.rule.alpha
+        c.rule.eta = eta ?? c.rule.eta
+        c.rule.batchSize = batch ?? c.rule.batchSize
+        c.rule.updateClip = clip ?? c.rule.updateClip
+        c.gamma = gamma ?? c.gamma
+        c.epsilonStart = epsilonStart ?? c.epsilonStart
+        c.epsilonEnd = epsilonEnd ?? c.epsilonEnd
+        c.encoding = encoding ?? c.encoding
+        c.centers = centers ?? c.centers
+        c.hidden = hidden.map { $0.split(separator: ",").compactMap { Int($0) } } ?? c.hidden
+        try c.validate()
+        return c
+    }
+
     func humanSummary(_ s: TrainingSummary, folder: URL) -> String {
         let weight = s.config.stepWeight(stateCount: s.bestPolicy.count)
         let rate = String(format: "α %g", s.config.rule.alpha)
             + (weight == 1 ? "" : String(format: " × %.4g per step (the reference's 1/states weighting)", weight))
         var lines = ["\(s.preset) (\(s.backend)\(s.referenceQuirk ? ", reference quirk" : "")): \(s.steps) steps per trial, \(rate)",
                      String(format: "optimum %.7f", s.optimum) + " (policy \(s.bestPolicy.map(String.init).joined(separator: ",")), "
-                        + "\(s.optimalPolicyCount) optimal policies), " + String(format: "worst %.6f", s.worst)]
+                        + (s.optimalPolicyCount.map { "\($0) optimal policies)" + String(format: ", worst %.6f", s.worst ?? .nan) }
+                            ?? "by value iteration)")]
         for t in s.trials {
             lines.append(String(format: "trial %2d  policy ", t.trial) + t.policy.map(String.init).joined(separator: ",")
                 + String(format: "  reward %.6f  ratio %.4f", t.reward, t.ratio) + (t.isBest ? " best" : "")

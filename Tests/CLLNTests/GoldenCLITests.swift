@@ -34,6 +34,9 @@ import Testing
         Case(golden: "bench-train", arguments: ["bench", "train", "--quick", "--json", "OUT-FILE"]),
         Case(golden: "bench-ideal-scale", arguments: ["bench", "ideal-scale", "--quick", "--memory-updates", "20", "--json", "OUT-FILE"]),
         Case(golden: "dynamics-train", arguments: ["dynamics", "train", "oscillators-lag", "--iterations", "3", "--seeds", "2", "--json", "OUT"]),
+        Case(golden: "compare",
+             arguments: ["compare", "four-state", "--seeds", "2", "--steps", "2000", "--agents", "clln,tabular", "--json", "OUT"]),
+        Case(golden: "train-cartpole", arguments: ["train", "cartpole", "--trials", "2", "--steps", "2000", "--json", "OUT"]),
         Case(golden: "dynamics-align",
              arguments: ["dynamics", "align", "oscillators-lag", "--etas", "0.1", "--samples", "1", "--json", "OUT"]),
     ]
@@ -48,7 +51,8 @@ import Testing
         try Self.compare(json, golden: c.golden)
         if c.arguments.contains("OUT") {
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("summary.json").path)
-                || FileManager.default.fileExists(atPath: out.appendingPathComponent("comparison.json").path),
+                || FileManager.default.fileExists(atPath: out.appendingPathComponent("comparison.json").path)
+                || FileManager.default.fileExists(atPath: out.appendingPathComponent("table.json").path),
                     "\(c.golden) writes its summary under --out")
         }
     }
@@ -67,7 +71,7 @@ import Testing
         #expect(version.status == 0 && version.out.hasPrefix("clln ") && version.out.contains("ngspice"))
         let help = try clln(["--help"])
         #expect(help.status == 0)
-        for command in ["compile", "solve", "train", "validate", "check", "experiment", "bench", "dynamics", "baseline"] {
+        for command in ["compile", "solve", "train", "validate", "check", "experiment", "bench", "dynamics", "baseline", "compare"] {
             #expect(help.out.contains("  \(command) "), "--help lists \(command)")
         }
         #expect(!help.out.contains("run-worker"), "the worker entry point is not a user command")

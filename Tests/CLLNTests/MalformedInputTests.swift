@@ -257,6 +257,15 @@ import Testing
         Row(label: "baseline: discount 1", arguments: ["baseline", "dqn", "cartpole", "--gamma", "1"], mentions: [["--gamma"]]),
         Row(label: "baseline: NaN learning rate", arguments: ["baseline", "local", "cartpole", "--learning-rate", "nan"], mentions: [["--learning-rate"]]),
         Row(label: "baseline: zero seeds", arguments: ["baseline", "tabular", "grid-5x5", "--seeds", "0"], mentions: [["--seeds"]]),
+        // compare
+        Row(label: "compare: unknown task", arguments: ["compare", "no-such-task"], mentions: [["no-such-task"], ["grid-5x5"]]),
+        Row(label: "compare: unknown agent", arguments: ["compare", "four-state", "--agents", "clln,sarsa"], mentions: [["sarsa"], ["dqn"]]),
+        Row(label: "compare: tabular agent on a continuous task", arguments: ["compare", "cartpole", "--agents", "clln-arq"],
+            mentions: [["clln-arq"], ["clln, dqn or local"]]),
+        Row(label: "compare: zero seeds", arguments: ["compare", "navigation", "--seeds", "0"], mentions: [["--seeds"]]),
+        Row(label: "compare: zero steps", arguments: ["compare", "navigation", "--steps", "0"], mentions: [["--steps"]]),
+        // continuous CLLN training
+        Row(label: "train cartpole: two centers", arguments: ["train", "cartpole", "--centers", "1"], mentions: [["centers"]]),
     ]
 
     /// Words of a message that tells the user what to do.
@@ -297,7 +306,7 @@ import Testing
             return ["check", "experiment", "bench", "dynamics"].contains(words.first!) ? words.joined(separator: " ") : words.first!
         })
         for command in ["compile", "solve", "train", "validate", "check gradient", "experiment stress", "experiment damage",
-                        "bench solve", "bench train", "dynamics train", "dynamics align", "baseline"] {
+                        "bench solve", "bench train", "dynamics train", "dynamics align", "baseline", "compare"] {
             #expect(commands.contains(command), "no row for \(command)")
         }
     }

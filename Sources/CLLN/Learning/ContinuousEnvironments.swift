@@ -17,6 +17,9 @@ public protocol ContinuousEnvironment: Sendable {
     var solvedEpisodes: Int { get }
     /// Bounds of every step's reward (for scaling values onto a bounded range).
     var rewardRange: ClosedRange<Double> { get }
+    /// Whether terminating is reaching the goal (MountainCar) rather than failing (CartPole):
+    /// learners on a bounded value range put a terminated episode at the top or the bottom of it.
+    var terminationIsSuccess: Bool { get }
     /// The nominal range of each state component, mapped onto the input range by
     /// ``encoding(_:range:)`` (values outside are clipped to it).
     var stateBounds: [ClosedRange<Double>] { get }
@@ -31,6 +34,8 @@ public protocol ContinuousEnvironment: Sendable {
 extension ContinuousEnvironment {
     /// Tasks without parameters have nothing to check.
     public func validate() throws {}
+    /// Default: terminating is failing.
+    public var terminationIsSuccess: Bool { false }
 }
 
 /// What a step of a ``ContinuousEnvironment`` returns.
@@ -102,6 +107,8 @@ public struct CartPole: ContinuousEnvironment, Codable, Hashable {
     public var solvedReturn: Double { 475 }
     public var solvedEpisodes: Int { 100 }
     public var rewardRange: ClosedRange<Double> { 1...1 }
+    /// The pole fell or the cart left the track.
+    public var terminationIsSuccess: Bool { false }
 
     public static let gravity = 9.8, cartMass = 1.0, poleMass = 0.1, halfLength = 0.5, forceMagnitude = 10.0, tau = 0.02
     public static let xThreshold = 2.4, thetaThreshold = 12 * 2 * Double.pi / 360
@@ -150,6 +157,8 @@ public struct MountainCar: ContinuousEnvironment, Codable, Hashable {
     public var solvedReturn: Double { -110 }
     public var solvedEpisodes: Int { 100 }
     public var rewardRange: ClosedRange<Double> { -1 ... -1 }
+    /// The car reached the flag.
+    public var terminationIsSuccess: Bool { true }
 
     public static let minPosition = -1.2, maxPosition = 0.6, maxSpeed = 0.07, goalPosition = 0.5, goalVelocity = 0.0
     public static let force = 0.001, gravity = 0.0025

@@ -90,7 +90,54 @@ public enum ExperimentPresets {
         switch name {
         case "four-state": fourState
         case "navigation": navigation
-        default: nil
+        default: GridWorld.named(name).map(gridWorld)
         }
     }
+
+    /// The paper's presets and the grid-world presets (``GridWorld/names``).
+    public static var allNames: [String] { names + GridWorld.names }
+
+    /// A grid world (``GridWorld``) on ``gridNetwork(for:)``: T = 200,000 steps (the baselines'
+    /// grid-world schedule), ε 0.1 → 0, the discounted target (``QTarget/discounted``) with
+    /// γ = 0.95, α = 0.5 as written (state weight exponent 0), η = 0.1, B = 20, DGC = 0.1, gates
+    /// 1.5 + 0.1·N(0,1), a measurement every 4,000 steps, 10 trials. (The paper's mean-normalized
+    /// target loses the value of the goal within a few steps of distance: every trial ended on a
+    /// policy that never reaches it.)
+    public static func gridWorld(_ grid: GridWorld) -> QLearningExperiment {
+        var config = QLearningConfig(
+            steps: 200_000, rule: CoupledLearningRule(alpha: 0.5, eta: 0.1, batchSize: 20, updateClip: 0.1),
+            gamma: 0.95, epsilonStart: 0.1, epsilonEnd: 0, measurements: 50, stateWeightExponent: 0)
+        config.measurementInterval = 4_000
+        config.target = .discounted
+        return QLearningExperiment(name: grid.name, topology: gridNetwork(for: grid), environment: grid, config: config, trials: 10)
+    }
+
+    /// The network of a grid world: the state one-hot on S input nodes (the state's node at
+    /// ``gridOn`` V, the others at ``gridOff(for:)``) plus a rail held at ``gridRail`` V, each input
+    /// wired by a MOSFET to each of the 4 outputs (one per action): (S + 1)·4 edges, no hidden
+    /// nodes. Output a in state s settles near the conductance-weighted mean of the held voltages
+    /// its edges see, so each state has its own edge to every output (a table in conductances);
+    /// but the weights of one output sum to 1 over all inputs, so its deviations above the
+    /// inactive level, summed over the states, stay below 1 − off: the inactive level must sit
+    /// just under the values Q takes (near the optimal average reward under the discounted target).
+    public static func gridNetwork(for grid: GridWorld) -> Topology {
+        let s = grid.stateCount
+        let off = gridOff(for: grid)
+        let states = (0..<s).map { state in (0..<s).map { $0 == state ? gridOn : off } + [gridRail] }
+        var t = Generators.layeredDense(
+            layers: [s + 1, grid.actionCount], inputs: Array(0...s), outputs: Array((s + 1)..<(s + 1 + grid.actionCount)), states: states)
+        t.name = "\(grid.name)-one-hot"
+        return t
+    }
+
+    /// Voltage of the inactive state inputs in ``gridNetwork(for:)``: 0.15 V on the 5×5 map (0.1 V
+    /// with slip), 0.05 V on the 7×7 map (optimal average rewards 0.21 and 0.16 without slip;
+    /// chosen on seeds 1000–1009 among 0.05/0.1/0.15/0.2 V with γ 0.95, α 0.5: 0 V lets every Q
+    /// collapse toward 0 V, too high a level leaves no room for the table).
+    public static func gridOff(for grid: GridWorld) -> Double { grid.stateCount > 24 ? 0.05 : (grid.slip > 0 ? 0.1 : 0.15) }
+
+    /// Voltage of the active state's input in ``gridNetwork(for:)``.
+    public static let gridOn = 1.0
+    /// Voltage of the rail input in ``gridNetwork(for:)``.
+    public static let gridRail = 0.2
 }

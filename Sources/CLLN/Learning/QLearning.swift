@@ -33,12 +33,15 @@ public struct QLearningConfig: Sendable, Hashable, Codable {
     /// The group readouts' action code and gain (``ActionConditioning``); `nil` is
     /// ``ActionConditioning/standard`` and is left out of encoded configs.
     public var actionConditioning: ActionConditioning?
+    /// The Bellman target (``QTarget``); `nil` is ``QTarget/meanNormalized``, the paper's, and is
+    /// left out of encoded configs.
+    public var target: QTarget?
 
     enum CodingKeys: String, CodingKey {
         case steps, rule, gamma, epsilonStart = "epsilon_start", epsilonEnd = "epsilon_end"
         case initialGateMean = "initial_gate_mean", initialGateSpread = "initial_gate_spread", measurements
         case measurementInterval = "measurement_interval", referenceQuirk = "reference_quirk"
-        case stateWeightExponent = "state_weight_exponent", readout, actionConditioning = "action_conditioning"
+        case stateWeightExponent = "state_weight_exponent", readout, actionConditioning = "action_conditioning", target
     }
 
     public init(steps: Int, rule: CoupledLearningRule, gamma: Double, epsilonStart: Double, epsilonEnd: Double,
@@ -94,6 +97,7 @@ public struct QLearningConfig: Sendable, Hashable, Codable {
         }
         guard (0...1).contains(epsilonEnd) else { throw bad("epsilon_end must lie in [0, 1] (got \(epsilonEnd)), e.g. epsilon_end 0") }
         guard (0...1).contains(gamma) else { throw bad("gamma (the discount γ) must lie in [0, 1] (got \(gamma)), e.g. gamma 0.5") }
+        if target == .discounted, gamma >= 1 { throw bad("the discounted target needs gamma < 1 (got \(gamma)), e.g. gamma 0.9") }
         guard initialGateMean.isFinite else {
             throw bad("initial_gate_mean must be a finite gate voltage (got \(initialGateMean)), e.g. initial_gate_mean 1.5")
         }
@@ -125,6 +129,26 @@ public struct QLearningConfig: Sendable, Hashable, Codable {
                 throw bad("measurement_interval \(interval) gives \(steps / interval) measurements of \(steps) steps; "
                     + "raise it to at least \(steps / InputLimits.maximumMeasurements + 1)")
             }
+        }
+    }
+}
+
+/// The Bellman target a Q-learning step clamps toward, from the reward R and the next state's Q
+/// values F(S′) over the actions.
+public enum QTarget: String, Sendable, Hashable, Codable, CaseIterable {
+    /// `R + γ·(max F(S′) − mean F(S′))` (spec §3, the paper's): only the next state's spread of
+    /// values enters, so the spread shrinks with every step of distance to a reward (by γ and by
+    /// the mean it removes); right for the paper's one-step tasks.
+    case meanNormalized = "mean-normalized"
+    /// `(1 − γ)·R + γ·max F(S′)`: Q-learning's target with the reward scaled by 1 − γ, so that Q
+    /// stays within the rewards' range (Q* = (1 − γ)·Σ γᵏ R_k); values propagate over long paths
+    /// (grid worlds).
+    case discounted
+
+    public func value(reward: Double, nextValues: [Double], gamma: Double) -> Double {
+        switch self {
+        case .meanNormalized: QLearningTrainer.target(reward: reward, nextOutputs: nextValues, gamma: gamma)
+        case .discounted: (1 - gamma) * reward + gamma * nextValues.max()!
         }
     }
 }
@@ -411,7 +435,7 @@ public final class QLearningTrainer {
                 action = argmax(q, Array(q.indices))
             }
             let (reward, next) = environment.sampleStep(state: state, action: action, rng: &rng)
-            let target = Self.target(reward: reward, nextOutputs: try qValues(next), gamma: config.gamma)
+            let target = (config.target ?? .meanNormalized).value(reward: reward, nextValues: try qValues(next), gamma: config.gamma)
 
             // The clamped phase starts from the free solution the taken action was read from.
             let slot = slot(state: state, action: action)
@@ -445,8 +469,8 @@ public final class QLearningTrainer {
             freeSolves: freeSolves, clampedSolves: clampedSolves)
     }
 
-    /// The mean-normalized Bellman target: `R + γ · (max F(S') − mean F(S'))` (spec §3), with F(S')
-    /// the next state's Q values over the actions (its outputs for ``Readout/perAction``).
+    /// The mean-normalized Bellman target (``QTarget/meanNormalized``): `R + γ · (max F(S') − mean F(S'))`
+    /// (spec §3), with F(S') the next state's Q values over the actions (its outputs for ``Readout/perAction``).
     public static func target(reward: Double, nextOutputs: [Double], gamma: Double) -> Double {
         reward + gamma * (nextOutputs.max()! - nextOutputs.reduce(0, +) / Double(nextOutputs.count))
     }

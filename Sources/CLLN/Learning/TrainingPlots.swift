@@ -5,7 +5,7 @@ import Foundation
 struct TrainingPlots {
     var experiment: QLearningExperiment
     var results: [TrialResult]
-    var extremes: PolicyExtremes
+    var scores: PolicyScores
 
     func write(to folder: URL) throws {
         var curves = CSVTable(header: ["trial", "step", "running_average_reward", "policy_reward", "policy"])
@@ -37,10 +37,8 @@ struct TrainingPlots {
             let points = r.curve.filter { $0.step > 0 && $0.runningAverageReward.isFinite }
             return LineSeries(name: "trial \(r.trial)", x: points.map { Double($0.step) }, y: points.map(\.runningAverageReward))
         }
-        chart.horizontalLines = [
-            ReferenceLine(value: extremes.optimum, label: String(format: "optimum %.4f", extremes.optimum)),
-            ReferenceLine(value: extremes.worst, label: String(format: "worst policy %.4f", extremes.worst)),
-        ]
+        chart.horizontalLines = [ReferenceLine(value: scores.optimum, label: String(format: "optimum %.4f", scores.optimum))]
+            + (scores.worst.map { [ReferenceLine(value: $0, label: String(format: "worst policy %.4f", $0))] } ?? [])
         return chart
     }
 
@@ -72,17 +70,17 @@ struct TrainingPlots {
         var canvas = SVGCanvas(
             width: max(2 * margin + Double(columns) * (panelWidth + gap) - gap, 360),
             height: 2 * margin + 36 + Double(rows) * (panelHeight + gap) - gap)
-        let near = results.filter { $0.reward / extremes.optimum >= TrainingSummary.nearOptimalRatio }.count
+        let near = results.filter { $0.reward / scores.optimum >= TrainingSummary.nearOptimalRatio }.count
         canvas.text(x: margin, y: 22, "\(experiment.name): greedy policy of each trial", size: 13, bold: true)
         canvas.text(
             x: margin, y: 40,
-            "\(near) of \(results.count) within 1% of the optimum " + String(format: "%.7f", extremes.optimum)
+            "\(near) of \(results.count) within 1% of the optimum " + String(format: "%.7f", scores.optimum)
                 + "; goal cell shaded" + (results.count > shown.count ? "; first \(shown.count) trials shown" : ""),
             size: 11)
         for (index, r) in shown.enumerated() {
             let left = margin + Double(index % columns) * (panelWidth + gap)
             let top = margin + 36 + Double(index / columns) * (panelHeight + gap)
-            let ratio = r.reward / extremes.optimum
+            let ratio = r.reward / scores.optimum
             canvas.text(
                 x: left, y: top + 18, "trial \(r.trial): " + String(format: "%.4f", ratio), size: 11,
                 color: ratio >= TrainingSummary.nearOptimalRatio ? "#222222" : "#c0392b", bold: true)

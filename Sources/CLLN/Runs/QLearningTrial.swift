@@ -25,9 +25,11 @@ public struct TrainingSummary: Codable, Sendable {
     public var backend: String
     public var steps: Int
     public var optimum: Double
-    public var worst: Double
+    /// The worst policy's score and the number of optimal policies: known when the policies were
+    /// enumerated (nil for tasks scored by value iteration, e.g. the grid worlds).
+    public var worst: Double?
     public var bestPolicy: [Int]
-    public var optimalPolicyCount: Int
+    public var optimalPolicyCount: Int?
     public var bestCount: Int
     /// Trials whose final reward is within 1% of the optimum (ratio ≥ ``nearOptimalRatio``).
     public var nearOptimalCount: Int
@@ -69,19 +71,29 @@ public struct QLearningTrial: Trial {
         self.checkpointEvery = checkpointEvery
     }
 
-    enum CodingKeys: String, CodingKey { case name, topology, environment, config, trials, seed, checkpointEvery = "checkpoint_every" }
+    enum CodingKeys: String, CodingKey {
+        case name, topology, environment, gridWorld = "grid_world", config, trials, seed, checkpointEvery = "checkpoint_every"
+    }
 
+    /// A deterministic task travels as its tables (``TabulatedEnvironment``), a ``GridWorld`` as
+    /// itself (its random transitions are drawn by its own ``GridWorld/sampleStep(state:action:rng:)``
+    /// from the trial's generator, so a worker process draws exactly what this process would).
+    /// Other tasks with random transitions cannot be sent: their SPICE trials need `--jobs 1`.
     public func encode(to encoder: Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(experiment.name, forKey: .name)
         try c.encode(experiment.topology, forKey: .topology)
-        guard experiment.environment.isDeterministic else {
-            throw EncodingError.invalidValue(experiment.environment.name, .init(
-                codingPath: c.codingPath + [CodingKeys.environment],
-                debugDescription: "\(experiment.environment.name) has random transitions, which worker processes cannot "
-                    + "reproduce from its tables yet; run its SPICE trials in this process with --jobs 1"))
+        if let grid = experiment.environment as? GridWorld {
+            try c.encode(grid, forKey: .gridWorld)
+        } else {
+            guard experiment.environment.isDeterministic else {
+                throw EncodingError.invalidValue(experiment.environment.name, .init(
+                    codingPath: c.codingPath + [CodingKeys.environment],
+                    debugDescription: "\(experiment.environment.name) has random transitions, which worker processes cannot "
+                        + "reproduce from its tables; run its SPICE trials in this process with --jobs 1"))
+            }
+            try c.encode(TabulatedEnvironment(experiment.environment), forKey: .environment)
         }
-        try c.encode(TabulatedEnvironment(experiment.environment), forKey: .environment)
         try c.encode(experiment.config, forKey: .config)
         try c.encode(experiment.trials, forKey: .trials)
         try c.encode(seed, forKey: .seed)
@@ -90,9 +102,11 @@ public struct QLearningTrial: Trial {
 
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
+        let environment: any TabularEnvironment = try c.decodeIfPresent(GridWorld.self, forKey: .gridWorld)
+            ?? c.decode(TabulatedEnvironment.self, forKey: .environment)
         experiment = QLearningExperiment(
             name: try c.decode(String.self, forKey: .name), topology: try c.decode(Topology.self, forKey: .topology),
-            environment: try c.decode(TabulatedEnvironment.self, forKey: .environment),
+            environment: environment,
             config: try c.decode(QLearningConfig.self, forKey: .config), trials: try c.decode(Int.self, forKey: .trials))
         seed = try c.decode(UInt64.self, forKey: .seed)
         checkpointEvery = try c.decode(Int.self, forKey: .checkpointEvery)
@@ -106,11 +120,15 @@ public struct QLearningTrial: Trial {
         result.seed == seed && result.trial == k && result.finalGates.count == experiment.topology.edgeCount
     }
 
-    /// The task must match the network and have an optimum the report can enumerate.
+    /// The task must match the network and have an optimum the report can score policies
+    /// against: enumerable, or found by value iteration (``TabularEnvironment/optimalPolicy(enumerationLimit:maximumIterations:)``).
     public func validate(on backend: SolverBackend) throws {
         try experiment.validate()
-        guard experiment.environment.policyCount <= Double(PolicyExtremes.enumerationLimit) else {  // the report enumerates them
-            throw LearningError.mismatch("the policy space of \(experiment.environment.name) is too large to find the optimum by enumeration")
+        let env = experiment.environment
+        guard env.policyCount <= Double(PolicyExtremes.enumerationLimit) || (env.resetPeriod == nil && env.optimalPolicy() != nil) else {
+            throw LearningError.mismatch(
+                "\(env.name) has too many policies to enumerate and no optimum by value iteration (periodic resets or "
+                    + "start states with different optimal gains); use a smaller task")
         }
     }
 
@@ -128,30 +146,51 @@ public struct QLearningTrial: Trial {
     /// Collects finished trials into the summary and writes summary.json, curves.csv,
     /// gates.csv and the SVG plots.
     public func report(_ outcome: RunOutcome<TrialResult, SolverBackend>, into folder: RunFolder) throws -> TrainingSummary {
-        let env = experiment.environment
-        guard let extremes = env.enumeratePolicies() else {
-            throw LearningError.mismatch("the policy space is too large to find the optimum by enumeration")
-        }
+        let scores = try PolicyScores(experiment.environment)
         let results = outcome.results.map(\.result)
         let trials = results.map { r in
             TrainingSummary.Trial(
-                trial: r.trial, seed: r.seed, policy: r.policy, isBest: r.reward >= extremes.optimum - 1e-12,
-                reward: r.reward, ratio: r.reward / extremes.optimum, wallSeconds: r.wallSeconds,
+                trial: r.trial, seed: r.seed, policy: r.policy, isBest: r.reward >= scores.optimum - 1e-12,
+                reward: r.reward, ratio: r.reward / scores.optimum, wallSeconds: r.wallSeconds,
                 stepsPerSecond: Double(experiment.config.steps) / max(r.wallSeconds, 1e-9),
                 freeSolves: r.freeSolves, clampedSolves: r.clampedSolves)
         }
         let bestCount = trials.filter(\.isBest).count
         let nearOptimalCount = trials.filter { $0.ratio >= TrainingSummary.nearOptimalRatio }.count
         let summary = TrainingSummary(
-            preset: experiment.name, backend: outcome.backend.kind.rawValue, steps: experiment.config.steps, optimum: extremes.optimum,
-            worst: extremes.worst, bestPolicy: extremes.bestPolicy, optimalPolicyCount: extremes.optimalPolicyCount,
+            preset: experiment.name, backend: outcome.backend.kind.rawValue, steps: experiment.config.steps, optimum: scores.optimum,
+            worst: scores.worst, bestPolicy: scores.bestPolicy, optimalPolicyCount: scores.optimalPolicyCount,
             bestCount: bestCount, nearOptimalCount: nearOptimalCount,
             bestRate: SuccessRate(successes: bestCount, trials: trials.count),
             nearOptimalRate: SuccessRate(successes: nearOptimalCount, trials: trials.count),
             referenceQuirk: experiment.config.referenceQuirk, config: experiment.config, trials: trials,
             failedTrials: outcome.failures, backendInfo: outcome.backendInfo)
         try folder.writeJSON(summary, to: "summary.json")
-        try TrainingPlots(experiment: experiment, results: results, extremes: extremes).write(to: folder.url)
+        try TrainingPlots(experiment: experiment, results: results, scores: scores).write(to: folder.url)
         return summary
+    }
+}
+
+/// What a report scores policies against: the optimum and a best policy, and where the policies
+/// were enumerated (at most ``PolicyExtremes/enumerationLimit``, the paper's tasks: the same
+/// numbers as before value iteration existed) also the worst score and the number of optimal
+/// policies; larger tasks take the optimum of ``TabularEnvironment/optimalPolicy(enumerationLimit:maximumIterations:)``.
+public struct PolicyScores: Sendable, Hashable {
+    public var optimum: Double
+    public var bestPolicy: [Int]
+    public var worst: Double?
+    public var optimalPolicyCount: Int?
+    public var method: OptimalPolicy.Method
+
+    /// Throws ``LearningError/mismatch(_:)`` when the task has no computable optimum.
+    public init(_ environment: any TabularEnvironment) throws {
+        if let extremes = environment.enumeratePolicies() {
+            (optimum, bestPolicy, worst, optimalPolicyCount) = (extremes.optimum, extremes.bestPolicy, extremes.worst, extremes.optimalPolicyCount)
+            method = .enumeration
+        } else if let optimal = environment.optimalPolicy() {
+            (optimum, bestPolicy, worst, optimalPolicyCount, method) = (optimal.optimum, optimal.policy, nil, nil, optimal.method)
+        } else {
+            throw LearningError.mismatch("\(environment.name) has no computable optimum (too many policies, no value-iteration optimum)")
+        }
     }
 }

@@ -10,6 +10,6 @@ extension SolverBackend: RunBackend {
 /// This library's run kinds, for ``RunWorker/main(order:trial:kinds:)`` in worker processes.
 public enum CLLNRunKinds {
     public static let all: [any Trial.Type] = [
-        QLearningTrial.self, SupervisedTrial.self, StressTrial.self, DamageTrial.self, CosimTrial.self,
+        QLearningTrial.self, SupervisedTrial.self, StressTrial.self, DamageTrial.self, CosimTrial.self, ContinuousQLearningTrial.self,
     ]
 }
