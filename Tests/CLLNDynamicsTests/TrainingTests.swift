@@ -52,7 +52,7 @@ struct TrainingTests {
     /// cannot move it from mean(ω); non-reciprocal couplings can.
     @Test func reciprocalKuramotoCannotMoveTheMeanFrequency() throws {
         func meanVelocityShift(reciprocal: Bool) throws -> Double {
-            let task = DynamicsTask.kuramotoSync(seed: 1, reciprocal: reciprocal)
+            let task = try DynamicsTask.kuramotoSync(seed: 1, reciprocal: reciprocal)
             let result = try DynamicsTrainer(task: task, iterations: 25).train()
             return result.metricsAfter["mean_phase_velocity"]! - result.metricsAfter["mean_intrinsic_frequency"]!
         }

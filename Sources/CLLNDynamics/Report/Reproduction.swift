@@ -55,7 +55,7 @@ public enum Reproduction {
             _ = try train(DynamicsTask.oscillatorsTwoWayLag(seed: 1, reciprocal: true), "oscillators-two-way-lag-reciprocal")
         case "fig4": _ = try train(try DynamicsTask(name: "kuramoto-allostery"), "kuramoto-allostery")
         case "fig5": _ = try train(try DynamicsTask(name: "kuramoto-sync"), "kuramoto-sync")
-        case "fig12": _ = try train(DynamicsTask.kuramotoSync(seed: 1, reciprocal: true), "kuramoto-sync-reciprocal")
+        case "fig12": _ = try train(try DynamicsTask.kuramotoSync(seed: 1, reciprocal: true), "kuramoto-sync-reciprocal")
         case "fig6":
             let task = try DynamicsTask(name: "lif-target")
             let local = try train(task, "local"), gradient = try train(task, "gradient", rule: .gradient)
