@@ -105,7 +105,7 @@ public struct JammedPacking: Sendable {
     }
 
     /// Minimum-image separation vector from `a` to `b` and its length.
-    static func separation(_ a: (x: Double, y: Double), _ b: (x: Double, y: Double), _ side: Double) -> (dx: Double, dy: Double, distance: Double) {
+    public static func separation(_ a: (x: Double, y: Double), _ b: (x: Double, y: Double), _ side: Double) -> (dx: Double, dy: Double, distance: Double) {
         var dx = b.x - a.x, dy = b.y - a.y
         dx -= side * (dx / side).rounded()
         dy -= side * (dy / side).rounded()
