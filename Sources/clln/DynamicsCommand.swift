@@ -148,6 +148,8 @@ extension DynamicsCommand {
         var figure: String
         @Flag(help: "Tiny runs (\(Reproduction.quickIterations) iterations, a few samples) to check the pipeline, not the result.")
         var quick = false
+        @Flag(name: .customLong("paper-scale"), help: "The paper's iteration counts wherever it states them (Kuramoto sync 60,000 ≈ 20 min per network, logic gates 100,000 ≈ 50 min); by default only where they take minutes (gLV 10,000).")
+        var paperScale = false
         @Option(help: "Output folder (default: out/dynamics/reproduce); figure F goes to <out>/F.")
         var out: String = "out/dynamics/reproduce"
 
@@ -160,7 +162,7 @@ extension DynamicsCommand {
         func run() throws {
             try Exit.run {
                 let folder = URL(fileURLWithPath: out)
-                let files = try Reproduction.run(figure, quick: quick, to: folder) { printOut("reproducing \($0)…") }
+                let files = try Reproduction.run(figure, quick: quick, paperScale: paperScale, to: folder) { printOut("reproducing \($0)…") }
                 printOut("wrote \(files.count) files under \(folder.path)")
             }
         }

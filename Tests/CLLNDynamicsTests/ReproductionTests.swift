@@ -32,6 +32,27 @@ struct ReproductionTests {
         #expect(step.gradient.allSatisfy { abs($0) < 1e-12 })
     }
 
+    /// A jammed packing: no overlap-free configuration is left (contacts overlap), every disk is
+    /// held by ≥ 3 contacts, the contact graph is connected, the mean degree is near the isostatic
+    /// 4, and φ_J is near the 2D random-close-packing value; the same generator state gives the
+    /// same packing.
+    @Test func jammedPackingIsRigidAndReproducible() throws {
+        var generator = SplitMix64(seed: 3)
+        let packing = try JammedPacking.generate(diskCount: 16, generator: &generator)
+        #expect(packing.rattlers.isEmpty)
+        for (i, j) in packing.contacts {
+            let d = JammedPacking.separation(packing.positions[i], packing.positions[j], packing.side).distance
+            #expect(d < packing.radii[i] + packing.radii[j])
+        }
+        for node in 0..<16 { #expect(packing.contacts.filter { $0.0 == node || $0.1 == node }.count >= 3) }
+        #expect(!CouplingGraph.hopDistances(from: 0, nodeCount: 16, edges: packing.contacts).contains(Int.max))
+        #expect(packing.meanDegree >= 3.5 && packing.meanDegree <= 5)
+        #expect(packing.packingFraction > 0.75 && packing.packingFraction < 0.9)
+        var again = SplitMix64(seed: 3)
+        #expect(try JammedPacking.generate(diskCount: 16, generator: &again).contacts.map { [$0.0, $0.1] } == packing.contacts.map { [$0.0, $0.1] })
+        #expect(throws: DynamicsError.self) { var g = SplitMix64(seed: 1); _ = try JammedPacking.generate(diskCount: 2, generator: &g) }
+    }
+
     /// Appendix B: with τ_f = τ_b the local rule is well aligned at short horizons for every share.
     @Test func symmetryStudyCoversItsGridAndIsAlignedAtShortHorizons() throws {
         let study = try SymmetryStudy.run(shares: [0, 1], horizons: [0.25, 1], nodeCount: 4, samples: 3)
@@ -48,6 +69,10 @@ struct ReproductionTests {
         let catalogue = try Reproduction.run("fig13", quick: true, to: folder).map(\.lastPathComponent)
         #expect(Set(catalogue) == ["summary.json", "attractors.csv", "attractors.svg"])
         #expect(throws: DynamicsError.self) { try Reproduction.run("fig99", quick: true, to: folder) }
+        #expect(Reproduction.iterations(for: "glv-target", quick: false, paperScale: false) == 10_000)
+        #expect(Reproduction.iterations(for: "kuramoto-sync", quick: false, paperScale: false) == nil)
+        #expect(Reproduction.iterations(for: "kuramoto-sync", quick: false, paperScale: true) == 60_000)
+        #expect(Reproduction.iterations(for: "mm-logic", quick: true, paperScale: true) == Reproduction.quickIterations)
     }
 
     /// The LIF target plot shows the output once (before, after) and its four targets as short

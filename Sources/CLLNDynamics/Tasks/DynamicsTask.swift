@@ -42,8 +42,8 @@ public struct DynamicsTask: Sendable {
         case "oscillators-amplitude": self = Self.oscillatorsAmplitude(seed: seed)
         case "oscillators-lag": self = Self.oscillatorsLag(seed: seed)
         case "oscillators-two-way-lag": self = Self.oscillatorsTwoWayLag(seed: seed, reciprocal: false)
-        case "kuramoto-allostery": self = Self.kuramotoAllostery(seed: seed)
-        case "kuramoto-sync": self = Self.kuramotoSync(seed: seed, reciprocal: false)
+        case "kuramoto-allostery": self = try Self.kuramotoAllostery(seed: seed)
+        case "kuramoto-sync": self = try Self.kuramotoSync(seed: seed, reciprocal: false)
         case "lif-target": self = Self.lifTarget(seed: seed)
         case "lif-classify": self = Self.lifClassify(seed: seed)
         case "mm-logic": self = Self.michaelisMentenLogic(seed: seed)
@@ -115,3 +115,4 @@ enum SignalAnalysis {
         (values.reduce(0) { $0 + $1 * $1 } / Double(max(1, values.count))).squareRoot()
     }
 }
+

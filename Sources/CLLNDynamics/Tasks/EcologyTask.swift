@@ -1,10 +1,16 @@
 /// A chosen species of a multi-attractor Lotka–Volterra community must settle at a target
 /// abundance (the paper's §III.5, Fig. 9, Appendix D).
 extension DynamicsTask {
-    static func lotkaVolterraTarget(seed: UInt64) throws -> DynamicsTask {
+    /// Immigration (invasion) rate λ of the glv-target community.
+    public static let glvInvasionRate = 1e-2
+
+    static func lotkaVolterraTarget(seed: UInt64, invasionRate: Double = glvInvasionRate) throws -> DynamicsTask {
         var generator = SplitMix64(seed: seed)
         let count = 10, meanInteraction = 1.0, targetAbundance = 0.5
-        let system = LotkaVolterraNetwork(speciesCount: count)
+        // Immigration λ = 10⁻²: an "extinct" species sits at x ≈ λ/|growth| ~ 10⁻², not 10⁻⁶, so
+        // the rule's signal ∂F/∂α ∝ xᵢ xⱼ at the output does not vanish (at λ = 10⁻⁶ 5 of seeds
+        // 1–20 never moved: cost ×1.0).
+        let system = LotkaVolterraNetwork(speciesCount: count, invasionRate: invasionRate)
         let parameters = (0..<system.parameterCount).map { _ in generator.uniform(0, 2 * meanInteraction) }
         let duration = 60.0
         let initial = [Double](repeating: 0.1, count: count)

@@ -11,11 +11,23 @@ extension DynamicsTask {
     }
 
     /// A sinusoid drives neuron 0; the output neuron must take four given values at four times.
-    static func lifTarget(seed: UInt64) -> DynamicsTask {
+    ///
+    /// - Parameters:
+    ///   - neuronCount: network size (default 8).
+    ///   - afferentInput: the input neuron is a sensory neuron that receives the drive but no
+    ///     synapse from the network (the default). With `false` the network is fully connected
+    ///     as in the paper's Fig. 6; then the output's contrast reaches the input through the
+    ///     output→input synapse and the local rule retunes the input neuron itself (its leak runs
+    ///     to the floor, its incoming weights turn negative), which wrecks the drive on a third of
+    ///     the seeds (7/10 learned on seeds 1–10, 3/10 on 11–20).
+    ///   - supervisor: default ``Supervisor/clamp`` (the paper's Eq. 19).
+    public static func lifTarget(
+        seed: UInt64, neuronCount count: Int = 8, afferentInput: Bool = true, supervisor: Supervisor = .clamp
+    ) -> DynamicsTask {
         var generator = SplitMix64(seed: seed)
-        let count = 8
         let (input, output) = (0, count - 1)
         let synapses = (0..<count).flatMap { target in (0..<count).filter { $0 != target }.map { (target: target, source: $0) } }
+            .filter { !afferentInput || $0.target != input }
         let system = LeakyIntegrateAndFireNetwork(neuronCount: count, synapses: synapses)
         let times = [3.0, 5.0, 7.0, 9.0], values = [0.65, -0.35, -0.05, 0.7]
         let episode = Episode(
@@ -27,7 +39,8 @@ extension DynamicsTask {
             summary: "LIF network driven by a sinusoid: the output hits 4 values at 4 times",
             system: system, seed: seed,
             initialParameters: lifParameters(system, weightScale: 1 / Double(count).squareRoot(), generator: &generator),
-            episodes: [episode], timeStep: 0.05, nudge: 0.2, learningRate: 0.3, maximumStep: 0.1, defaultIterations: 400,
+            episodes: [episode], timeStep: 0.05, nudge: 0.2, supervisor: supervisor, learningRate: 0.3, maximumStep: 0.1,
+            defaultIterations: 400,
             nodeNames: roleNames(count: count, roles: [input: "input", output: "output"])
         ) { task, parameters in
             let run = try task.solver.free(episode, parameters: parameters).trajectory
@@ -46,14 +59,19 @@ extension DynamicsTask {
     /// Two-class classification of synthetic "spoken word" signals: three band envelopes drive
     /// three input neurons; class "zero" is loud in band 0, class "one" in band 1, band 2 is a
     /// distractor. Outputs "zero" and "one" must end high (1) / low (0) as one-hot codes.
-    /// Half of the possible synapses exist, except that the two outputs read from every neuron.
+    /// Half of the possible synapses exist, except that the two outputs read from every neuron
+    /// and the three input neurons are afferent (driven by their band, no synapse from the
+    /// network, as in lif-target: a recurrent input neuron is retuned by the propagated contrast
+    /// and loses its signal — 8/10 seeds learned with recurrent inputs, 30/30 without).
     static func lifClassify(seed: UInt64) -> DynamicsTask {
         var generator = SplitMix64(seed: seed)
         let count = 10
         let inputs = [0, 1, 2], (zeroNode, oneNode) = (8, 9)
         let candidates = (0..<count).flatMap { target in (0..<count).filter { $0 != target }.map { (target: target, source: $0) } }
         let isOutput = { (node: Int) in node == zeroNode || node == oneNode }
-        let synapses = candidates.filter { isOutput($0.target) || generator.uniform() < 0.5 }
+        // Draw every candidate first (the wiring of the other neurons does not depend on the rule
+        // for inputs), then drop the synapses onto input neurons.
+        let synapses = candidates.filter { isOutput($0.target) || generator.uniform() < 0.5 }.filter { !inputs.contains($0.target) }
         let system = LeakyIntegrateAndFireNetwork(neuronCount: count, synapses: synapses)
         let duration = 10.0
         func example(_ label: Int, _ index: Int) -> Episode {
@@ -86,7 +104,7 @@ extension DynamicsTask {
             summary: "LIF network classifies synthetic two-word 'speech' envelopes (one-hot outputs at the end)",
             system: system, seed: seed,
             initialParameters: lifParameters(system, weightScale: 0.5, generator: &generator),
-            episodes: training, timeStep: 0.05, nudge: 0.2, learningRate: 0.1, maximumStep: 0.1, defaultIterations: 300,
+            episodes: training, timeStep: 0.05, nudge: 0.2, learningRate: 0.1, maximumStep: 0.1, defaultIterations: 600,
             nodeNames: roleNames(count: count, roles: [0: "band0", 1: "band1", 2: "band2", zeroNode: "zero", oneNode: "one"])
         ) { task, parameters in
             let solver = task.solver

@@ -10,13 +10,15 @@ extension DynamicsTask {
         }
     }
 
-    private static func sinusoidEpisode(name: String, input: Int, output: Int, target: Signal, periods: Double) -> Episode {
+    private static func sinusoidEpisode(
+        name: String, input: Int, output: Int, target: Signal, periods: Double, window: TimeWindow = .always
+    ) -> Episode {
         let drive = Signal.sine(amplitude: 1, angularFrequency: oscillatorFrequency, phase: 0)
         return Episode(
             name: name, initialState: [Double](repeating: 0, count: oscillatorCount),
             duration: periods * 2 * .pi / oscillatorFrequency,
             prescribed: [NodeSignal(node: input, signal: drive)],
-            targets: [Target(node: output, signal: target)])
+            targets: [Target(node: output, signal: target, window: window)])
     }
 
     /// Relative RMS error ‖x_out − x*‖ / ‖x*‖ of a free run.
@@ -94,15 +96,20 @@ extension DynamicsTask {
         let (forwardLag, backwardLag) = (0.5, 1.5)
         let system = LinearOscillatorNetwork(
             nodeCount: oscillatorCount, edges: CouplingGraph.complete(nodeCount: oscillatorCount), reciprocal: reciprocal)
+        // The lag is a property of the driven (steady) response: the cost counts from half a period
+        // on (rise 0.5), not the start-up transient from rest, which depends on the initial state
+        // rather than the lag and which a causal supervisor can only correct after the fact.
+        let steady = TimeWindow.after(start: Double.pi / oscillatorFrequency, rise: 0.5)
         let episodes = [
-            sinusoidEpisode(name: "a→b", input: a, output: b, target: delayedDrive(forwardLag), periods: 3),
-            sinusoidEpisode(name: "b→a", input: b, output: a, target: delayedDrive(backwardLag), periods: 3),
+            sinusoidEpisode(name: "a→b", input: a, output: b, target: delayedDrive(forwardLag), periods: 3, window: steady),
+            sinusoidEpisode(name: "b→a", input: b, output: a, target: delayedDrive(backwardLag), periods: 3, window: steady),
         ]
         return DynamicsTask(
             name: "oscillators-two-way-lag",
             summary: "linear oscillators: a→b with lag \(forwardLag) and b→a with lag \(backwardLag) (needs non-reciprocity)",
             system: system, seed: seed, initialParameters: oscillatorParameters(system, generator: &generator),
-            // The paper's clamping supervisor and 700 iterations: 8/10 seeds learned (force, 400: 3/10).
+            // The paper's clamping supervisor, 700 iterations, steady-state cost: 30/30 seeds
+            // (seeds 1–30) learned; counting the start-up transient too: 8/10 (force, 400: 3/10).
             episodes: episodes, timeStep: 0.05, nudge: 0.1, supervisor: .clamp, learningRate: 0.02, defaultIterations: 700,
             nodeNames: roleNames(count: oscillatorCount, roles: [a: "a", b: "b"])
         ) { task, parameters in
