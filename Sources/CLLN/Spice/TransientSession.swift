@@ -9,7 +9,8 @@ import Foundation
 /// (synchronous, on the calling thread; no `bg_run`) of the segments' total duration. The
 /// engine's GetSyncData callback shortens ngspice's time steps so that an accepted point falls on
 /// every boundary, and caps the first step after a boundary at ``Options/firstStepFraction`` of
-/// the segment (sources change there); its SendData callback delivers every accepted point, and
+/// the segment (sources change there; segments given as `restarting` start at an ngspice
+/// breakpoint instead, and ``Options/settleJump`` may propose one step to a settled segment's end); its SendData callback delivers every accepted point, and
 /// at a boundary's point the driver's closure runs before ngspice evaluates any later time, so
 /// the new values act from the boundary on (zero-order hold). Between runs the circuit's state
 /// is carried by its ``Capacitor``s: after a run each one's `ic` is set to its voltage at the
