@@ -6,14 +6,15 @@ import Testing
 @Suite(.serialized) struct TransientSessionTests {
     /// R = 1 kΩ, C = 1 nF (RC = 1 µs), driven by an external voltage source; a second capacitor
     /// charged by an external current source.
-    static func session(initial: Double = 0) throws -> TransientSession {
+    static func session(initial: Double = 0, options: TransientSession.Options = .init()) throws -> TransientSession {
         let netlist = [
             "* rc", ".options method=gear reltol=1e-6", "v1 in 0 external", "r1 in out 1k", "c1 out 0 1n ic=\(initial)",
             "i1 0 x external", "c2 x 0 1n ic=0", "r2 x 0 1e12", ".end",
         ]
         return try TransientSession(
             netlist: netlist, probe: "@r1[resistance]", recorded: ["out", "x", "v1#branch"], voltageSources: ["v1"],
-            currentSources: ["i1"], capacitors: [.init(name: "c1", positive: "out"), .init(name: "c2", positive: "x")])
+            currentSources: ["i1"], capacitors: [.init(name: "c1", positive: "out"), .init(name: "c2", positive: "x")],
+            options: options)
     }
 
     @Test func rcChargesAsOneMinusExponential() throws {
@@ -59,6 +60,49 @@ import Testing
         let expected = 2 - (2 - exp(-2.0)) * exp(-1.0)
         #expect(abs(end.values[0] - expected) < 1e-3)
         #expect(abs(s.time - 13e-6) < 1e-15)
+    }
+
+    @Test func aCurrentStepAtARestartDeliversExactlyItsCharge() throws {
+        // 1 µA into 1 nF from a boundary on: 1 mV after 1 µs. Second-order gear across the step
+        // (no restart) gives the capacitor only ~⅔ of the first step's charge, for good.
+        func charged(restarting: Set<Int>) throws -> Double {
+            var options = TransientSession.Options()
+            options.firstStepFraction = 1e-2
+            let s = try Self.session(options: options)
+            let end = try s.run(segments: [1e-6, 1e-6], restarting: restarting, atBoundary: { k, reading in
+                #expect(k == 1 && abs(reading.time - 1e-6) < 1e-15)
+                s.currents = [1e-6]
+            })
+            return end.values[1]
+        }
+        let exact = try charged(restarting: [1])
+        #expect(abs(exact - 1e-3) < 1e-9, "\(exact) V")
+        let engine = try NgspiceEngine.shared()
+        if engine.setsBreakpoints {
+            let drifted = try charged(restarting: [])
+            #expect(abs(drifted - 1e-3) > 1e-8, "without the restart the charge error stays: \(drifted) V")
+        }
+    }
+
+    @Test func theSettleJumpSparesPointsAndKeepsTheSettledValue() throws {
+        func settle(jump: Double?) throws -> (value: Double, points: Int) {
+            var options = TransientSession.Options()
+            options.settleJump = jump
+            let netlist = [
+                "* rc", ".options method=gear reltol=1e-6", "v1 in 0 external", "r1 in out 1k", "c1 out 0 1n ic=0",
+                "i1 0 x external", "c2 x 0 1n ic=0", "r2 x 0 1e12", ".end",
+            ]
+            let s = try TransientSession(
+                netlist: netlist, probe: "@r1[resistance]", recorded: ["out"], voltageSources: ["v1"], currentSources: ["i1"],
+                capacitors: [.init(name: "c1", positive: "out"), .init(name: "c2", positive: "x")], options: options)
+            s.voltages = [1]
+            let end = try s.run(segments: [100e-6, 100e-6], atBoundary: { _, _ in s.voltages = [0.5] })
+            return (end.values[0], s.acceptedPoints)
+        }
+        let plain = try settle(jump: nil)
+        let jumped = try settle(jump: 1e-6)
+        #expect(abs(jumped.value - 0.5) < 1e-6 && abs(plain.value - 0.5) < 1e-6)
+        #expect(jumped.points < plain.points, "\(jumped.points) vs \(plain.points) points")
     }
 
     @Test func aSourceWithoutAValueStopsTheRunWithATypedError() throws {

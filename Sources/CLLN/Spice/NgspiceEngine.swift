@@ -106,6 +106,8 @@ public final class NgspiceEngine: @unchecked Sendable {
     /// call throws ``SpiceError/engineReset(log:)``). Otherwise, and always after a `quit`
     /// command, every later call throws ``SpiceError/engineUnrecoverable(log:)``.
     public var recoversFromExit: Bool { api.reset != nil }
+    /// Whether transient analyses can take breakpoints (the library exports `ngSpice_SetBkpt`).
+    public var setsBreakpoints: Bool { api.setBreakpoint != nil }
 
     /// The last lines ngspice printed (newest last), each prefixed `stdout`, `stderr` or `status`.
     public var recentOutput: [String] { output.tail(100) }
@@ -312,11 +314,17 @@ public final class NgspiceEngine: @unchecked Sendable {
     /// command is synchronous (no `bg_run`); the observer is called on this thread, inside the
     /// engine's lock, and must not call the engine. Then destroys every plot and frees command
     /// memory as ``operatingPoint(nodeCount:into:)`` does. Returns what ngspice printed meanwhile;
-    /// success is the observer's to judge.
-    func transient(_ analysis: String, observer: any TransientObserver) throws -> [String] {
+    /// success is the observer's to judge. `breakpoints` (seconds from the analysis' start) become
+    /// ngspice breakpoints (`ngSpice_SetBkpt`, where the library has it: ``setsBreakpoints``): it
+    /// lands a point on each and restarts integration there at first order, as at a PWL corner.
+    func transient(_ analysis: String, breakpoints: [Double] = [], observer: any TransientObserver) throws -> [String] {
         let mark = output.count
         transientObserver = observer
-        defer { transientObserver = nil }
+        transientBreakpoints = breakpoints
+        defer {
+            transientObserver = nil
+            transientBreakpoints = []
+        }
         _ = try analyze(analysis, nodeCount: 0)
         return output.lines(since: mark)
     }
@@ -448,6 +456,8 @@ public final class NgspiceEngine: @unchecked Sendable {
     private var inSessionCommand = false
     /// The observer of the running transient analysis (see ``transient(_:observer:)``).
     private var transientObserver: (any TransientObserver)?
+    /// Breakpoints of the running transient analysis, set once its plot begins.
+    private var transientBreakpoints: [Double] = []
     /// One accepted point's values, in the plot's vector order (reused between points).
     private var transientValues: [Double] = []
     private var timing = Timing()
@@ -568,6 +578,8 @@ public final class NgspiceEngine: @unchecked Sendable {
         guard let observer = transientObserver else { return point.receive(info) }
         guard let info = info?.pointee, let vectors = info.vecs else { return 0 }
         observer.begin(vectors: (0..<Int(info.veccount)).map { i in vectors[i]?.pointee.vecname.map { String(cString: $0) } ?? "" })
+        // The plot begins after DCtran has reset its breakpoint list, so these are kept.
+        if let setBreakpoint = api.setBreakpoint { for time in transientBreakpoints { _ = setBreakpoint(time) } }
         transientValues = [Double](repeating: .nan, count: Int(info.veccount))
         return 0
     }
@@ -732,6 +744,7 @@ private struct NgspiceFunctions {
     typealias Circuit = @convention(c) (UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32
     typealias VectorInfo = @convention(c) (UnsafeMutablePointer<CChar>?) -> UnsafeMutablePointer<vector_info>?
     typealias Reset = @convention(c) () -> Int32
+    typealias SetBreakpoint = @convention(c) (Double) -> Bool
 
     let initialize: Initialize
     let initializeSync: InitializeSync
@@ -740,6 +753,8 @@ private struct NgspiceFunctions {
     let vectorInfo: VectorInfo
     /// `nil` before ngspice 44.
     let reset: Reset?
+    /// `ngSpice_SetBkpt`; `nil` where the library lacks it.
+    let setBreakpoint: SetBreakpoint?
 
     init(handle: UnsafeMutableRawPointer, path: String) throws {
         func resolve<F>(_ name: String, as _: F.Type) throws -> F {
@@ -754,6 +769,7 @@ private struct NgspiceFunctions {
         circuit = try resolve("ngSpice_Circ", as: Circuit.self)
         vectorInfo = try resolve("ngGet_Vec_Info", as: VectorInfo.self)
         reset = dlsym(handle, "ngSpice_Reset").map { unsafeBitCast($0, to: Reset.self) }
+        setBreakpoint = dlsym(handle, "ngSpice_SetBkpt").map { unsafeBitCast($0, to: SetBreakpoint.self) }
     }
 }
 

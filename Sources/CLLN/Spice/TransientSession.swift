@@ -9,7 +9,8 @@ import Foundation
 /// (synchronous, on the calling thread; no `bg_run`) of the segments' total duration. The
 /// engine's GetSyncData callback shortens ngspice's time steps so that an accepted point falls on
 /// every boundary, and caps the first step after a boundary at ``Options/firstStepFraction`` of
-/// the segment (sources change there); its SendData callback delivers every accepted point, and
+/// the segment (sources change there; segments given as `restarting` start at an ngspice
+/// breakpoint instead, and ``Options/settleJump`` may propose one step to a settled segment's end); its SendData callback delivers every accepted point, and
 /// at a boundary's point the driver's closure runs before ngspice evaluates any later time, so
 /// the new values act from the boundary on (zero-order hold). Between runs the circuit's state
 /// is carried by its ``Capacitor``s: after a run each one's `ic` is set to its voltage at the
@@ -52,6 +53,12 @@ public final class TransientSession {
         public var firstStepFraction: Double = 1e-3
         /// The longest step, as a fraction of the longest segment of a run.
         public var maximumStepFraction: Double = 0.5
+        /// Settle jump, in volts (nil: off). When every capacitor voltage's rate of change over
+        /// the last accepted step, times the time left in the segment, is below this, the next
+        /// step is proposed to the segment's end. ngspice's truncation-error test still accepts
+        /// or rejects that step (a rejected jump is not proposed again in the segment), so the
+        /// waveform stays within its tolerances; it spares the doublings of a settled segment.
+        public var settleJump: Double?
         /// The engine; `nil` uses ``NgspiceEngine/shared()``.
         public var engine: NgspiceEngine?
         public init() {}
@@ -113,15 +120,29 @@ public final class TransientSession {
         self.engine = engine
         self.netlist = netlist
         self.probe = probe
-        circuit = try engine.withLock { try engine.loadCircuit(netlist, probe: probe) }
+        circuit = try engine.withLock {
+            let id = try engine.loadCircuit(netlist, probe: probe)
+            for setting in Self.engineSettings { try engine.command(setting) }
+            return id
+        }
     }
+
+    /// ngspice settings every run relies on, sent whenever the circuit is loaded (they are
+    /// global and last until an engine reset): no free-memory check (a read of `/proc/meminfo`
+    /// at every accepted point) and no reference-value progress line (a `clock()` system call at
+    /// every point). Neither changes a result; together they took ~20 % of a co-simulation.
+    static let engineSettings = ["set no_mem_check", "set norefvalue"]
 
     deinit {
         try? engine.withLock { try engine.removeCircuit(circuit) }
     }
 
     /// Runs the segments (durations in seconds, each > 0) as one transient analysis, continuing
-    /// from the state the last run ended in. At the end of every segment but the last,
+    /// from the state the last run ended in. Segments in `restarting` (indices ≥ 1) start at an
+    /// ngspice breakpoint, where integration restarts at first order: use it where a source steps
+    /// a current into a capacitor without a resistive path (a gate's learning current), since
+    /// second-order gear across that step leaves a lasting charge error of ~⅓ of its first step's
+    /// charge; elsewhere the first step after a boundary is capped (``Options/firstStepFraction``). At the end of every segment but the last,
     /// `atBoundary(k, reading)` gets the reading there and may set ``voltages`` and ``currents``
     /// for segment k; `observe`, if given, sees every accepted point (time since the session
     /// started, recorded values). Neither closure may call into the session or the engine.
@@ -130,7 +151,7 @@ public final class TransientSession {
     /// error `atBoundary` threw (the analysis then runs to its end with the values last set).
     @discardableResult
     public func run(
-        segments: [Double], atBoundary: (Int, Reading) throws -> Void = { _, _ in },
+        segments: [Double], restarting: Set<Int> = [], atBoundary: (Int, Reading) throws -> Void = { _, _ in },
         observe: ((Double, [Double]) -> Void)? = nil
     ) throws -> Reading {
         precondition(!segments.isEmpty && segments.allSatisfy { $0 > 0 && $0.isFinite }, "segments must be positive durations")
@@ -142,6 +163,9 @@ public final class TransientSession {
         }
         let shortest = segments.min()!
         run = RunState(segments: segments, ends: ends, tolerance: 1e-9 * shortest, start: time)
+        let restarts: Set<Int> = engine.setsBreakpoints ? restarting.filter { $0 >= 1 && $0 < segments.count } : []
+        run.restarts = restarts
+        run.sources = SourceTable(sourceIndex: sourceIndex)
         let command = "tran \(SpiceNumber.format(shortest / 100)) \(SpiceNumber.format(total)) 0 "
             + "\(SpiceNumber.format(options.maximumStepFraction * segments.max()!)) uic"
         run.observe = observe
@@ -153,7 +177,8 @@ public final class TransientSession {
             }
             return try engine.withLock {
                 try selectCircuit()
-                return try engine.transient(command, observer: Observer(session: self))
+                return try engine.transient(
+                    command, breakpoints: restarts.sorted().map { ends[$0 - 1] }, observer: Observer(session: self))
             }
         }
         acceptedPoints += run.accepted
@@ -190,13 +215,66 @@ public final class TransientSession {
     /// loaded by a solver sharing the engine) is loaded again with the last state.
     private func selectCircuit() throws {
         let reload = !engine.isLoaded(circuit)
-        if reload { circuit = try engine.loadCircuit(netlist, probe: probe) }
+        if reload {
+            circuit = try engine.loadCircuit(netlist, probe: probe)
+            for setting in Self.engineSettings { try engine.command(setting) }
+        }
         try engine.select(circuit)
         guard let state, reload || stateIsNew else { return }
         var batch = CommandBatch(joined: true)
         for (c, v) in zip(capacitors, state) { try batch.add("alter \(c.name) ic = ", v, to: engine) }
         try batch.flush(to: engine)
         stateIsNew = false
+    }
+
+    /// Updates ``RunState/drift`` from the capacitor voltages (the tracked values after the
+    /// recorded ones) at the point accepted at `time`.
+    private func trackDrift(time t: Double) {
+        let count = tracked.count - recorded.count
+        let fresh = run.previousState.count != count
+        if fresh { run.previousState = [Double](repeating: 0, count: count) }
+        var worst = 0.0
+        let segmentStart = run.next > 0 ? run.ends[run.next - 1] : 0
+        let dt = t - run.previousTime
+        for i in 0..<count {
+            let v = run.values[recorded.count + i]
+            worst = max(worst, abs(v - run.previousState[i]))
+            run.previousState[i] = v
+        }
+        run.drift = !fresh && run.previousTime >= segmentStart - run.tolerance && dt > 0 && worst.isFinite ? worst / dt : .infinity
+        run.previousTime = t
+    }
+
+    /// `external` sources by the name pointers ngspice passes (stable for a circuit's lifetime):
+    /// learned on first sight, then found by comparing pointers from where the last lookup
+    /// ended, since ngspice asks for the sources in the same order at every load (~40 lookups per
+    /// Newton iteration; a dictionary's hashing cost a tenth of a co-simulation).
+    struct SourceTable {
+        private var names: [UnsafeMutableRawPointer] = []
+        private var indices: [Int] = []
+        private var cursor = 0
+        private let sourceIndex: [String: Int]
+
+        init(sourceIndex: [String: Int]) { self.sourceIndex = sourceIndex }
+
+        /// The ``TransientSession/sourceIndex`` value of `name`, nil for an unknown source.
+        mutating func index(of name: UnsafeMutablePointer<CChar>) -> Int? {
+            let key = UnsafeMutableRawPointer(name)
+            let count = names.count
+            for offset in 0..<count {
+                var i = cursor + offset
+                if i >= count { i -= count }
+                if names[i] == key {
+                    cursor = i + 1 == count ? 0 : i + 1
+                    return indices[i]
+                }
+            }
+            guard let found = sourceIndex[String(cString: name).lowercased()] else { return nil }
+            names.append(key)
+            indices.append(found)
+            cursor = 0
+            return found
+        }
     }
 
     /// What one run tracks while ngspice calls back.
@@ -220,8 +298,20 @@ public final class TransientSession {
         var error: Error?
         var atBoundary: ((Int, Reading) throws -> Void)?
         var observe: ((Double, [Double]) -> Void)?
-        /// Source name pointers (stable for the circuit's lifetime) → ``sourceIndex`` values.
-        var pointers: [UnsafeMutableRawPointer: Int] = [:]
+        /// Segments that start at an ngspice breakpoint.
+        var restarts: Set<Int> = []
+        var sources = SourceTable(sourceIndex: [:])
+        /// The next limitStep is the one before a new step (ngspice calls it also after each
+        /// step, accepted or rejected).
+        var beforeStep = false
+        /// Capacitor voltages at the last accepted point of the segment (empty: none yet) and its time.
+        var previousState: [Double] = []
+        var previousTime = 0.0
+        /// Largest capacitor voltage rate of change over the last accepted step (V/s).
+        var drift = Double.infinity
+        /// The settle jump under way (its target time), or rejected in this segment.
+        var jumpTarget: Double?
+        var jumpRejected = false
 
         init() {}
 
@@ -251,13 +341,21 @@ public final class TransientSession {
             let t = values[s.run.timeIndex]
             for (i, column) in s.run.columns.enumerated() { s.run.values[i] = column >= 0 ? values[column] : .nan }
             s.run.accepted += 1
-            s.run.lastTime = t
             s.run.capStep = false
+            s.run.beforeStep = true
+            if let target = s.run.jumpTarget {
+                if t < target - s.run.tolerance { s.run.jumpRejected = true }
+                s.run.jumpTarget = nil
+            }
+            if s.options.settleJump != nil { s.trackDrift(time: t) }
+            s.run.lastTime = t
             s.run.observe?(s.run.start + t, Array(s.run.values[0..<s.recorded.count]))
             guard s.run.next < s.run.ends.count, t >= s.run.ends[s.run.next] - s.run.tolerance else { return }
             let k = s.run.next
             s.run.next += 1
             s.run.capStep = true
+            s.run.drift = .infinity
+            s.run.jumpRejected = false
             guard k + 1 < s.run.ends.count else {
                 s.run.final = s.run.values
                 return
@@ -272,15 +370,7 @@ public final class TransientSession {
 
         func externalValue(source: UnsafeMutablePointer<CChar>, current: Bool) -> Double {
             let s = session
-            let key = UnsafeMutableRawPointer(source)
-            let index: Int
-            if let known = s.run.pointers[key] {
-                index = known
-            } else {
-                guard let found = s.sourceIndex[String(cString: source).lowercased()] else { return .nan }
-                s.run.pointers[key] = found
-                index = found
-            }
+            guard let index = s.run.sources.index(of: source) else { return .nan }
             if current { return index < 0 ? s.currents[-1 - index] : .nan }
             return index >= 0 ? s.voltages[index] : .nan
         }
@@ -288,10 +378,24 @@ public final class TransientSession {
         func limitStep(time: Double, delta: inout Double) {
             let s = session
             guard s.run.next < s.run.ends.count else { return }
-            if s.run.capStep { delta = min(delta, s.options.firstStepFraction * s.run.segments[s.run.next]) }
+            let beforeStep = s.run.beforeStep
+            s.run.beforeStep = false
+            // A segment after a breakpoint: ngspice sized its first step and lands on the next breakpoint itself.
+            let restarted = s.run.restarts.contains(s.run.next)
+            if s.run.capStep, !restarted { delta = min(delta, s.options.firstStepFraction * s.run.segments[s.run.next]) }
             let remaining = s.run.ends[s.run.next] - time
+            if beforeStep, !s.run.capStep, let jump = s.options.settleJump, !s.run.jumpRejected, remaining > delta,
+                s.run.drift * remaining < jump
+            {
+                delta = remaining
+                s.run.jumpTarget = s.run.ends[s.run.next]
+                return
+            }
             // At (or within tolerance of) the boundary: the point there is about to be accepted.
-            if remaining > s.run.tolerance, delta > remaining - s.run.tolerance { delta = remaining }
+            // (Not before a breakpoint: ngspice's own landing would then halve the step forever.)
+            if !s.run.restarts.contains(s.run.next + 1), remaining > s.run.tolerance, delta > remaining - s.run.tolerance {
+                delta = remaining
+            }
         }
     }
 }
