@@ -120,18 +120,8 @@ public final class TransientSession {
         self.engine = engine
         self.netlist = netlist
         self.probe = probe
-        circuit = try engine.withLock {
-            let id = try engine.loadCircuit(netlist, probe: probe)
-            for setting in Self.engineSettings { try engine.command(setting) }
-            return id
-        }
+        circuit = try engine.withLock { try engine.loadCircuit(netlist, probe: probe) }
     }
-
-    /// ngspice settings every run relies on, sent whenever the circuit is loaded (they are
-    /// global and last until an engine reset): no free-memory check (a read of `/proc/meminfo`
-    /// at every accepted point) and no reference-value progress line (a `clock()` system call at
-    /// every point). Neither changes a result; together they took ~20 % of a co-simulation.
-    static let engineSettings = ["set no_mem_check", "set norefvalue"]
 
     deinit {
         try? engine.withLock { try engine.removeCircuit(circuit) }
@@ -217,7 +207,6 @@ public final class TransientSession {
         let reload = !engine.isLoaded(circuit)
         if reload {
             circuit = try engine.loadCircuit(netlist, probe: probe)
-            for setting in Self.engineSettings { try engine.command(setting) }
         }
         try engine.select(circuit)
         guard let state, reload || stateIsNew else { return }
