@@ -117,7 +117,7 @@ import Testing
         #expect(throws: Never.self) { () throws -> Void in
             guard case .failure(SpiceError.engineReset) = failed.result else { throw Unexpected(result: "\(failed.result)") }
         }
-        #expect(failed.calls.contains(.reset) && failed.calls.last == .command("set noaskquit"))
+        #expect(failed.calls.contains(.reset) && failed.calls.last == .command("set norefvalue"))
         #expect(ignoresSIGINT())
         // The solver's circuits went with the reset: it loads its netlist again, same result.
         let again = try engine.trace { try solver.solve(parameters: gates, held: t.freeHeld(state: 1)) }
