@@ -449,19 +449,20 @@ public final class NgspiceEngine: @unchecked Sendable {
     private var selectedCircuit: CircuitID?
     private var nextCircuitNumber = 1
     private var commandsSinceMemoryReset = 0
-    private var point = PointCollector()
-    private var externalValues = ExternalSourceValues()
+    @exclusivity(unchecked) private var point = PointCollector()
+    @exclusivity(unchecked) private var externalValues = ExternalSourceValues()
     /// The circuit whose paused `dc` sweep is the running session, and its inputs.
     private var session: CircuitID?
-    private var sessionInputs: ExternalInputs?
+    @exclusivity(unchecked) private var sessionInputs: ExternalInputs?
     /// A session's own command is running (other commands end the session first).
     private var inSessionCommand = false
     /// The observer of the running transient analysis (see ``transient(_:observer:)``).
-    private var transientObserver: (any TransientObserver)?
+    /// Unowned: ``transient(_:breakpoints:observer:)`` holds it for as long as it is set.
+    @exclusivity(unchecked) private unowned(unsafe) var transientObserver: (any TransientObserver)?
     /// Breakpoints of the running transient analysis, set once its plot begins.
     private var transientBreakpoints: [Double] = []
     /// One accepted point's values, in the plot's vector order (reused between points).
-    private var transientValues: [Double] = []
+    @exclusivity(unchecked) private var transientValues: [Double] = []
     private var timing = Timing()
     private var tracer: ((NgspiceCall) -> Void)?
 
@@ -486,16 +487,16 @@ public final class NgspiceEngine: @unchecked Sendable {
                 { text, _, engine in NgspiceEngine.from(engine).output.append(text, prefix: nil) },
                 { text, _, engine in NgspiceEngine.from(engine).output.append(text, prefix: "status ") },
                 { status, _, quit, _, engine in NgspiceEngine.from(engine).receiveExit(status: status, quit: quit) },
-                { values, _, _, engine in NgspiceEngine.from(engine).receiveData(values) },
+                { values, _, _, engine in NgspiceEngine.with(engine) { $0.receiveData(values) } },
                 { vectors, _, engine in NgspiceEngine.from(engine).receiveInitData(vectors) },
                 nil,
                 context)
         }
         let syncStatus = try call(.initializeSync) {
             api.initializeSync(
-                { value, _, name, _, engine in NgspiceEngine.from(engine).supplyExternalValue(value, source: name) },
-                { value, time, name, _, engine in NgspiceEngine.from(engine).supplyExternalCurrent(value, time: time, source: name) },
-                { time, delta, _, _, _, _, engine in NgspiceEngine.from(engine).synchronize(time: time, delta: delta) },
+                { value, _, name, _, engine in NgspiceEngine.with(engine) { $0.supplyExternalValue(value, source: name) } },
+                { value, time, name, _, engine in NgspiceEngine.with(engine) { $0.supplyExternalCurrent(value, time: time, source: name) } },
+                { time, delta, _, _, _, _, engine in NgspiceEngine.with(engine) { $0.synchronize(time: time, delta: delta) } },
                 nil, context)
         }
         setlocale(LC_NUMERIC, "C")
@@ -541,6 +542,12 @@ public final class NgspiceEngine: @unchecked Sendable {
 
     private static func from(_ context: UnsafeMutableRawPointer?) -> NgspiceEngine {
         Unmanaged<NgspiceEngine>.fromOpaque(context!).takeUnretainedValue()
+    }
+
+    /// `body` on the engine behind a callback's context, without a retain/release pair (the
+    /// callbacks called at every Newton iteration or time point; the engine outlives its library).
+    private static func with<R>(_ context: UnsafeMutableRawPointer?, _ body: (NgspiceEngine) -> R) -> R {
+        Unmanaged<NgspiceEngine>.fromOpaque(context!)._withUnsafeGuaranteedRef(body)
     }
 
     private func receiveExit(status: Int32, quit: Bool) -> Int32 {

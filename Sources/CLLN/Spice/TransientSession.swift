@@ -72,8 +72,8 @@ public final class TransientSession {
     public let currentSources: [String]
     /// The values the sources take (V and A, in the order of ``voltageSources`` and
     /// ``currentSources``); set them before a run or at a boundary.
-    public var voltages: [Double]
-    public var currents: [Double]
+    @exclusivity(unchecked) public var voltages: [Double]
+    @exclusivity(unchecked) public var currents: [Double]
     /// Simulated seconds run so far.
     public private(set) var time: Double = 0
     /// The reading at the end of the last run (nil before the first).
@@ -93,7 +93,7 @@ public final class TransientSession {
     /// terminal nodes.
     private let tracked: [String]
     private let sourceIndex: [String: Int]
-    private var run = RunState()
+    @exclusivity(unchecked) private var run = RunState()
     /// ``state`` has not been sent to ngspice yet.
     private var stateIsNew = false
 
@@ -314,7 +314,8 @@ public final class TransientSession {
 
     /// The engine's view of the session during a run.
     private final class Observer: TransientObserver {
-        unowned let session: TransientSession
+        /// Unchecked: the session owns the run that owns this observer, so it outlives every callback.
+        unowned(unsafe) let session: TransientSession
         init(session: TransientSession) { self.session = session }
 
         func begin(vectors: [String]) {
