@@ -99,12 +99,12 @@ public enum IdealScaleBenchmark {
 
     private static func measure(_ topology: Topology, family: SpiceScaleBenchmark.Family, updates: Int) throws -> IdealScaleReport.Row {
         var learner = try Learner(topology: topology, seed: 3, examples: 64)
-        let first = try time { try learner.update(example: 0) }
+        let first = try BenchClock.milliseconds { try learner.update(example: 0) }
         learner.iterations = (0, 0)
         var durations: [Double] = []
-        let cpuStart = processorMilliseconds()
-        for k in 1...updates { durations.append(try time { try learner.update(example: k) }) }
-        let cpu = (processorMilliseconds() - cpuStart) / Double(updates)
+        let cpuStart = BenchClock.processorMilliseconds()
+        for k in 1...updates { durations.append(try BenchClock.milliseconds { try learner.update(example: k) }) }
+        let cpu = (BenchClock.processorMilliseconds() - cpuStart) / Double(updates)
         let mean = durations.reduce(0, +) / Double(updates)
         return IdealScaleReport.Row(
             family: family.rawValue, nodes: topology.nodeCount, edges: topology.edgeCount, updates: updates,
@@ -121,7 +121,7 @@ public enum IdealScaleBenchmark {
         let start = SpiceBenchmark.residentMiB()
         var samples: [Double] = []
         let every = max(1, updates / 10)
-        let elapsed = try time {
+        let elapsed = try BenchClock.milliseconds {
             for k in 0..<updates {
                 try learner.update(example: k)
                 if (k + 1) % every == 0 { samples.append(SpiceBenchmark.residentMiB()) }
@@ -130,21 +130,6 @@ public enum IdealScaleBenchmark {
         return IdealScaleReport.Memory(
             edges: topology.edgeCount, updates: updates, residentMiBAtStart: start, residentMiBAtEnd: SpiceBenchmark.residentMiB(),
             residentMiBSamples: samples, millisecondsPerUpdate: elapsed / Double(updates))
-    }
-
-    /// Processor time of this process so far (user + system, all threads), in milliseconds.
-    static func processorMilliseconds() -> Double {
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
-        let seconds = { (t: timeval) in Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
-        return (seconds(usage.ru_utime) + seconds(usage.ru_stime)) * 1000
-    }
-
-    /// Milliseconds `body` took.
-    private static func time(_ body: () throws -> Void) rethrows -> Double {
-        let start = DispatchTime.now().uptimeNanoseconds
-        try body()
-        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
     }
 }
 

@@ -82,13 +82,13 @@ public enum SpicePyCLLNComparison {
         }
         try driver.sendGates(gates)
         try update(&driver, topology: topology, gates: &gates, example: examples[0])
-        let cpu = SpiceScaleBenchmark.processorMilliseconds()
+        let cpu = BenchClock.processorMilliseconds()
         let start = DispatchTime.now().uptimeNanoseconds
         for k in 1...updates { try update(&driver, topology: topology, gates: &gates, example: examples[k]) }
         let wall = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
         return Row(edges: topology.edgeCount, variant: variant.rawValue, updates: updates,
                    millisecondsPerUpdate: wall / Double(updates),
-                   processorMillisecondsPerUpdate: (SpiceScaleBenchmark.processorMilliseconds() - cpu) / Double(updates))
+                   processorMillisecondsPerUpdate: (BenchClock.processorMilliseconds() - cpu) / Double(updates))
     }
 
     private static let rule = CoupledLearningRule(alpha: 1, eta: 0.5, batchSize: 1, updateClip: 0.05)

@@ -160,17 +160,17 @@ public enum SpiceScaleBenchmark {
         var gates = topology.edges.map { _ in rng.uniform(in: 1.5...3) }
         let data = examples(topology, count: max(updates + 1, batchPoints), seed: 4)
         var previous: [Double]?
-        let first = try time { try update(solver, topology: topology, gates: &gates, example: data[0], previousFree: &previous) }
+        let first = try BenchClock.milliseconds { try update(solver, topology: topology, gates: &gates, example: data[0], previousFree: &previous) }
         let spice = solver as? SpiceSolver
         let before = spice?.timeSpentInNgspice
         var durations: [Double] = []
-        let cpuStart = processorMilliseconds()
+        let cpuStart = BenchClock.processorMilliseconds()
         for k in 1...max(1, updates) {
-            durations.append(try time {
+            durations.append(try BenchClock.milliseconds {
                 try update(solver, topology: topology, gates: &gates, example: data[k % data.count], previousFree: &previous)
             })
         }
-        let cpu = (processorMilliseconds() - cpuStart) / Double(max(1, updates))
+        let cpu = (BenchClock.processorMilliseconds() - cpuStart) / Double(max(1, updates))
         let after = spice?.timeSpentInNgspice
         let count = Double(durations.count)
         let mean = durations.reduce(0, +) / count
@@ -181,8 +181,8 @@ public enum SpiceScaleBenchmark {
         var batchPerPoint: Double?
         if engine != nil {
             let held = data.prefix(batchPoints).map(\.free)
-            batchFirst = try time { _ = try solver.solveBatch(parameters: gates, held: held, warmStarts: []) }
-            batchPerPoint = try time { _ = try solver.solveBatch(parameters: gates, held: held, warmStarts: []) } / Double(batchPoints)
+            batchFirst = try BenchClock.milliseconds { _ = try solver.solveBatch(parameters: gates, held: held, warmStarts: []) }
+            batchPerPoint = try BenchClock.milliseconds { _ = try solver.solveBatch(parameters: gates, held: held, warmStarts: []) } / Double(batchPoints)
         }
         return SpiceScaleReport.Row(
             family: family.rawValue, backend: name,
@@ -210,7 +210,7 @@ public enum SpiceScaleBenchmark {
         let start = SpiceBenchmark.residentMiB()
         var samples: [Double] = []
         let every = max(1, updates / 10)
-        let elapsed = try time {
+        let elapsed = try BenchClock.milliseconds {
             for k in 0..<updates {
                 try update(solver, topology: topology, gates: &gates, example: data[k % 64], previousFree: &previous)
                 if (k + 1) % every == 0 { samples.append(SpiceBenchmark.residentMiB()) }
@@ -219,21 +219,6 @@ public enum SpiceScaleBenchmark {
         return SpiceScaleReport.Memory(
             backend: card.name, edges: topology.edgeCount, updates: updates, residentMiBAtStart: start, residentMiBAtEnd: SpiceBenchmark.residentMiB(),
             residentMiBSamples: samples, millisecondsPerUpdate: elapsed / Double(updates))
-    }
-
-    /// CPU time of the process so far (every thread), in milliseconds: on a shared machine the
-    /// measure that other jobs disturb least.
-    static func processorMilliseconds() -> Double {
-        var t = timespec()
-        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
-        return Double(t.tv_sec) * 1e3 + Double(t.tv_nsec) / 1e6
-    }
-
-    /// Milliseconds `body` took.
-    private static func time(_ body: () throws -> Void) rethrows -> Double {
-        let start = DispatchTime.now().uptimeNanoseconds
-        try body()
-        return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
     }
 }
 
