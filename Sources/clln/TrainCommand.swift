@@ -217,7 +217,13 @@ struct TrainCommand: ParsableCommand {
         c.epsilonEnd = epsilonEnd ?? c.epsilonEnd
         c.encoding = encoding ?? c.encoding
         c.centers = centers ?? c.centers
-        c.hidden = hidden.map { $0.split(separator: ",").compactMap { Int($0) } } ?? c.hidden
+        if let hidden {
+            let widths = hidden.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !hidden.isEmpty, widths.allSatisfy({ $0 != nil }) else {
+                throw badValue("--hidden must be comma-separated layer widths, e.g. --hidden 8 or --hidden 8,8 (got \"\(hidden)\")")
+            }
+            c.hidden = widths.compactMap { $0 }
+        }
         try c.validate()
         return c
     }

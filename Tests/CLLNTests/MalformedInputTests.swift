@@ -266,6 +266,8 @@ import Testing
         Row(label: "compare: zero steps", arguments: ["compare", "navigation", "--steps", "0"], mentions: [["--steps"]]),
         // continuous CLLN training
         Row(label: "train cartpole: two centers", arguments: ["train", "cartpole", "--centers", "1"], mentions: [["centers"]]),
+        Row(label: "train cartpole: hidden widths not numbers", arguments: ["train", "cartpole", "--hidden", "abc"], mentions: [["--hidden"]]),
+        Row(label: "train cartpole: a hidden width left out", arguments: ["train", "cartpole", "--hidden", "8,,8"], mentions: [["--hidden"]]),
     ]
 
     /// Words of a message that tells the user what to do.
