@@ -155,6 +155,20 @@ struct BenchTrain: ParsableCommand {
     }
 }
 
+/// The checks `bench spice-scale` and `bench ideal-scale` share: every size of the lattices'
+/// 2n² form, at least one timed update per size, a memory run of 0 (off) or more updates.
+func validateScaleOptions(sizes: [Int], updates: Int?, memoryUpdates: Int) throws {
+    for edges in sizes {
+        do {
+            _ = try SpiceScaleBenchmark.side(edges: edges)
+        } catch {
+            throw badValue("--sizes \(edges): \(error)")
+        }
+    }
+    if let updates, updates < 1 { throw badValue("--updates \(updates): give at least 1 update per size") }
+    if memoryUpdates < 0 { throw badValue("--memory-updates \(memoryUpdates): give 0 (off) or a positive count") }
+}
+
 struct BenchSpiceScale: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "spice-scale",
@@ -200,17 +214,9 @@ struct BenchSpiceScale: ParsableCommand {
     var out: String?
 
     func validate() throws {
-        for edges in sizes {
-            do {
-                _ = try SpiceScaleBenchmark.side(edges: edges)
-            } catch {
-                throw badValue("--sizes \(edges): \(error)")
-            }
-        }
-        if let updates, updates < 1 { throw badValue("--updates \(updates): give at least 1 update per size") }
+        try validateScaleOptions(sizes: sizes, updates: updates, memoryUpdates: memoryUpdates)
         if noIdeal && noSpice { throw badValue("--no-ideal with --no-spice leaves nothing to time: drop one of them") }
         if noSpice && memoryUpdates > 0 { throw badValue("--memory-updates \(memoryUpdates) measures ngspice: drop --no-spice") }
-        if memoryUpdates < 0 { throw badValue("--memory-updates \(memoryUpdates): give 0 (off) or a positive count") }
         if pyclln && (noSpice || memoryUpdates > 0 || !models.isEmpty) {
             throw badValue("--pyclln compares ngspice updates on the pyclln-ald1106 card: drop --no-spice, --memory-updates and --models")
         }

@@ -31,15 +31,7 @@ struct BenchIdealScale: ParsableCommand {
     var out: String?
 
     func validate() throws {
-        for edges in sizes {
-            do {
-                _ = try SpiceScaleBenchmark.side(edges: edges)
-            } catch {
-                throw badValue("--sizes \(edges): \(error)")
-            }
-        }
-        if let updates, updates < 1 { throw badValue("--updates \(updates): give at least 1 update per size") }
-        if memoryUpdates < 0 { throw badValue("--memory-updates \(memoryUpdates): give 0 (off) or a positive count") }
+        try validateScaleOptions(sizes: sizes, updates: updates, memoryUpdates: memoryUpdates)
     }
 
     func run() throws {
