@@ -101,16 +101,20 @@ public enum IdealScaleBenchmark {
         var learner = try Learner(topology: topology, seed: 3, examples: 64)
         let first = try BenchClock.milliseconds { try learner.update(example: 0) }
         learner.iterations = (0, 0)
+        let countsBefore = learner.solver.linearAlgebraCounts
         var durations: [Double] = []
         let cpuStart = BenchClock.processorMilliseconds()
         for k in 1...updates { durations.append(try BenchClock.milliseconds { try learner.update(example: k) }) }
         let cpu = (BenchClock.processorMilliseconds() - cpuStart) / Double(updates)
+        let counts = learner.solver.linearAlgebraCounts
         let mean = durations.reduce(0, +) / Double(updates)
         return IdealScaleReport.Row(
             family: family.rawValue, nodes: topology.nodeCount, edges: topology.edgeCount, updates: updates,
             firstUpdateMilliseconds: first, millisecondsPerUpdate: mean, medianMillisecondsPerUpdate: durations.sorted()[updates / 2],
             updatesPerSecond: 1000 / mean, processorMillisecondsPerUpdate: cpu, meanFreeIterations: Double(learner.iterations.free) / Double(updates),
-            meanClampedIterations: Double(learner.iterations.clamped) / Double(updates), residentMiB: SpiceBenchmark.residentMiB())
+            meanClampedIterations: Double(learner.iterations.clamped) / Double(updates),
+            factorizationsPerUpdate: Double(counts.factorizations - countsBefore.factorizations) / Double(updates),
+            solvesPerUpdate: Double(counts.solves - countsBefore.solves) / Double(updates), residentMiB: SpiceBenchmark.residentMiB())
     }
 
     private static func measureMemory(updates: Int) throws -> IdealScaleReport.Memory {
@@ -155,14 +159,19 @@ public struct IdealScaleReport: Codable, Sendable {
         /// Newton iterations per timed update, free and clamped phase.
         public var meanFreeIterations: Double
         public var meanClampedIterations: Double
+        /// LU factorizations per timed update (``IdealSolver/LinearAlgebraCounts``).
+        public var factorizationsPerUpdate: Double
+        /// Solves with LU factors per timed update: Newton systems on the dense and KLU paths,
+        /// GMRES preconditioner applications on the UMFPACK path.
+        public var solvesPerUpdate: Double
         /// Resident memory of the process after the row.
         public var residentMiB: Double
 
         var summary: String {
             "\(family) \(edges) edges: "
-                + String(format: "%.2f ms/update (%.1f updates/s, processor %.2f ms/update), Newton %.1f + %.1f, first %.0f ms, %.0f MiB",
+                + String(format: "%.2f ms/update (%.1f updates/s, processor %.2f ms/update), Newton %.1f + %.1f, LU %.2f factorizations + %.1f solves, first %.0f ms, %.0f MiB",
                          millisecondsPerUpdate, updatesPerSecond, processorMillisecondsPerUpdate, meanFreeIterations,
-                         meanClampedIterations, firstUpdateMilliseconds, residentMiB)
+                         meanClampedIterations, factorizationsPerUpdate, solvesPerUpdate, firstUpdateMilliseconds, residentMiB)
         }
 
         enum CodingKeys: String, CodingKey {
@@ -170,7 +179,8 @@ public struct IdealScaleReport: Codable, Sendable {
             case millisecondsPerUpdate = "ms_per_update", medianMillisecondsPerUpdate = "median_ms_per_update"
             case updatesPerSecond = "updates_per_s", processorMillisecondsPerUpdate = "cpu_ms_per_update"
             case meanFreeIterations = "free_iterations"
-            case meanClampedIterations = "clamped_iterations", residentMiB = "resident_mib"
+            case meanClampedIterations = "clamped_iterations", factorizationsPerUpdate = "factorizations_per_update"
+            case solvesPerUpdate = "solves_per_update", residentMiB = "resident_mib"
         }
     }
 

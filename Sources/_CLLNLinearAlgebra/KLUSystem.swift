@@ -29,8 +29,12 @@ final class KLUSystem {
         if symbolic != nil { klu_free_symbolic(&symbolic, &common) }
     }
 
+    /// Systems factored and solved so far.
+    private(set) var systems = 0
+
     /// Factors the matrix with `values` and solves in place into `rhs`. False when singular.
     func factorAndSolve(values: inout [Double], rhs: inout [Double]) -> Bool {
+        systems += 1
         let n = Int32(columnStart.count - 1)
         return columnStart.withUnsafeMutableBufferPointer { ap in
             rowIndex.withUnsafeMutableBufferPointer { ai in

@@ -89,6 +89,20 @@ final class UMFPACKSystem {
     /// Cost model (in entries visited): one numeric factorization, one solve with the factors.
     private var factorCost = 0.0
     private var solveCost = 0.0
+    /// Numeric factorizations and solves with the factors (preconditioner applications) so far.
+    private(set) var factorizations = 0
+    private(set) var solves = 0
+    /// Solves with the factors used by the last ``factorAndSolve(values:rhs:refactor:pinned:)``.
+    private(set) var lastSolves = 0
+
+    /// Pinned variables of the current system (sorted; see ``factorAndSolve(values:rhs:refactor:pinned:)``),
+    /// as a mask, and the correction that makes the kept factors of the full matrix M solve the
+    /// pinned system: W = M⁻¹E (one column per pinned variable) and G = EᵀM⁻¹E, row-major.
+    private var pinned: [Int] = []
+    private let isPinned: UnsafeMutablePointer<Bool>
+    private var correctionFor: [Int]?
+    private var correction: [UnsafeMutablePointer<Double>] = []
+    private var capacitance: [Double] = []
 
     /// Runs UMFPACK's symbolic analysis of `pattern` (symmetric strategy, AMD ordering).
     init(pattern: SparsePattern) throws(LinearAlgebraError) {
@@ -105,6 +119,8 @@ final class UMFPACKSystem {
         b = .allocate(capacity: max(n, 1))
         x = .allocate(capacity: max(n, 1))
         r = .allocate(capacity: max(n, 1))
+        isPinned = .allocate(capacity: max(n, 1))
+        isPinned.initialize(repeating: false, count: max(n, 1))
         umfpack_di_defaults(control)
         control[Int(UMFPACK_STRATEGY)] = Double(UMFPACK_STRATEGY_SYMMETRIC)
         control[Int(UMFPACK_ORDERING)] = Double(UMFPACK_ORDERING_AMD)
@@ -120,6 +136,8 @@ final class UMFPACKSystem {
         if symbolic != nil { umfpack_di_free_symbolic(&symbolic) }
         for v in basis { v.deallocate() }
         for z in directions { z.deallocate() }
+        for c in correction { c.deallocate() }
+        isPinned.deallocate()
         for p in [control, info, w, b, x, r] { p.deallocate() }
         wi.deallocate()
         columnStart.deallocate()
@@ -128,22 +146,45 @@ final class UMFPACKSystem {
 
     /// Solves the system with matrix `values` (CSC, the structure's pattern) and right-hand side
     /// `rhs`, in place into `rhs`. False when the matrix is singular.
-    func factorAndSolve(values: inout [Double], rhs: inout [Double]) -> Bool {
-        values.withUnsafeBufferPointer { ax in
-            rhs.withUnsafeMutableBufferPointer { out in solve(ax.baseAddress!, out.baseAddress!) }
+    ///
+    /// `pinned` (sorted variable indices) solves instead the system whose pinned rows and columns
+    /// are those of the identity — the same network with these nodes held — whose solution is 0
+    /// at the pinned variables (exactly; `rhs` must be 0 there) and elsewhere solves the matrix
+    /// restricted to the other variables. The factors stay those of a full matrix, so one
+    /// factorization serves the free phase and the clamped one (which holds the outputs too): for
+    /// pinned variables the preconditioner is M⁻¹ with the capacitance-matrix correction
+    /// x = M⁻¹b − W G⁻¹ Eᵀ M⁻¹b (W = M⁻¹E, G = EᵀW, E the pinned unit columns; k solves per
+    /// factorization and pinned set), which is the exact inverse of M restricted to the free variables.
+    /// `refactor` factors `values` before solving, whatever the age of the kept factors.
+    func factorAndSolve(values: inout [Double], rhs: inout [Double], refactor: Bool = false, pinned: [Int] = []) -> Bool {
+        if pinned != self.pinned {
+            for i in self.pinned { isPinned[i] = false }
+            for i in pinned { isPinned[i] = true }
+            self.pinned = pinned
+        }
+        let before = solves
+        defer { lastSolves = solves - before }
+        return values.withUnsafeBufferPointer { ax in
+            rhs.withUnsafeMutableBufferPointer { out in solve(ax.baseAddress!, out.baseAddress!, refactor: refactor) }
         }
     }
 
     private enum Outcome { case done, stale }
 
-    private func solve(_ ax: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>) -> Bool {
+    private func solve(_ ax: UnsafePointer<Double>, _ out: UnsafeMutablePointer<Double>, refactor: Bool) -> Bool {
         guard n > 0 else { return true }
         var fresh = false
-        if numeric == nil {
+        if numeric == nil || refactor {
             guard factor(ax) else { return false }
             fresh = true
         }
+        if !prepareCorrection() {
+            // The kept factors' restriction to the free variables is singular: renew them.
+            guard !fresh, factor(ax), prepareCorrection() else { return false }
+            fresh = true
+        }
         b.update(from: out, count: n)
+        for i in pinned { b[i] = 0 }
         let normB = norm(b)
         let normA = infinityNorm(ax)
         while true {
@@ -153,7 +194,7 @@ final class UMFPACKSystem {
                 out.update(from: x, count: n)
                 return true
             case .stale:
-                guard factor(ax) else { return false }
+                guard factor(ax), prepareCorrection() else { return false }
                 fresh = true
             }
         }
@@ -162,6 +203,8 @@ final class UMFPACKSystem {
     /// Numeric factorization of `ax` with the kept symbolic analysis. False when singular.
     private func factor(_ ax: UnsafePointer<Double>) -> Bool {
         if numeric != nil { umfpack_di_free_numeric(&numeric) }
+        factorizations += 1
+        correctionFor = nil
         let status = umfpack_di_numeric(columnStart, rowIndex, ax, symbolic, &numeric, control, info)
         guard status == UMFPACK_OK, numeric != nil else {
             if numeric != nil { umfpack_di_free_numeric(&numeric) }
@@ -173,24 +216,70 @@ final class UMFPACKSystem {
         return true
     }
 
-    /// `dst = M⁻¹ src` with the kept factors (no refinement: that is done against the current matrix).
-    private func applyInverse(_ src: UnsafePointer<Double>, into dst: UnsafeMutablePointer<Double>) {
+    /// `dst = M⁻¹ src` with the kept factors of the full matrix (no refinement: that is done
+    /// against the current matrix).
+    private func applyFactors(_ src: UnsafePointer<Double>, into dst: UnsafeMutablePointer<Double>) {
+        solves += 1
         _ = umfpack_di_wsolve(UMFPACK_A, columnStart, rowIndex, nil, dst, src, numeric, control, info, wi, w)
     }
 
-    /// `dst = A v`.
+    /// W = M⁻¹E and G = EᵀW for the current pinned set, unless already made for these factors.
+    /// False when G is singular (M restricted to the free variables is).
+    private func prepareCorrection() -> Bool {
+        guard !pinned.isEmpty, correctionFor != pinned else { return true }
+        let k = pinned.count
+        while correction.count < k { correction.append(.allocate(capacity: n)) }
+        r.update(repeating: 0, count: n)
+        capacitance = [Double](repeating: 0, count: k * k)
+        for (column, i) in pinned.enumerated() {
+            r[i] = 1
+            applyFactors(r, into: correction[column])
+            r[i] = 0
+            for (row, l) in pinned.enumerated() { capacitance[row * k + column] = correction[column][l] }
+        }
+        var probe = capacitance
+        var rhs = [Double](repeating: 1, count: k)
+        var pivots = [Int](repeating: 0, count: k)
+        guard DenseLU.factorAndSolve(n: k, a: &probe, x: &rhs, pivots: &pivots), rhs.allSatisfy(\.isFinite) else { return false }
+        correctionFor = pinned
+        return true
+    }
+
+    /// `dst = M⁻¹ src` for the current system: with pinned variables, the kept factors with the
+    /// capacitance-matrix correction, and exact zeros at the pinned variables.
+    private func applyInverse(_ src: UnsafePointer<Double>, into dst: UnsafeMutablePointer<Double>) {
+        applyFactors(src, into: dst)
+        guard !pinned.isEmpty else { return }
+        let k = pinned.count
+        var g = capacitance
+        var z = pinned.map { -dst[$0] }
+        var pivots = [Int](repeating: 0, count: k)
+        _ = DenseLU.factorAndSolve(n: k, a: &g, x: &z, pivots: &pivots)
+        for (column, zc) in z.enumerated() {
+            let wc = correction[column]
+            for t in 0..<n { dst[t] += zc * wc[t] }
+        }
+        for i in pinned { dst[i] = 0 }
+    }
+
+    /// `dst = A v`, with the pinned rows and columns of A replaced by the identity's.
     private func multiply(_ ax: UnsafePointer<Double>, _ v: UnsafePointer<Double>, into dst: UnsafeMutablePointer<Double>) {
         dst.update(repeating: 0, count: n)
         for j in 0..<n {
             let vj = v[j]
-            if vj == 0 { continue }
+            if vj == 0 || isPinned[j] { continue }
             for p in Int(columnStart[j])..<Int(columnStart[j + 1]) { dst[Int(rowIndex[p])] += ax[p] * vj }
         }
+        for i in pinned { dst[i] = v[i] }
     }
 
+    /// ‖A‖∞ of the current system (pinned rows and columns those of the identity).
     private func infinityNorm(_ ax: UnsafePointer<Double>) -> Double {
         r.update(repeating: 0, count: n)
-        for p in 0..<nonzeros { r[Int(rowIndex[p])] += abs(ax[p]) }
+        for j in 0..<n where !isPinned[j] {
+            for p in Int(columnStart[j])..<Int(columnStart[j + 1]) { r[Int(rowIndex[p])] += abs(ax[p]) }
+        }
+        for i in pinned { r[i] = 1 }
         var m = 0.0
         for i in 0..<n { m = max(m, r[i]) }
         return m

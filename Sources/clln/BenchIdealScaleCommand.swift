@@ -44,11 +44,12 @@ struct BenchIdealScale: ParsableCommand {
             let data = try JSONOutput.encode(report)
             if let out { try AtomicFile.write(data, to: URL(fileURLWithPath: out).appendingPathComponent("bench-ideal-scale.json")) }
             guard !json else { return printOut(String(decoding: data, as: UTF8.self)) }
-            var lines = ["family   edges    nodes   ms/update  updates/s  cpu ms/update  Newton free+clamped  first ms  MiB"]
+            var lines = ["family   edges    nodes   ms/update  updates/s  cpu ms/update  Newton free+clamped  LU factor+solve  first ms  MiB"]
             for r in report.rows {
                 lines.append(r.family.padding(toLength: 8, withPad: " ", startingAt: 0)
-                    + String(format: " %7d %7d %10.2f %10.1f %14.2f %9.1f + %-9.1f %9.0f %4.0f", r.edges, r.nodes, r.millisecondsPerUpdate,
-                             r.updatesPerSecond, r.processorMillisecondsPerUpdate, r.meanFreeIterations, r.meanClampedIterations, r.firstUpdateMilliseconds, r.residentMiB))
+                    + String(format: " %7d %7d %10.2f %10.1f %14.2f %9.1f + %-9.1f %6.2f + %-7.1f %9.0f %4.0f", r.edges, r.nodes,
+                             r.millisecondsPerUpdate, r.updatesPerSecond, r.processorMillisecondsPerUpdate, r.meanFreeIterations,
+                             r.meanClampedIterations, r.factorizationsPerUpdate, r.solvesPerUpdate, r.firstUpdateMilliseconds, r.residentMiB))
             }
             for g in report.growth {
                 lines.append(String(format: "growth exponent (time ~ edges^p, %d–%d edges), %@: p = %.2f",

@@ -3,7 +3,9 @@ import _CLLNLinearAlgebra
 
 /// The linear-algebra layout of one held-node set: which nodes are free, where each edge's four
 /// Jacobian entries live, and the factorization workspace (dense LU, or sparse LU: KLU or UMFPACK,
-/// from `_CLLNLinearAlgebra`). Built once per held-node set and reused by every solve with the same set.
+/// from `_CLLNLinearAlgebra`). Built once per held-node set and reused by every solve with the
+/// same set — and, on the UMFPACK path, by every solve that holds a superset of it: those solves
+/// ``pinned`` the extra held nodes, so one factorization serves the free and the clamped phase.
 final class HeldStructure {
     let freeNodes: [Int]
     /// Free-variable index of every node, −1 for held nodes.
@@ -19,6 +21,10 @@ final class HeldStructure {
     @exclusivity(unchecked) var scaledResidual = Double.infinity
     /// Position in `values` of each free node's diagonal entry (filled by the solver).
     @exclusivity(unchecked) var diagonalPositions: [Int] = []
+    /// Free-variable indices (sorted) held by the current solve on top of the structure's own
+    /// held nodes: their residual is 0, their step exactly 0 (``factorAndSolve(iteration:forcing:refactor:)``).
+    /// Only where ``supportsPinning``.
+    var pinned: [Int] = []
     private let factorization: Factorization
 
     private enum Factorization {
@@ -85,14 +91,34 @@ final class HeldStructure {
         self.positions = positions
     }
 
-    /// Solves `J · step = −residual` with the current Jacobian values. `forcing` (inexact
-    /// Newton) lets an iterative refinement stop at relative residual `forcing` instead of LU
-    /// accuracy; the Newton iteration's own residual test keeps the final answer exact.
-    func factorAndSolve(iteration: Int, forcing: Double = 0) throws {
+    /// Whether solves holding more nodes may share this structure through ``pinned``.
+    var supportsPinning: Bool {
+        if case let .sparse(system) = factorization { system.supportsPinning } else { false }
+    }
+
+    /// Factorizations and solves with factors so far (dense: one each per system).
+    var statistics: (factorizations: Int, solves: Int) {
+        if case let .sparse(system) = factorization { system.statistics } else { (denseSystems, denseSystems) }
+    }
+
+    /// Solves with factors used by the last system (dense and KLU: 1).
+    var lastSolves: Int {
+        if case let .sparse(system) = factorization { system.lastSolves } else { 1 }
+    }
+
+    private var denseSystems = 0
+
+    /// Solves `J · step = −residual` with the current Jacobian values (``pinned`` rows and
+    /// columns replaced by the identity's). `forcing` (inexact Newton) lets an iterative
+    /// refinement stop at relative residual `forcing` instead of LU accuracy; the Newton
+    /// iteration's own residual test keeps the final answer exact. `refactor` renews the kept
+    /// factors of the sparse path before solving.
+    func factorAndSolve(iteration: Int, forcing: Double = 0, refactor: Bool = false) throws {
         let n = count
         for i in 0..<n { step[i] = -residual[i] }
         switch factorization {
         case .dense(var pivots):
+            denseSystems += 1
             let ok = values.withUnsafeMutableBufferPointer { a in
                 step.withUnsafeMutableBufferPointer { x in
                     pivots.withUnsafeMutableBufferPointer { piv in
@@ -102,7 +128,7 @@ final class HeldStructure {
             }
             guard ok else { throw SolverError.singular(iteration: iteration) }
         case let .sparse(system):
-            guard system.factorAndSolve(values: &values, rhs: &step, forcing: forcing) else {
+            guard system.factorAndSolve(values: &values, rhs: &step, forcing: forcing, refactor: refactor, pinned: pinned) else {
                 throw SolverError.singular(iteration: iteration)
             }
         }
