@@ -168,7 +168,7 @@ import _CLLNTestSupport
 @Suite struct IdealSolverReuseTests {
     @Test(arguments: [
         (SpiceScaleBenchmark.Family.lattice, 20),  // 396 free nodes: KLU
-        (.lattice, 40),  // 1,596 free nodes: UMFPACK with kept factors and GMRES
+        (.lattice, 40),  // 1,596 free nodes: UMFPACK with kept factors and GMRES, the clamped phase on the free phase's (outputs pinned)
         (.dense, 10),  // 20 free nodes: dense LU
     ])
     func reusedSolverAgreesWithFreshSolves(family: SpiceScaleBenchmark.Family, side: Int) throws {

@@ -5,7 +5,9 @@ import Foundation
 /// Unknowns are the free nodes' voltages; held nodes are fixed. Each iteration evaluates the
 /// KCL residual `r_i` (net current leaving free node i) and its analytic Jacobian (the floor clip
 /// has zero derivative), solves `J·Δv = −r` with a dense LU (small networks) or SuiteSparse KLU/UMFPACK
-/// (large ones; the symbolic analysis is kept per held-node set), and takes the step with a
+/// (large ones; the symbolic analysis is kept per held-node set, and on the UMFPACK path a
+/// held-node superset — the clamped phase — shares the structure and factors of the free phase,
+/// its extra held nodes pinned; ``linearAlgebraCounts`` counts the work), and takes the step with a
 /// backtracking line search on the scaled residual norm ‖r/D‖₂, projecting every iterate onto the range of the held voltages
 /// (the maximum principle). Where the line search fails (conductance-floor and saturation kinks;
 /// with gates near threshold the model can have several equilibria) it relaxes like the circuit
