@@ -79,6 +79,14 @@ struct TrainCommand: ParsableCommand {
     var centers: Int?
     @Option(help: "cartpole, mountaincar: hidden layer widths, comma-separated (default: none, inputs wired to outputs).")
     var hidden: String?
+    @Option(help: "cartpole, mountaincar: voltage of the rail input (default 0.5 V; 1 V with a strong --rail-gate starts Q near 1 V: optimistic).")
+    var railVoltage: Double?
+    @Option(help: "cartpole, mountaincar: mean initial gate of the rail's edges (default: the other edges' 1.5).")
+    var railGate: Double?
+    @Option(help: "cartpole, mountaincar: β of the host's count-based exploration bonus β/√N(cell, action) added to the target (default 0: none).")
+    var explorationBonus: Double?
+    @Option(help: "cartpole, mountaincar: cells per state component of the exploration bonus's counts (default 10).")
+    var bonusCells: Int?
 
     func validate() throws {
         if let trials, trials < 1 { throw badValue("--trials must be ≥ 1, e.g. --trials 10") }
@@ -140,8 +148,8 @@ struct TrainCommand: ParsableCommand {
         try Exit.run {
             if let task = SupervisedConfig.resolve(experiment) { return try runSupervised(task, command: self) }
             if case .continuous? = try? LearningTask.named(experiment) { return try runContinuous() }
-            if encoding != nil || centers != nil || hidden != nil {
-                throw ValidationError("--encoding, --centers and --hidden apply to cartpole and mountaincar only")
+            if encoding != nil || centers != nil || hidden != nil || railVoltage != nil || railGate != nil || explorationBonus != nil || bonusCells != nil {
+                throw ValidationError("--encoding, --centers, --hidden, --rail-voltage, --rail-gate, --exploration-bonus and --bonus-cells apply to cartpole and mountaincar only")
             }
             let e = try loadExperiment()
             let trial = QLearningTrial(experiment: e, seed: seed)
@@ -217,6 +225,10 @@ struct TrainCommand: ParsableCommand {
         c.epsilonEnd = epsilonEnd ?? c.epsilonEnd
         c.encoding = encoding ?? c.encoding
         c.centers = centers ?? c.centers
+        c.railVoltage = railVoltage ?? c.railVoltage
+        c.railGateMean = railGate ?? c.railGateMean
+        c.explorationBonus = explorationBonus ?? c.explorationBonus
+        c.bonusCells = bonusCells ?? c.bonusCells
         if let hidden {
             let widths = hidden.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !hidden.isEmpty, widths.allSatisfy({ $0 != nil }) else {

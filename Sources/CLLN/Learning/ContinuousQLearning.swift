@@ -64,11 +64,25 @@ public struct ContinuousQLearningConfig: Sendable, Hashable, Codable {
     public var measurements: Int
     /// Greedy episodes per curve point.
     public var evaluationEpisodes: Int
+    /// Voltage of the rail input; nil is ``rail`` (0.5 V). A rail at 1 V with a strong initial
+    /// gate (``railGateMean``) starts every Q near the top of [0, 1] V: optimistic initial values.
+    public var railVoltage: Double?
+    /// Mean of the initial gates of the rail's edges (spread ``initialGateSpread``); nil is
+    /// ``initialGateMean``. The draws are the same either way (one Gaussian per edge, in edge order).
+    public var railGateMean: Double?
+    /// β of the host's count-based exploration bonus (``ExplorationCounts``): the target of a step
+    /// from cell c with action a gains β/√N(c, a), N counting this visit, and is capped at 1 V.
+    /// nil or 0: no bonus.
+    public var explorationBonus: Double?
+    /// Cells per state component of the bonus's counts (each component's [0, 1] code range cut
+    /// evenly); nil is 10.
+    public var bonusCells: Int?
 
     enum CodingKeys: String, CodingKey {
         case steps, rule, gamma, epsilonStart = "epsilon_start", epsilonEnd = "epsilon_end", epsilonDecaySteps = "epsilon_decay_steps"
         case encoding, centers, hidden, initialGateMean = "initial_gate_mean", initialGateSpread = "initial_gate_spread"
         case measurements, evaluationEpisodes = "evaluation_episodes"
+        case railVoltage = "rail_voltage", railGateMean = "rail_gate_mean", explorationBonus = "exploration_bonus", bonusCells = "bonus_cells"
     }
 
     public init(steps: Int, rule: CoupledLearningRule, gamma: Double, epsilonStart: Double, epsilonEnd: Double, epsilonDecaySteps: Int,
@@ -133,7 +147,18 @@ public struct ContinuousQLearningConfig: Sendable, Hashable, Codable {
         }
         guard (1...InputLimits.maximumMeasurements).contains(measurements) else { throw bad("measurements must be 1...\(InputLimits.maximumMeasurements) (got \(measurements))") }
         guard (1...10_000).contains(evaluationEpisodes) else { throw bad("evaluation_episodes must be 1...10000 (got \(evaluationEpisodes))") }
+        if let railVoltage, !(railVoltage.isFinite && (0...1).contains(railVoltage)) {
+            throw bad("rail_voltage must lie in [0, 1] V, the code's range (got \(railVoltage)), e.g. rail_voltage 1")
+        }
+        if let railGateMean, !railGateMean.isFinite { throw bad("rail_gate_mean must be finite (got \(railGateMean)), e.g. rail_gate_mean 5") }
+        if let explorationBonus, !(explorationBonus.isFinite && (0...1).contains(explorationBonus)) {
+            throw bad("exploration_bonus must lie in [0, 1] V (got \(explorationBonus)), e.g. exploration_bonus 0.05")
+        }
+        if let bonusCells, !(1...1_000).contains(bonusCells) { throw bad("bonus_cells must be 1...1000 (got \(bonusCells)), e.g. bonus_cells 10") }
     }
+
+    /// The rail's voltage (``railVoltage``, default ``rail``).
+    public var railLevel: Double { railVoltage ?? Self.rail }
 
     /// The network for `environment`: the code's inputs plus the rail (the last input), the
     /// hidden layers, one output per action, each layer dense to the next (``Generators/layeredDense(layers:periodic:inputs:outputs:states:)``).
@@ -147,8 +172,41 @@ public struct ContinuousQLearningConfig: Sendable, Hashable, Codable {
         return t
     }
 
-    /// Voltage of the rail input.
+    /// Default voltage of the rail input.
     public static let rail = 0.5
+}
+
+/// Visit counts of the host's exploration bonus (``ContinuousQLearningConfig/explorationBonus``):
+/// the state's [0, 1] code (``ContinuousEnvironment/encoding(_:range:)``) cut into `cells` equal
+/// bins per component, one count per (cell, action). The bonus of a visit is β/√N with N the
+/// count after it: β on the first visit, falling as 1/√N.
+public struct ExplorationCounts: Sendable {
+    public let cells: Int
+    public let actions: Int
+    public let beta: Double
+    private var counts: [Int: Int] = [:]
+
+    public init(cells: Int, actions: Int, beta: Double) {
+        self.cells = cells
+        self.actions = actions
+        self.beta = beta
+    }
+
+    /// The (cell, action) key of `unit`, a state on [0, 1] per component.
+    public func key(unit: [Double], action: Int) -> Int {
+        unit.reduce(0) { $0 * cells + min(Int($1 * Double(cells)), cells - 1) } * actions + action
+    }
+
+    /// Counts a visit to (`unit`, `action`) and returns its bonus β/√N.
+    public mutating func visit(unit: [Double], action: Int) -> Double {
+        let k = key(unit: unit, action: action)
+        let n = (counts[k] ?? 0) + 1
+        counts[k] = n
+        return beta / Double(n).squareRoot()
+    }
+
+    /// Visits counted at (`unit`, `action`).
+    public func count(unit: [Double], action: Int) -> Int { counts[key(unit: unit, action: action)] ?? 0 }
 }
 
 /// One point of a continuous learning curve.
@@ -238,7 +296,7 @@ public final class ContinuousQLearningTrainer {
     public func inputs(_ state: [Double]) -> HeldNodes {
         HeldNodes(
             nodes: topology.inputs,
-            values: config.encoding.code(state, environment: environment, centers: config.centers) + [ContinuousQLearningConfig.rail])
+            values: config.encoding.code(state, environment: environment, centers: config.centers) + [config.railLevel])
     }
 
     /// The TD target (see the type's doc).
@@ -251,13 +309,17 @@ public final class ContinuousQLearningTrainer {
         let start = DispatchTime.now().uptimeNanoseconds
         var rng = SeededGenerator(seed: seed, stream: UInt64(trial))
         var noiseRNG = SeededGenerator(seed: seed ^ 0x5EED_0F_0015E, stream: UInt64(trial))
+        let rail = topology.inputs.last!
         var gates = topology.edges.map { edge -> Double in
-            let u = config.initialGateMean + config.initialGateSpread * rng.gaussian()
+            let mean = edge.a == rail || edge.b == rail ? config.railGateMean ?? config.initialGateMean : config.initialGateMean
+            let u = mean + config.initialGateSpread * rng.gaussian()
             return edge.element.model.initialParameter(gate: min(max(u, topology.gateBounds.lowerBound), topology.gateBounds.upperBound))
         }
         let outputs = topology.outputs, actions = environment.actionCount, rule = config.rule
         var freeSolves = 0, clampedSolves = 0
         var accumulator = LocalRuleAccumulator(edgeCount: topology.edgeCount)
+        var counts = (config.explorationBonus ?? 0) > 0
+            ? ExplorationCounts(cells: config.bonusCells ?? 10, actions: actions, beta: config.explorationBonus!) : nil
         var lastSolution: [Double]?
         func free(_ state: [Double]) throws -> [Double] {
             let v = try solver.voltagesRetryingCold(parameters: gates, held: inputs(state), warmStart: lastSolution)
@@ -302,7 +364,8 @@ public final class ContinuousQLearningTrainer {
             length += 1
             episodeReturn += result.reward
             let next = result.terminated ? nil : try free(result.next)
-            let target = target(reward: result.reward, terminated: result.terminated, nextOutputs: next.map { v in outputs.map { v[$0] } } ?? [])
+            var target = target(reward: result.reward, terminated: result.terminated, nextOutputs: next.map { v in outputs.map { v[$0] } } ?? [])
+            if counts != nil { target = min(target + counts!.visit(unit: environment.encoding(state, range: 0...1), action: action), 1) }
             let clamps = outputs.indices.map { $0 == action ? (1 - rule.eta) * current[outputs[$0]] + rule.eta * target : current[outputs[$0]] }
             batchFree.append(current)
             batchClamps.append(HeldNodes(nodes: clampedNodes, values: inputs(state).values + clamps))
