@@ -73,7 +73,7 @@ struct TrainCommand: ParsableCommand {
     var readoutOffset: Double?
     @Option(help: "Q-learning: the Bellman target: mean-normalized (the paper's, default for four-state and navigation) or discounted ((1 − γ)·R + γ·max Q(S′); the grid worlds' default).")
     var target: QTarget?
-    @Option(help: "cartpole, mountaincar: how the state becomes input voltages: rbf (Gaussian bumps per component; default) or scaled (each component and its mirror).")
+    @Option(help: "cartpole, mountaincar: how the state becomes input voltages: rbf (Gaussian bumps per component), rbf-joint (bumps on a joint grid, centers^d inputs) or scaled (each component and its mirror); default: the task's.")
     var encoding: ContinuousEncoding?
     @Option(help: "cartpole, mountaincar: bumps per state component of the rbf code (default 7).")
     var centers: Int?
@@ -87,6 +87,8 @@ struct TrainCommand: ParsableCommand {
     var explorationBonus: Double?
     @Option(help: "cartpole, mountaincar: cells per state component of the exploration bonus's counts (default 10).")
     var bonusCells: Int?
+    @Option(help: "cartpole, mountaincar: mean initial gate of the edges other than the rail's (default 1.5).")
+    var initialGate: Double?
 
     func validate() throws {
         if let trials, trials < 1 { throw badValue("--trials must be ≥ 1, e.g. --trials 10") }
@@ -148,8 +150,8 @@ struct TrainCommand: ParsableCommand {
         try Exit.run {
             if let task = SupervisedConfig.resolve(experiment) { return try runSupervised(task, command: self) }
             if case .continuous? = try? LearningTask.named(experiment) { return try runContinuous() }
-            if encoding != nil || centers != nil || hidden != nil || railVoltage != nil || railGate != nil || explorationBonus != nil || bonusCells != nil {
-                throw ValidationError("--encoding, --centers, --hidden, --rail-voltage, --rail-gate, --exploration-bonus and --bonus-cells apply to cartpole and mountaincar only")
+            if encoding != nil || centers != nil || hidden != nil || railVoltage != nil || railGate != nil || explorationBonus != nil || bonusCells != nil || initialGate != nil {
+                throw ValidationError("--encoding, --centers, --hidden, --rail-voltage, --rail-gate, --exploration-bonus, --bonus-cells and --initial-gate apply to cartpole and mountaincar only")
             }
             let e = try loadExperiment()
             let trial = QLearningTrial(experiment: e, seed: seed)
@@ -229,6 +231,7 @@ struct TrainCommand: ParsableCommand {
         c.railGateMean = railGate ?? c.railGateMean
         c.explorationBonus = explorationBonus ?? c.explorationBonus
         c.bonusCells = bonusCells ?? c.bonusCells
+        c.initialGateMean = initialGate ?? c.initialGateMean
         if let hidden {
             let widths = hidden.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !hidden.isEmpty, widths.allSatisfy({ $0 != nil }) else {
@@ -236,7 +239,7 @@ struct TrainCommand: ParsableCommand {
             }
             c.hidden = widths.compactMap { $0 }
         }
-        try c.validate()
+        try c.validate(for: environment)
         return c
     }
 

@@ -18,6 +18,11 @@ public enum ContinuousEncoding: String, Sendable, Hashable, Codable, CaseIterabl
     /// Q is then a sum of per-component nonlinear functions (an additive model): the value of
     /// CartPole, high near upright and low near the bounds, is not linear in the state.
     case rbf
+    /// ``ContinuousQLearningConfig/centers`` bumps per component on a joint grid: input j is the
+    /// product over components of their bumps (the Gaussian of the distance to a grid point, same
+    /// width as ``rbf``), k^d inputs plus the rail. Q is then any smooth function of the joint
+    /// state (a soft tile code), not only a sum of per-component ones.
+    case rbfJoint = "rbf-joint"
 
     /// The inputs of `environment`'s state `state` (without the rail).
     public func code(_ state: [Double], environment: any ContinuousEnvironment, centers: Int) -> [Double] {
@@ -26,19 +31,31 @@ public enum ContinuousEncoding: String, Sendable, Hashable, Codable, CaseIterabl
         case .scaled:
             return unit.flatMap { [$0, 1 - $0] }
         case .rbf:
-            let spacing = 1 / Double(max(centers - 1, 1))
-            return unit.flatMap { u in
-                (0..<centers).map { j in
-                    let d = u - Double(j) * spacing
-                    return exp(-d * d / (2 * spacing * spacing))
-                }
+            return unit.flatMap { Self.bumps($0, centers: centers) }
+        case .rbfJoint:
+            return unit.reduce([1.0]) { joint, u in
+                let b = Self.bumps(u, centers: centers)
+                return joint.flatMap { x in b.map { x * $0 } }
             }
+        }
+    }
+
+    /// The k bumps of one component u ∈ [0, 1]: exp(−(u − c_j)²/(2w²)), c_j = j·w, w = 1/(k − 1).
+    static func bumps(_ u: Double, centers: Int) -> [Double] {
+        let spacing = 1 / Double(max(centers - 1, 1))
+        return (0..<centers).map { j in
+            let d = u - Double(j) * spacing
+            return exp(-d * d / (2 * spacing * spacing))
         }
     }
 
     /// Number of code inputs (without the rail) for a state of `dimension` components.
     public func width(dimension: Int, centers: Int) -> Int {
-        self == .scaled ? 2 * dimension : dimension * centers
+        switch self {
+        case .scaled: 2 * dimension
+        case .rbf: dimension * centers
+        case .rbfJoint: Int(pow(Double(centers), Double(dimension)))
+        }
     }
 }
 
@@ -139,6 +156,7 @@ public struct ContinuousQLearningConfig: Sendable, Hashable, Codable {
         }
         guard epsilonDecaySteps >= 0 else { throw bad("epsilon_decay_steps must be ≥ 0 (got \(epsilonDecaySteps))") }
         guard (2...64).contains(centers) else { throw bad("centers (bumps per state component) must be 2...64 (got \(centers)), e.g. centers 7") }
+
         guard hidden.allSatisfy({ (1...InputLimits.maximumLayerWidth).contains($0) }) else {
             throw bad("hidden widths must be 1...\(InputLimits.maximumLayerWidth) (got \(hidden)), e.g. hidden [8] or []")
         }
@@ -155,6 +173,16 @@ public struct ContinuousQLearningConfig: Sendable, Hashable, Codable {
             throw bad("exploration_bonus must lie in [0, 1] V (got \(explorationBonus)), e.g. exploration_bonus 0.05")
         }
         if let bonusCells, !(1...1_000).contains(bonusCells) { throw bad("bonus_cells must be 1...1000 (got \(bonusCells)), e.g. bonus_cells 10") }
+    }
+
+    /// ``validate()``, and that the code fits `environment`: the rbf-joint code's centers^d inputs
+    /// stay within 4,096.
+    public func validate(for environment: any ContinuousEnvironment) throws {
+        try validate()
+        if encoding == .rbfJoint, pow(Double(centers), Double(environment.stateDimension)) > 4_096 {
+            throw LearningError.invalidHyperparameter(
+                "the rbf-joint code has centers^dimension inputs; \(centers)^\(environment.stateDimension) exceeds 4096: lower centers or use encoding rbf")
+        }
     }
 
     /// The rail's voltage (``railVoltage``, default ``rail``).
@@ -274,7 +302,7 @@ public final class ContinuousQLearningTrainer {
 
     public init(environment: any ContinuousEnvironment, config: ContinuousQLearningConfig, solver: any EquilibriumSolver,
                 clampedSolver: (any EquilibriumSolver)? = nil, readNoise: Double = 0) throws {
-        try config.validate()
+        try config.validate(for: environment)
         try environment.validate()
         self.environment = environment
         self.config = config
@@ -304,17 +332,24 @@ public final class ContinuousQLearningTrainer {
         (1 - config.gamma) * stepValue + config.gamma * (terminated ? terminalValue : nextOutputs.max()!)
     }
 
+    /// The initial parameters, one Gaussian draw per edge in edge order: gate mean + spread·N(0, 1),
+    /// the mean ``ContinuousQLearningConfig/railGateMean`` on the rail's edges (else
+    /// ``ContinuousQLearningConfig/initialGateMean``), clipped to the gate bounds.
+    public func initialGates(rng: inout SeededGenerator) -> [Double] {
+        let rail = topology.inputs.last!
+        return topology.edges.map { edge -> Double in
+            let mean = edge.a == rail || edge.b == rail ? config.railGateMean ?? config.initialGateMean : config.initialGateMean
+            let u = mean + config.initialGateSpread * rng.gaussian()
+            return edge.element.model.initialParameter(gate: min(max(u, topology.gateBounds.lowerBound), topology.gateBounds.upperBound))
+        }
+    }
+
     /// Trains trial `trial` from (seed, trial); `progress` gets the steps done since its last call.
     public func run(trial: Int, seed: UInt64, progress: (Int) -> Void = { _ in }) throws -> ContinuousTrialResult {
         let start = DispatchTime.now().uptimeNanoseconds
         var rng = SeededGenerator(seed: seed, stream: UInt64(trial))
         var noiseRNG = SeededGenerator(seed: seed ^ 0x5EED_0F_0015E, stream: UInt64(trial))
-        let rail = topology.inputs.last!
-        var gates = topology.edges.map { edge -> Double in
-            let mean = edge.a == rail || edge.b == rail ? config.railGateMean ?? config.initialGateMean : config.initialGateMean
-            let u = mean + config.initialGateSpread * rng.gaussian()
-            return edge.element.model.initialParameter(gate: min(max(u, topology.gateBounds.lowerBound), topology.gateBounds.upperBound))
-        }
+        var gates = initialGates(rng: &rng)
         let outputs = topology.outputs, actions = environment.actionCount, rule = config.rule
         var freeSolves = 0, clampedSolves = 0
         var accumulator = LocalRuleAccumulator(edgeCount: topology.edgeCount)
