@@ -89,6 +89,8 @@ struct TrainCommand: ParsableCommand {
     var bonusCells: Int?
     @Option(help: "cartpole, mountaincar: mean initial gate of the edges other than the rail's (default 1.5).")
     var initialGate: Double?
+    @Option(help: "cartpole, mountaincar: κ of advantage learning: the target loses κ·(max Q(s) − Q(s, a)), widening action gaps by 1/(1 − κ) (default 0).")
+    var advantageKappa: Double?
 
     func validate() throws {
         if let trials, trials < 1 { throw badValue("--trials must be ≥ 1, e.g. --trials 10") }
@@ -150,8 +152,8 @@ struct TrainCommand: ParsableCommand {
         try Exit.run {
             if let task = SupervisedConfig.resolve(experiment) { return try runSupervised(task, command: self) }
             if case .continuous? = try? LearningTask.named(experiment) { return try runContinuous() }
-            if encoding != nil || centers != nil || hidden != nil || railVoltage != nil || railGate != nil || explorationBonus != nil || bonusCells != nil || initialGate != nil {
-                throw ValidationError("--encoding, --centers, --hidden, --rail-voltage, --rail-gate, --exploration-bonus, --bonus-cells and --initial-gate apply to cartpole and mountaincar only")
+            if encoding != nil || centers != nil || hidden != nil || railVoltage != nil || railGate != nil || explorationBonus != nil || bonusCells != nil || initialGate != nil || advantageKappa != nil {
+                throw ValidationError("--encoding, --centers, --hidden, --rail-voltage, --rail-gate, --exploration-bonus, --bonus-cells, --initial-gate and --advantage-kappa apply to cartpole and mountaincar only")
             }
             let e = try loadExperiment()
             let trial = QLearningTrial(experiment: e, seed: seed)
@@ -232,6 +234,7 @@ struct TrainCommand: ParsableCommand {
         c.explorationBonus = explorationBonus ?? c.explorationBonus
         c.bonusCells = bonusCells ?? c.bonusCells
         c.initialGateMean = initialGate ?? c.initialGateMean
+        c.advantageKappa = advantageKappa ?? c.advantageKappa
         if let hidden {
             let widths = hidden.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !hidden.isEmpty, widths.allSatisfy({ $0 != nil }) else {

@@ -161,6 +161,20 @@ import Testing
         #expect(counts.visit(unit: s, action: 2) < 0.001)  // the 101st visit: β/√101 < β/10
     }
 
+    /// Advantage learning: the greedy action's target is unchanged, another's falls by κ times its
+    /// gap to the best, so the gaps of the fixed point widen by 1/(1 − κ).
+    @Test func advantage_target_widens_gaps() throws {
+        var c = ContinuousQLearningConfig.defaults(for: MountainCar())
+        let plain = try ContinuousQLearningTrainer(environment: MountainCar(), config: c, solver: try IdealSolver(topology: c.network(for: MountainCar())))
+        #expect(plain.advantageTarget(0.5, outputs: [0.4, 0.45, 0.3], action: 0) == 0.5)
+        c.advantageKappa = 0.8
+        let t = try ContinuousQLearningTrainer(environment: MountainCar(), config: c, solver: try IdealSolver(topology: c.network(for: MountainCar())))
+        #expect(t.advantageTarget(0.5, outputs: [0.4, 0.45, 0.3], action: 1) == 0.5)
+        #expect(abs(t.advantageTarget(0.5, outputs: [0.4, 0.45, 0.3], action: 0) - (0.5 - 0.8 * 0.05)) < 1e-15)
+        c.advantageKappa = 1
+        #expect(throws: LearningError.self) { try c.validate() }
+    }
+
     /// The joint code: the outer product of the per-component bumps, k^d inputs.
     @Test func rbf_joint_code() throws {
         let car = MountainCar()

@@ -94,12 +94,17 @@ public struct ContinuousQLearningConfig: Sendable, Hashable, Codable {
     /// Cells per state component of the bonus's counts (each component's [0, 1] code range cut
     /// evenly); nil is 10.
     public var bonusCells: Int?
+    /// κ of advantage learning (Baird 1999; Bellemare et al. 2016, "Increasing the action gap"):
+    /// the target of action a in s loses κ·(max_b Q(s, b) − Q(s, a)), which keeps the greedy
+    /// policy of Q* and widens its action gaps by 1/(1 − κ). nil or 0: plain Q-learning.
+    public var advantageKappa: Double?
 
     enum CodingKeys: String, CodingKey {
         case steps, rule, gamma, epsilonStart = "epsilon_start", epsilonEnd = "epsilon_end", epsilonDecaySteps = "epsilon_decay_steps"
         case encoding, centers, hidden, initialGateMean = "initial_gate_mean", initialGateSpread = "initial_gate_spread"
         case measurements, evaluationEpisodes = "evaluation_episodes"
         case railVoltage = "rail_voltage", railGateMean = "rail_gate_mean", explorationBonus = "exploration_bonus", bonusCells = "bonus_cells"
+        case advantageKappa = "advantage_kappa"
     }
 
     public init(steps: Int, rule: CoupledLearningRule, gamma: Double, epsilonStart: Double, epsilonEnd: Double, epsilonDecaySteps: Int,
@@ -171,6 +176,9 @@ public struct ContinuousQLearningConfig: Sendable, Hashable, Codable {
         if let railGateMean, !railGateMean.isFinite { throw bad("rail_gate_mean must be finite (got \(railGateMean)), e.g. rail_gate_mean 5") }
         if let explorationBonus, !(explorationBonus.isFinite && (0...1).contains(explorationBonus)) {
             throw bad("exploration_bonus must lie in [0, 1] V (got \(explorationBonus)), e.g. exploration_bonus 0.05")
+        }
+        if let advantageKappa, !(advantageKappa.isFinite && advantageKappa >= 0 && advantageKappa < 1) {
+            throw bad("advantage_kappa must lie in [0, 1) (got \(advantageKappa)), e.g. advantage_kappa 0.5")
         }
         if let bonusCells, !(1...1_000).contains(bonusCells) { throw bad("bonus_cells must be 1...1000 (got \(bonusCells)), e.g. bonus_cells 10") }
     }
@@ -344,6 +352,13 @@ public final class ContinuousQLearningTrainer {
         }
     }
 
+    /// `target` less κ·(max_b Q(s, b) − Q(s, a)) for action `action` in a state whose free outputs
+    /// are `outputs` (``ContinuousQLearningConfig/advantageKappa``; `target` itself without κ).
+    public func advantageTarget(_ target: Double, outputs: [Double], action: Int) -> Double {
+        guard let kappa = config.advantageKappa, kappa > 0 else { return target }
+        return target - kappa * (outputs.max()! - outputs[action])
+    }
+
     /// Trains trial `trial` from (seed, trial); `progress` gets the steps done since its last call.
     public func run(trial: Int, seed: UInt64, progress: (Int) -> Void = { _ in }) throws -> ContinuousTrialResult {
         let start = DispatchTime.now().uptimeNanoseconds
@@ -401,6 +416,7 @@ public final class ContinuousQLearningTrainer {
             let next = result.terminated ? nil : try free(result.next)
             var target = target(reward: result.reward, terminated: result.terminated, nextOutputs: next.map { v in outputs.map { v[$0] } } ?? [])
             if counts != nil { target = min(target + counts!.visit(unit: environment.encoding(state, range: 0...1), action: action), 1) }
+            target = advantageTarget(target, outputs: outputs.map { current[$0] }, action: action)
             let clamps = outputs.indices.map { $0 == action ? (1 - rule.eta) * current[outputs[$0]] + rule.eta * target : current[outputs[$0]] }
             batchFree.append(current)
             batchClamps.append(HeldNodes(nodes: clampedNodes, values: inputs(state).values + clamps))
