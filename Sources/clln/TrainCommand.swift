@@ -73,12 +73,24 @@ struct TrainCommand: ParsableCommand {
     var readoutOffset: Double?
     @Option(help: "Q-learning: the Bellman target: mean-normalized (the paper's, default for four-state and navigation) or discounted ((1 − γ)·R + γ·max Q(S′); the grid worlds' default).")
     var target: QTarget?
-    @Option(help: "cartpole, mountaincar: how the state becomes input voltages: rbf (Gaussian bumps per component; default) or scaled (each component and its mirror).")
+    @Option(help: "cartpole, mountaincar: how the state becomes input voltages: rbf (Gaussian bumps per component), rbf-joint (bumps on a joint grid, centers^d inputs) or scaled (each component and its mirror); default: the task's.")
     var encoding: ContinuousEncoding?
     @Option(help: "cartpole, mountaincar: bumps per state component of the rbf code (default 7).")
     var centers: Int?
     @Option(help: "cartpole, mountaincar: hidden layer widths, comma-separated (default: none, inputs wired to outputs).")
     var hidden: String?
+    @Option(help: "cartpole, mountaincar: voltage of the rail input (default 0.5 V; 1 V with a strong --rail-gate starts Q near 1 V: optimistic).")
+    var railVoltage: Double?
+    @Option(help: "cartpole, mountaincar: mean initial gate of the rail's edges (default: the other edges' 1.5).")
+    var railGate: Double?
+    @Option(help: "cartpole, mountaincar: β of the host's count-based exploration bonus β/√N(cell, action) added to the target (default 0: none).")
+    var explorationBonus: Double?
+    @Option(help: "cartpole, mountaincar: cells per state component of the exploration bonus's counts (default 10).")
+    var bonusCells: Int?
+    @Option(help: "cartpole, mountaincar: mean initial gate of the edges other than the rail's (default 1.5).")
+    var initialGate: Double?
+    @Option(help: "cartpole, mountaincar: κ of advantage learning: the target loses κ·(max Q(s) − Q(s, a)), widening action gaps by 1/(1 − κ) (default 0).")
+    var advantageKappa: Double?
 
     func validate() throws {
         if let trials, trials < 1 { throw badValue("--trials must be ≥ 1, e.g. --trials 10") }
@@ -140,8 +152,8 @@ struct TrainCommand: ParsableCommand {
         try Exit.run {
             if let task = SupervisedConfig.resolve(experiment) { return try runSupervised(task, command: self) }
             if case .continuous? = try? LearningTask.named(experiment) { return try runContinuous() }
-            if encoding != nil || centers != nil || hidden != nil {
-                throw ValidationError("--encoding, --centers and --hidden apply to cartpole and mountaincar only")
+            if encoding != nil || centers != nil || hidden != nil || railVoltage != nil || railGate != nil || explorationBonus != nil || bonusCells != nil || initialGate != nil || advantageKappa != nil {
+                throw ValidationError("--encoding, --centers, --hidden, --rail-voltage, --rail-gate, --exploration-bonus, --bonus-cells, --initial-gate and --advantage-kappa apply to cartpole and mountaincar only")
             }
             let e = try loadExperiment()
             let trial = QLearningTrial(experiment: e, seed: seed)
@@ -217,6 +229,12 @@ struct TrainCommand: ParsableCommand {
         c.epsilonEnd = epsilonEnd ?? c.epsilonEnd
         c.encoding = encoding ?? c.encoding
         c.centers = centers ?? c.centers
+        c.railVoltage = railVoltage ?? c.railVoltage
+        c.railGateMean = railGate ?? c.railGateMean
+        c.explorationBonus = explorationBonus ?? c.explorationBonus
+        c.bonusCells = bonusCells ?? c.bonusCells
+        c.initialGateMean = initialGate ?? c.initialGateMean
+        c.advantageKappa = advantageKappa ?? c.advantageKappa
         if let hidden {
             let widths = hidden.split(separator: ",", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
             guard !hidden.isEmpty, widths.allSatisfy({ $0 != nil }) else {
@@ -224,7 +242,7 @@ struct TrainCommand: ParsableCommand {
             }
             c.hidden = widths.compactMap { $0 }
         }
-        try c.validate()
+        try c.validate(for: environment)
         return c
     }
 

@@ -268,6 +268,13 @@ import Testing
         Row(label: "train cartpole: two centers", arguments: ["train", "cartpole", "--centers", "1"], mentions: [["centers"]]),
         Row(label: "train cartpole: hidden widths not numbers", arguments: ["train", "cartpole", "--hidden", "abc"], mentions: [["--hidden"]]),
         Row(label: "train cartpole: a hidden width left out", arguments: ["train", "cartpole", "--hidden", "8,,8"], mentions: [["--hidden"]]),
+        Row(label: "train mountaincar: rail above 1 V", arguments: ["train", "mountaincar", "--rail-voltage", "2"], mentions: [["rail_voltage"]]),
+        Row(label: "train mountaincar: exploration bonus above 1 V", arguments: ["train", "mountaincar", "--exploration-bonus", "2"],
+            mentions: [["exploration_bonus"]]),
+        Row(label: "train cartpole: joint code too wide", arguments: ["train", "cartpole", "--encoding", "rbf-joint", "--centers", "9"],
+            mentions: [["rbf-joint"], ["centers"]]),
+        Row(label: "train: unknown target in a config file", arguments: ["train", "$DIR/c.yaml"] + quick, mentions: [["bellman"], ["discounted"]],
+            files: config("preset: grid-5x5\ntarget: bellman\n")),
     ]
 
     /// Words of a message that tells the user what to do.

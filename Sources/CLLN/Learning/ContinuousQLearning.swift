@@ -18,6 +18,11 @@ public enum ContinuousEncoding: String, Sendable, Hashable, Codable, CaseIterabl
     /// Q is then a sum of per-component nonlinear functions (an additive model): the value of
     /// CartPole, high near upright and low near the bounds, is not linear in the state.
     case rbf
+    /// ``ContinuousQLearningConfig/centers`` bumps per component on a joint grid: input j is the
+    /// product over components of their bumps (the Gaussian of the distance to a grid point, same
+    /// width as ``rbf``), k^d inputs plus the rail. Q is then any smooth function of the joint
+    /// state (a soft tile code), not only a sum of per-component ones.
+    case rbfJoint = "rbf-joint"
 
     /// The inputs of `environment`'s state `state` (without the rail).
     public func code(_ state: [Double], environment: any ContinuousEnvironment, centers: Int) -> [Double] {
@@ -26,19 +31,31 @@ public enum ContinuousEncoding: String, Sendable, Hashable, Codable, CaseIterabl
         case .scaled:
             return unit.flatMap { [$0, 1 - $0] }
         case .rbf:
-            let spacing = 1 / Double(max(centers - 1, 1))
-            return unit.flatMap { u in
-                (0..<centers).map { j in
-                    let d = u - Double(j) * spacing
-                    return exp(-d * d / (2 * spacing * spacing))
-                }
+            return unit.flatMap { Self.bumps($0, centers: centers) }
+        case .rbfJoint:
+            return unit.reduce([1.0]) { joint, u in
+                let b = Self.bumps(u, centers: centers)
+                return joint.flatMap { x in b.map { x * $0 } }
             }
+        }
+    }
+
+    /// The k bumps of one component u ∈ [0, 1]: exp(−(u − c_j)²/(2w²)), c_j = j·w, w = 1/(k − 1).
+    static func bumps(_ u: Double, centers: Int) -> [Double] {
+        let spacing = 1 / Double(max(centers - 1, 1))
+        return (0..<centers).map { j in
+            let d = u - Double(j) * spacing
+            return exp(-d * d / (2 * spacing * spacing))
         }
     }
 
     /// Number of code inputs (without the rail) for a state of `dimension` components.
     public func width(dimension: Int, centers: Int) -> Int {
-        self == .scaled ? 2 * dimension : dimension * centers
+        switch self {
+        case .scaled: 2 * dimension
+        case .rbf: dimension * centers
+        case .rbfJoint: Int(pow(Double(centers), Double(dimension)))
+        }
     }
 }
 
@@ -64,11 +81,30 @@ public struct ContinuousQLearningConfig: Sendable, Hashable, Codable {
     public var measurements: Int
     /// Greedy episodes per curve point.
     public var evaluationEpisodes: Int
+    /// Voltage of the rail input; nil is ``rail`` (0.5 V). A rail at 1 V with a strong initial
+    /// gate (``railGateMean``) starts every Q near the top of [0, 1] V: optimistic initial values.
+    public var railVoltage: Double?
+    /// Mean of the initial gates of the rail's edges (spread ``initialGateSpread``); nil is
+    /// ``initialGateMean``. The draws are the same either way (one Gaussian per edge, in edge order).
+    public var railGateMean: Double?
+    /// β of the host's count-based exploration bonus (``ExplorationCounts``): the target of a step
+    /// from cell c with action a gains β/√N(c, a), N counting this visit, and is capped at 1 V.
+    /// nil or 0: no bonus.
+    public var explorationBonus: Double?
+    /// Cells per state component of the bonus's counts (each component's [0, 1] code range cut
+    /// evenly); nil is 10.
+    public var bonusCells: Int?
+    /// κ of advantage learning (Baird 1999; Bellemare et al. 2016, "Increasing the action gap"):
+    /// the target of action a in s loses κ·(max_b Q(s, b) − Q(s, a)), which keeps the greedy
+    /// policy of Q* and widens its action gaps by 1/(1 − κ). nil or 0: plain Q-learning.
+    public var advantageKappa: Double?
 
     enum CodingKeys: String, CodingKey {
         case steps, rule, gamma, epsilonStart = "epsilon_start", epsilonEnd = "epsilon_end", epsilonDecaySteps = "epsilon_decay_steps"
         case encoding, centers, hidden, initialGateMean = "initial_gate_mean", initialGateSpread = "initial_gate_spread"
         case measurements, evaluationEpisodes = "evaluation_episodes"
+        case railVoltage = "rail_voltage", railGateMean = "rail_gate_mean", explorationBonus = "exploration_bonus", bonusCells = "bonus_cells"
+        case advantageKappa = "advantage_kappa"
     }
 
     public init(steps: Int, rule: CoupledLearningRule, gamma: Double, epsilonStart: Double, epsilonEnd: Double, epsilonDecaySteps: Int,
@@ -125,6 +161,7 @@ public struct ContinuousQLearningConfig: Sendable, Hashable, Codable {
         }
         guard epsilonDecaySteps >= 0 else { throw bad("epsilon_decay_steps must be ≥ 0 (got \(epsilonDecaySteps))") }
         guard (2...64).contains(centers) else { throw bad("centers (bumps per state component) must be 2...64 (got \(centers)), e.g. centers 7") }
+
         guard hidden.allSatisfy({ (1...InputLimits.maximumLayerWidth).contains($0) }) else {
             throw bad("hidden widths must be 1...\(InputLimits.maximumLayerWidth) (got \(hidden)), e.g. hidden [8] or []")
         }
@@ -133,7 +170,31 @@ public struct ContinuousQLearningConfig: Sendable, Hashable, Codable {
         }
         guard (1...InputLimits.maximumMeasurements).contains(measurements) else { throw bad("measurements must be 1...\(InputLimits.maximumMeasurements) (got \(measurements))") }
         guard (1...10_000).contains(evaluationEpisodes) else { throw bad("evaluation_episodes must be 1...10000 (got \(evaluationEpisodes))") }
+        if let railVoltage, !(railVoltage.isFinite && (0...1).contains(railVoltage)) {
+            throw bad("rail_voltage must lie in [0, 1] V, the code's range (got \(railVoltage)), e.g. rail_voltage 1")
+        }
+        if let railGateMean, !railGateMean.isFinite { throw bad("rail_gate_mean must be finite (got \(railGateMean)), e.g. rail_gate_mean 5") }
+        if let explorationBonus, !(explorationBonus.isFinite && (0...1).contains(explorationBonus)) {
+            throw bad("exploration_bonus must lie in [0, 1] V (got \(explorationBonus)), e.g. exploration_bonus 0.05")
+        }
+        if let advantageKappa, !(advantageKappa.isFinite && advantageKappa >= 0 && advantageKappa < 1) {
+            throw bad("advantage_kappa must lie in [0, 1) (got \(advantageKappa)), e.g. advantage_kappa 0.5")
+        }
+        if let bonusCells, !(1...1_000).contains(bonusCells) { throw bad("bonus_cells must be 1...1000 (got \(bonusCells)), e.g. bonus_cells 10") }
     }
+
+    /// ``validate()``, and that the code fits `environment`: the rbf-joint code's centers^d inputs
+    /// stay within 4,096.
+    public func validate(for environment: any ContinuousEnvironment) throws {
+        try validate()
+        if encoding == .rbfJoint, pow(Double(centers), Double(environment.stateDimension)) > 4_096 {
+            throw LearningError.invalidHyperparameter(
+                "the rbf-joint code has centers^dimension inputs; \(centers)^\(environment.stateDimension) exceeds 4096: lower centers or use encoding rbf")
+        }
+    }
+
+    /// The rail's voltage (``railVoltage``, default ``rail``).
+    public var railLevel: Double { railVoltage ?? Self.rail }
 
     /// The network for `environment`: the code's inputs plus the rail (the last input), the
     /// hidden layers, one output per action, each layer dense to the next (``Generators/layeredDense(layers:periodic:inputs:outputs:states:)``).
@@ -147,8 +208,41 @@ public struct ContinuousQLearningConfig: Sendable, Hashable, Codable {
         return t
     }
 
-    /// Voltage of the rail input.
+    /// Default voltage of the rail input.
     public static let rail = 0.5
+}
+
+/// Visit counts of the host's exploration bonus (``ContinuousQLearningConfig/explorationBonus``):
+/// the state's [0, 1] code (``ContinuousEnvironment/encoding(_:range:)``) cut into `cells` equal
+/// bins per component, one count per (cell, action). The bonus of a visit is β/√N with N the
+/// count after it: β on the first visit, falling as 1/√N.
+public struct ExplorationCounts: Sendable {
+    public let cells: Int
+    public let actions: Int
+    public let beta: Double
+    private var counts: [Int: Int] = [:]
+
+    public init(cells: Int, actions: Int, beta: Double) {
+        self.cells = cells
+        self.actions = actions
+        self.beta = beta
+    }
+
+    /// The (cell, action) key of `unit`, a state on [0, 1] per component.
+    public func key(unit: [Double], action: Int) -> Int {
+        unit.reduce(0) { $0 * cells + min(Int($1 * Double(cells)), cells - 1) } * actions + action
+    }
+
+    /// Counts a visit to (`unit`, `action`) and returns its bonus β/√N.
+    public mutating func visit(unit: [Double], action: Int) -> Double {
+        let k = key(unit: unit, action: action)
+        let n = (counts[k] ?? 0) + 1
+        counts[k] = n
+        return beta / Double(n).squareRoot()
+    }
+
+    /// Visits counted at (`unit`, `action`).
+    public func count(unit: [Double], action: Int) -> Int { counts[key(unit: unit, action: action)] ?? 0 }
 }
 
 /// One point of a continuous learning curve.
@@ -216,7 +310,7 @@ public final class ContinuousQLearningTrainer {
 
     public init(environment: any ContinuousEnvironment, config: ContinuousQLearningConfig, solver: any EquilibriumSolver,
                 clampedSolver: (any EquilibriumSolver)? = nil, readNoise: Double = 0) throws {
-        try config.validate()
+        try config.validate(for: environment)
         try environment.validate()
         self.environment = environment
         self.config = config
@@ -238,7 +332,7 @@ public final class ContinuousQLearningTrainer {
     public func inputs(_ state: [Double]) -> HeldNodes {
         HeldNodes(
             nodes: topology.inputs,
-            values: config.encoding.code(state, environment: environment, centers: config.centers) + [ContinuousQLearningConfig.rail])
+            values: config.encoding.code(state, environment: environment, centers: config.centers) + [config.railLevel])
     }
 
     /// The TD target (see the type's doc).
@@ -246,18 +340,36 @@ public final class ContinuousQLearningTrainer {
         (1 - config.gamma) * stepValue + config.gamma * (terminated ? terminalValue : nextOutputs.max()!)
     }
 
+    /// The initial parameters, one Gaussian draw per edge in edge order: gate mean + spread·N(0, 1),
+    /// the mean ``ContinuousQLearningConfig/railGateMean`` on the rail's edges (else
+    /// ``ContinuousQLearningConfig/initialGateMean``), clipped to the gate bounds.
+    public func initialGates(rng: inout SeededGenerator) -> [Double] {
+        let rail = topology.inputs.last!
+        return topology.edges.map { edge -> Double in
+            let mean = edge.a == rail || edge.b == rail ? config.railGateMean ?? config.initialGateMean : config.initialGateMean
+            let u = mean + config.initialGateSpread * rng.gaussian()
+            return edge.element.model.initialParameter(gate: min(max(u, topology.gateBounds.lowerBound), topology.gateBounds.upperBound))
+        }
+    }
+
+    /// `target` less κ·(max_b Q(s, b) − Q(s, a)) for action `action` in a state whose free outputs
+    /// are `outputs` (``ContinuousQLearningConfig/advantageKappa``; `target` itself without κ).
+    public func advantageTarget(_ target: Double, outputs: [Double], action: Int) -> Double {
+        guard let kappa = config.advantageKappa, kappa > 0 else { return target }
+        return target - kappa * (outputs.max()! - outputs[action])
+    }
+
     /// Trains trial `trial` from (seed, trial); `progress` gets the steps done since its last call.
     public func run(trial: Int, seed: UInt64, progress: (Int) -> Void = { _ in }) throws -> ContinuousTrialResult {
         let start = DispatchTime.now().uptimeNanoseconds
         var rng = SeededGenerator(seed: seed, stream: UInt64(trial))
         var noiseRNG = SeededGenerator(seed: seed ^ 0x5EED_0F_0015E, stream: UInt64(trial))
-        var gates = topology.edges.map { edge -> Double in
-            let u = config.initialGateMean + config.initialGateSpread * rng.gaussian()
-            return edge.element.model.initialParameter(gate: min(max(u, topology.gateBounds.lowerBound), topology.gateBounds.upperBound))
-        }
+        var gates = initialGates(rng: &rng)
         let outputs = topology.outputs, actions = environment.actionCount, rule = config.rule
         var freeSolves = 0, clampedSolves = 0
         var accumulator = LocalRuleAccumulator(edgeCount: topology.edgeCount)
+        var counts = (config.explorationBonus ?? 0) > 0
+            ? ExplorationCounts(cells: config.bonusCells ?? 10, actions: actions, beta: config.explorationBonus!) : nil
         var lastSolution: [Double]?
         func free(_ state: [Double]) throws -> [Double] {
             let v = try solver.voltagesRetryingCold(parameters: gates, held: inputs(state), warmStart: lastSolution)
@@ -302,7 +414,9 @@ public final class ContinuousQLearningTrainer {
             length += 1
             episodeReturn += result.reward
             let next = result.terminated ? nil : try free(result.next)
-            let target = target(reward: result.reward, terminated: result.terminated, nextOutputs: next.map { v in outputs.map { v[$0] } } ?? [])
+            var target = target(reward: result.reward, terminated: result.terminated, nextOutputs: next.map { v in outputs.map { v[$0] } } ?? [])
+            if counts != nil { target = min(target + counts!.visit(unit: environment.encoding(state, range: 0...1), action: action), 1) }
+            target = advantageTarget(target, outputs: outputs.map { current[$0] }, action: action)
             let clamps = outputs.indices.map { $0 == action ? (1 - rule.eta) * current[outputs[$0]] + rule.eta * target : current[outputs[$0]] }
             batchFree.append(current)
             batchClamps.append(HeldNodes(nodes: clampedNodes, values: inputs(state).values + clamps))

@@ -33,6 +33,7 @@ import Foundation
 /// action_off_voltage: 0       # V of one that is off (−action_voltage: a symmetric code)
 /// readout_gain: 1             # Q = gain × the readout's statistic + offset
 /// readout_offset: 0
+/// target: discounted          # the Bellman target (QTarget): mean-normalized (the paper's) | discounted
 /// ```
 public struct ExperimentConfigFile: Codable, Sendable {
     public struct Environment: Codable, Sendable {
@@ -94,6 +95,8 @@ public struct ExperimentConfigFile: Codable, Sendable {
     public var actionOffVoltage: Double?
     public var readoutGain: Double?
     public var readoutOffset: Double?
+    /// The Bellman target (``QTarget``); nil keeps the preset's.
+    public var target: QTarget?
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case preset, topology, environment, steps, trials, alpha, eta, gamma, batch, clip
@@ -102,7 +105,7 @@ public struct ExperimentConfigFile: Codable, Sendable {
         case measurementInterval = "measurement_interval", referenceQuirk = "reference_quirk"
         case stateWeightExponent = "state_weight_exponent", readout
         case actionCode = "action_code", actionWiring = "action_wiring", actionVoltage = "action_voltage", actionOffVoltage = "action_off_voltage"
-        case readoutGain = "readout_gain", readoutOffset = "readout_offset"
+        case readoutGain = "readout_gain", readoutOffset = "readout_offset", target
     }
 
     public init(from decoder: Decoder) throws {
@@ -133,6 +136,14 @@ public struct ExperimentConfigFile: Codable, Sendable {
         actionOffVoltage = try c.decodeIfPresent(Double.self, forKey: .actionOffVoltage)
         readoutGain = try c.decodeIfPresent(Double.self, forKey: .readoutGain)
         readoutOffset = try c.decodeIfPresent(Double.self, forKey: .readoutOffset)
+        if let name = try c.decodeIfPresent(String.self, forKey: .target) {
+            guard let value = QTarget(rawValue: name) else {
+                throw DecodingError.dataCorruptedError(
+                    forKey: .target, in: c,
+                    debugDescription: "target \"\(name)\" is unknown; use \(QTarget.allCases.map(\.rawValue).joined(separator: " or "))")
+            }
+            target = value
+        }
     }
 
     /// Reads a config file.
@@ -197,6 +208,7 @@ public struct ExperimentConfigFile: Codable, Sendable {
         c.measurementInterval = measurementInterval ?? c.measurementInterval
         c.referenceQuirk = referenceQuirk ?? c.referenceQuirk
         c.stateWeightExponent = stateWeightExponent ?? c.stateWeightExponent
+        if let target { c.target = target == .meanNormalized ? nil : target }
         try c.validate()
         // The code decides how many action inputs withReadout adds; e.validate() checks it.
         c.actionConditioning = ActionConditioning.overriding(

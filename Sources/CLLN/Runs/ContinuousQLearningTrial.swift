@@ -74,7 +74,7 @@ public struct ContinuousQLearningTrial: Trial {
         guard (1...InputLimits.maximumTrials).contains(trials) else {
             throw LearningError.invalidHyperparameter("trials must be 1...\(InputLimits.maximumTrials) (got \(trials)), e.g. --trials 10")
         }
-        try config.validate()
+        try config.validate(for: environment())
         try environment().validate()
     }
 
