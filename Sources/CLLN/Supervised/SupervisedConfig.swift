@@ -147,6 +147,11 @@ public struct SupervisedOptionOverrides: Sendable, Hashable, Codable {
 /// differential: true
 /// margin: 0.05            # classification labels: center ± margin
 /// hidden: [8]             # hidden layers (iris, digits)
+/// pixels: complement      # digits: plain | complement (pixel and high − pixel)
+/// pixel_high: 1           # digits: volts of a full pixel
+/// rails: [0, 1]           # digits: constant inputs after the pixels
+/// shifts: 4               # digits: train also on 4 one-pixel moves of each training image
+/// skip: true              # with hidden layers: also link every input to every output
 /// overclamp: [0, 1]       # rails, or null
 /// error_weight: 1         # |error|^p per example
 /// normalization: none     # none | batch | adam
@@ -169,6 +174,11 @@ public struct SupervisedConfig: Sendable, Codable {
     public var clip: Double?
     public var margin: Double?
     public var hidden: [Int]?
+    public var pixels: PixelEncoding?
+    public var pixelHigh: Double?
+    public var rails: [Double]?
+    public var shifts: Int?
+    public var skip: Bool?
     public var initialGateLow: Double?
     public var initialGateHigh: Double?
     public var initialGateMean: Double?
@@ -182,6 +192,7 @@ public struct SupervisedConfig: Sendable, Codable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case task, epochs, trials, splitSeed = "split_seed", shuffle, alpha, eta, batch, clip, margin, hidden
+        case pixels, pixelHigh = "pixel_high", rails, shifts, skip
         case initialGateLow = "initial_gate_low", initialGateHigh = "initial_gate_high"
         case initialGateMean = "initial_gate_mean", initialGateSpread = "initial_gate_spread", evaluateEvery = "eval_every"
     }
@@ -203,6 +214,11 @@ public struct SupervisedConfig: Sendable, Codable {
         clip = try c.decodeIfPresent(Double.self, forKey: .clip)
         margin = try c.decodeIfPresent(Double.self, forKey: .margin)
         hidden = try c.decodeIfPresent([Int].self, forKey: .hidden)
+        pixels = try c.decodeIfPresent(PixelEncoding.self, forKey: .pixels)
+        pixelHigh = try c.decodeIfPresent(Double.self, forKey: .pixelHigh)
+        rails = try c.decodeIfPresent([Double].self, forKey: .rails)
+        shifts = try c.decodeIfPresent(Int.self, forKey: .shifts)
+        skip = try c.decodeIfPresent(Bool.self, forKey: .skip)
         initialGateLow = try c.decodeIfPresent(Double.self, forKey: .initialGateLow)
         initialGateHigh = try c.decodeIfPresent(Double.self, forKey: .initialGateHigh)
         initialGateMean = try c.decodeIfPresent(Double.self, forKey: .initialGateMean)
@@ -224,6 +240,11 @@ public struct SupervisedConfig: Sendable, Codable {
         try c.encodeIfPresent(clip, forKey: .clip)
         try c.encodeIfPresent(margin, forKey: .margin)
         try c.encodeIfPresent(hidden, forKey: .hidden)
+        try c.encodeIfPresent(pixels, forKey: .pixels)
+        try c.encodeIfPresent(pixelHigh, forKey: .pixelHigh)
+        try c.encodeIfPresent(rails, forKey: .rails)
+        try c.encodeIfPresent(shifts, forKey: .shifts)
+        try c.encodeIfPresent(skip, forKey: .skip)
         try c.encodeIfPresent(initialGateLow, forKey: .initialGateLow)
         try c.encodeIfPresent(initialGateHigh, forKey: .initialGateHigh)
         try c.encodeIfPresent(initialGateMean, forKey: .initialGateMean)
@@ -246,6 +267,11 @@ public struct SupervisedConfig: Sendable, Codable {
         r.clip = other.clip ?? clip
         r.margin = other.margin ?? margin
         r.hidden = other.hidden ?? hidden
+        r.pixels = other.pixels ?? pixels
+        r.pixelHigh = other.pixelHigh ?? pixelHigh
+        r.rails = other.rails ?? rails
+        r.shifts = other.shifts ?? shifts
+        r.skip = other.skip ?? skip
         r.initialGateLow = other.initialGateLow ?? initialGateLow
         r.initialGateHigh = other.initialGateHigh ?? initialGateHigh
         r.initialGateMean = other.initialGateMean ?? initialGateMean
@@ -316,7 +342,8 @@ public struct SupervisedConfig: Sendable, Codable {
                 "hidden layer sizes must be whole numbers in 1...\(InputLimits.maximumLayerWidth) (got \(width)), e.g. hidden: [8]")
         }
         let encoding = TaskEncoding(
-            differential: options.differential, margin: margin, hidden: hidden, splitSeed: splitSeed ?? 0)
+            differential: options.differential, margin: margin, hidden: hidden, splitSeed: splitSeed ?? 0,
+            pixels: pixels, pixelHigh: pixelHigh, rails: rails, shifts: shifts, skip: skip)
         guard var t = try SupervisedTasks.named(name, encoding: encoding) else {
             throw LearningError.invalidHyperparameter(
                 "unknown supervised task \"\(name)\"; use \(SupervisedTasks.names.joined(separator: ", "))")

@@ -1,7 +1,27 @@
 import Foundation
 
+/// How the digits tasks turn a pixel p ∈ 0…16 into input voltages (config key `pixels`).
+public enum PixelEncoding: String, Sendable, Hashable, Codable, CaseIterable {
+    /// One input per pixel at (p/16)·high V (64 inputs).
+    case plain
+    /// Two inputs per pixel: (p/16)·high V and its complement (1 − p/16)·high V (128 inputs: the
+    /// 64 plain ones, then the 64 complements in the same pixel order).
+    case complement
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        let raw = try c.decode(String.self)
+        guard let value = PixelEncoding(rawValue: raw) else {
+            throw DecodingError.dataCorruptedError(
+                in: c, debugDescription: "pixels must be plain or complement (got \(raw)), e.g. pixels: complement")
+        }
+        self = value
+    }
+}
+
 /// The choices that change a task's network or encoding (config keys `differential`, `margin`,
-/// `hidden`, `split_seed`); `nil` keeps the task's default.
+/// `hidden`, `split_seed`, and for digits `pixels`, `pixel_high`, `rails`, `shifts`); `nil` keeps the
+/// task's default.
 public struct TaskEncoding: Sendable, Hashable {
     public var differential: Bool?
     /// Classification label distance from the decision center (V).
@@ -9,12 +29,32 @@ public struct TaskEncoding: Sendable, Hashable {
     /// Hidden-layer sizes between inputs and outputs (iris, digits).
     public var hidden: [Int]?
     public var splitSeed: UInt64
+    /// Digits: how pixels become input voltages.
+    public var pixels: PixelEncoding?
+    /// Digits: the voltage of a full pixel (p = 16), V.
+    public var pixelHigh: Double?
+    /// Digits: constant inputs (V) appended after the pixel inputs, one input node each.
+    public var rails: [Double]?
+    /// Digits: each training image is also trained on moved by this many one-pixel moves
+    /// (``SupervisedTasks/shiftMoves``, 0…8); the test set is not augmented.
+    public var shifts: Int?
+    /// Layered tasks with hidden layers: also link every input straight to every output node
+    /// (a skip path beside the hidden layers).
+    public var skip: Bool?
 
-    public init(differential: Bool? = nil, margin: Double? = nil, hidden: [Int]? = nil, splitSeed: UInt64 = 0) {
+    public init(
+        differential: Bool? = nil, margin: Double? = nil, hidden: [Int]? = nil, splitSeed: UInt64 = 0,
+        pixels: PixelEncoding? = nil, pixelHigh: Double? = nil, rails: [Double]? = nil, shifts: Int? = nil, skip: Bool? = nil
+    ) {
         self.differential = differential
         self.margin = margin
         self.hidden = hidden
         self.splitSeed = splitSeed
+        self.pixels = pixels
+        self.pixelHigh = pixelHigh
+        self.rails = rails
+        self.shifts = shifts
+        self.skip = skip
     }
 }
 
@@ -121,12 +161,13 @@ public enum SupervisedTasks {
     /// digit, 64 × 20 = 1,280 MOSFETs; score = V(c+) − V(c−), argmax), multiclass hinge.
     public static func digits(_ encoding: TaskEncoding = TaskEncoding()) throws -> SupervisedTask {
         let data = try Datasets.digits()
-        let scaled = data.features.map { $0.map { $0 / 16 } }
+        let scaled = try digitInputs(data.features, encoding: encoding)
         return try classification(
             name: "digits", data: data, inputs: scaled, encoding: encoding, defaultHidden: [], defaultMargin: 0.05,
+            augmented: try digitShifts(data.features, encoding: encoding),
             rule: CoupledLearningRule(alpha: 2, eta: 1, batchSize: 1, updateClip: 0.1),
             options: SupervisedOptions(loss: .multiclassHinge), epochs: 30,
-            initialGates: .uniform(low: 1, high: 4.5), describe: "8×8 digits (1,797 images, pixels/16 V)")
+            initialGates: .uniform(low: 1, high: 4.5), describe: digitsDescription(encoding))
     }
 
     /// Digits at a scale worth a transistor-level run: ``digits(_:)`` with a hidden layer of 64
@@ -134,18 +175,74 @@ public enum SupervisedTasks {
     /// clip 0.02 were chosen on split seed 1 (α 2 peaks at 89 % by epoch 10, then falls to 70 %).
     public static func digitsHidden(_ encoding: TaskEncoding = TaskEncoding()) throws -> SupervisedTask {
         let data = try Datasets.digits()
-        let scaled = data.features.map { $0.map { $0 / 16 } }
+        let scaled = try digitInputs(data.features, encoding: encoding)
         return try classification(
             name: "digits-hidden", data: data, inputs: scaled, encoding: encoding, defaultHidden: [64], defaultMargin: 0.05,
+            augmented: try digitShifts(data.features, encoding: encoding),
             rule: CoupledLearningRule(alpha: 1, eta: 1, batchSize: 1, updateClip: 0.02),
             options: SupervisedOptions(loss: .multiclassHinge), epochs: 20,
-            initialGates: .uniform(low: 1, high: 4.5), describe: "8×8 digits (1,797 images, pixels/16 V)")
+            initialGates: .uniform(low: 1, high: 4.5), describe: digitsDescription(encoding))
+    }
+
+    /// "8×8 digits (1,797 images, …)" naming the pixel encoding and rails.
+    static func digitsDescription(_ encoding: TaskEncoding) -> String {
+        let high = encoding.pixelHigh ?? 1
+        let scale = high == 1 ? "pixel/16 V" : "pixel/16·\(high) V"
+        var text = "8×8 digits (1,797 images, " + (encoding.pixels == .complement ? "\(scale) and its complement" : scale)
+        if let rails = encoding.rails, !rails.isEmpty { text += ", rails " + rails.map { "\($0)" }.joined(separator: "/") + " V" }
+        return text + ")"
+    }
+
+    /// The input voltages of digit images (pixels 0…16) under `encoding`: per image the pixel
+    /// inputs (``PixelEncoding``, full scale `pixelHigh`, default 1 V), then the constant `rails`.
+    public static func digitInputs(_ images: [[Double]], encoding: TaskEncoding) throws -> [[Double]] {
+        let high = encoding.pixelHigh ?? 1
+        let rails = encoding.rails ?? []
+        guard high > 0, high.isFinite else {
+            throw LearningError.invalidHyperparameter("pixel_high must be a positive finite voltage (got \(high)), e.g. pixel_high: 1")
+        }
+        guard rails.allSatisfy(\.isFinite) else {
+            throw LearningError.invalidHyperparameter("rails must be finite voltages (got \(rails)), e.g. rails: [0, 1]")
+        }
+        return images.map { image in
+            let plain = image.map { $0 / 16 * high }
+            switch encoding.pixels ?? .plain {
+            case .plain: return plain + rails
+            case .complement: return plain + plain.map { high - $0 } + rails
+            }
+        }
+    }
+
+    /// An 8×8 image (row-major) moved by (dx, dy) pixels (positive: right, down); pixels moved in
+    /// from outside the image are 0.
+    public static func shifted(_ image: [Double], dx: Int, dy: Int) -> [Double] {
+        (0..<64).map { i in
+            let (row, col) = (i / 8 - dy, i % 8 - dx)
+            return (0..<8).contains(row) && (0..<8).contains(col) ? image[row * 8 + col] : 0
+        }
+    }
+
+    /// The one-pixel moves of the `shifts` augmentation, in order: right, left, down, up, then the
+    /// four diagonals (down-right, down-left, up-right, up-left).
+    public static let shiftMoves = [(1, 0), (-1, 0), (0, 1), (0, -1), (1, 1), (-1, 1), (1, -1), (-1, -1)]
+
+    /// Per image, the encoded inputs of its first `encoding.shifts` one-pixel moves
+    /// (``shiftMoves``); empty lists when `shifts` is 0 or absent.
+    public static func digitShifts(_ images: [[Double]], encoding: TaskEncoding) throws -> [[[Double]]] {
+        let count = encoding.shifts ?? 0
+        guard (0...shiftMoves.count).contains(count) else {
+            throw LearningError.invalidHyperparameter("shifts must be a whole number in 0...\(shiftMoves.count) (got \(count)), e.g. shifts: 4")
+        }
+        guard count > 0 else { return [] }
+        return try images.map { image in
+            try digitInputs(shiftMoves.prefix(count).map { shifted(image, dx: $0.0, dy: $0.1) }, encoding: encoding)
+        }
     }
 
     /// A classification task on a layered dense network (inputs, hidden layers, outputs).
     static func classification(
         name: String, data: LabeledDataset, inputs: [[Double]], encoding: TaskEncoding, defaultHidden: [Int],
-        defaultMargin: Double, rule: CoupledLearningRule, options: SupervisedOptions, epochs: Int, initialGates: InitialGates,
+        defaultMargin: Double, augmented: [[[Double]]] = [], rule: CoupledLearningRule, options: SupervisedOptions, epochs: Int, initialGates: InitialGates,
         describe: String
     ) throws -> SupervisedTask {
         let differential = encoding.differential ?? true
@@ -160,26 +257,36 @@ public enum SupervisedTasks {
         let nodeCount = layers.reduce(0, +)
         var topology = Generators.layeredDense(
             layers: layers, inputs: Array(0..<inputCount), outputs: Array((nodeCount - outputCount)..<nodeCount))
+        let skip = (encoding.skip ?? false) && !hidden.isEmpty
+        if skip {
+            topology.edges += (0..<inputCount).flatMap { u in ((nodeCount - outputCount)..<nodeCount).map { Edge(u, $0) } }
+            topology.name += "-skip"
+        }
         if differential {
             // Pairs (c+, c−) adjacent in output order: outputs 2c, 2c+1.
             topology.outputs = (0..<classCount).flatMap { c in [nodeCount - outputCount + c, nodeCount - outputCount + classCount + c] }
         }
         let center = differential ? 0.0 : 0.5
         let split = data.stratifiedSplit(testFraction: 0.2, seed: encoding.splitSeed)
-        func example(_ i: Int) -> SupervisedExample {
-            SupervisedExample(inputs: inputs[i], targets: (0..<classCount).map { center + ($0 == data.labels[i] ? margin : -margin) })
-        }
+        func labels(_ i: Int) -> [Double] { (0..<classCount).map { center + ($0 == data.labels[i] ? margin : -margin) } }
+        func example(_ i: Int) -> SupervisedExample { SupervisedExample(inputs: inputs[i], targets: labels(i)) }
+        // Augmented copies of the training examples only, after all originals (copy-major order).
+        let copies = augmented.isEmpty ? 0 : augmented[0].count
+        let extraTrain = (0..<copies).flatMap { c in split.train.map { SupervisedExample(inputs: augmented[$0][c], targets: labels($0)) } }
+        let extraClasses = (0..<copies).flatMap { _ in split.train.map { data.labels[$0] } }
         var options = options
         options.differential = differential
         options.hingeCenter = center
         let network = layers.map(String.init).joined(separator: "→")
         return SupervisedTask(
             name: name,
-            summary: "\(describe), dense \(network) network (\(topology.edgeCount) MOSFETs), "
+            summary: "\(describe), dense \(network) network" + (skip ? " with input→output skip links" : "")
+                + " (\(topology.edgeCount) MOSFETs), "
                 + (differential ? "differential outputs" : "single-ended outputs")
-                + ", labels ±\(margin) V, split \(split.train.count)/\(split.test.count) (seed \(encoding.splitSeed))",
-            topology: Self.named(topology, name), train: split.train.map(example), test: split.test.map(example),
-            trainClasses: split.train.map { data.labels[$0] }, testClasses: split.test.map { data.labels[$0] },
+                + ", labels ±\(margin) V, split \(split.train.count)/\(split.test.count) (seed \(encoding.splitSeed))"
+                + (copies > 0 ? ", training set augmented to \(split.train.count * (copies + 1)) by \(copies) shifted copies" : ""),
+            topology: Self.named(topology, name), train: split.train.map(example) + extraTrain, test: split.test.map(example),
+            trainClasses: split.train.map { data.labels[$0] } + extraClasses, testClasses: split.test.map { data.labels[$0] },
             classNames: data.classNames, decoder: .argmax, rule: rule, options: options,
             epochs: epochs, shuffle: true, initialGates: initialGates, splitSeed: encoding.splitSeed)
     }
