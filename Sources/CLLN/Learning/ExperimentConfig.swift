@@ -136,14 +136,7 @@ public struct ExperimentConfigFile: Codable, Sendable {
         actionOffVoltage = try c.decodeIfPresent(Double.self, forKey: .actionOffVoltage)
         readoutGain = try c.decodeIfPresent(Double.self, forKey: .readoutGain)
         readoutOffset = try c.decodeIfPresent(Double.self, forKey: .readoutOffset)
-        if let name = try c.decodeIfPresent(String.self, forKey: .target) {
-            guard let value = QTarget(rawValue: name) else {
-                throw DecodingError.dataCorruptedError(
-                    forKey: .target, in: c,
-                    debugDescription: "target \"\(name)\" is unknown; use \(QTarget.allCases.map(\.rawValue).joined(separator: " or "))")
-            }
-            target = value
-        }
+        target = try c.decodeIfPresent(QTarget.self, forKey: .target)
     }
 
     /// Reads a config file.

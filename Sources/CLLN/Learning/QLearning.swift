@@ -135,7 +135,8 @@ public struct QLearningConfig: Sendable, Hashable, Codable {
 
 /// The Bellman target a Q-learning step clamps toward, from the reward R and the next state's Q
 /// values F(S′) over the actions.
-public enum QTarget: String, Sendable, Hashable, Codable, CaseIterable {
+public enum QTarget: String, Sendable, Hashable, Codable, CaseIterable, ConfigChoice {
+    public static let configKey = "target"
     /// `R + γ·(max F(S′) − mean F(S′))` (spec §3, the paper's): only the next state's spread of
     /// values enters, so the spread shrinks with every step of distance to a reward (by γ and by
     /// the mean it removes); right for the paper's one-step tasks.

@@ -143,27 +143,21 @@ extension QLearningExperiment {
 /// `readout_gain`, `readout_offset`.
 public struct ActionConditioning: Sendable, Hashable, Codable {
     /// The action's code on the action inputs.
-    public enum Code: String, Sendable, Hashable, Codable, CaseIterable {
+    public enum Code: String, Sendable, Hashable, Codable, CaseIterable, ConfigChoice {
+        public static let configKey = "action_code"
         /// One input per action: input a on for action a, the others off.
         case oneHot = "one-hot"
         /// ⌈log₂ A⌉ inputs (at least 1): input b on when bit b of the action index is 1.
         case binary
-
-        public init(from decoder: Decoder) throws {
-            self = try decodeNamedCase(from: decoder, key: "action_code")
-        }
     }
 
     /// Where the action inputs attach (``Readout/actionConditioned(_:actions:wiring:)``).
-    public enum Wiring: String, Sendable, Hashable, Codable, CaseIterable {
+    public enum Wiring: String, Sendable, Hashable, Codable, CaseIterable, ConfigChoice {
+        public static let configKey = "action_wiring"
         /// Each action node wired like one of the network's inputs (far from the outputs).
         case inputs
         /// Each action node with one edge to every output node.
         case outputs
-
-        public init(from decoder: Decoder) throws {
-            self = try decodeNamedCase(from: decoder, key: "action_wiring")
-        }
     }
 
     public var code: Code
@@ -265,17 +259,4 @@ public struct ActionConditioning: Sendable, Hashable, Codable {
             throw LearningError.invalidHyperparameter("readout_offset must be a finite number within ±1e6 (got \(offset)), e.g. readout_offset 0")
         }
     }
-}
-
-/// A case of `T` by its raw name, or a decoding error that lists the names.
-private func decodeNamedCase<T: RawRepresentable & CaseIterable>(from decoder: Decoder, key: String) throws -> T
-where T.RawValue == String {
-    let container = try decoder.singleValueContainer()
-    let name = try container.decode(String.self)
-    guard let value = T(rawValue: name) else {
-        throw DecodingError.dataCorruptedError(
-            in: container,
-            debugDescription: "\(key) \"\(name)\" is unknown; use \(T.allCases.map(\.rawValue).joined(separator: " or "))")
-    }
-    return value
 }

@@ -2,7 +2,8 @@ import Foundation
 
 /// The loss a supervised example is trained on. Its only role in coupled learning is where the
 /// clamped phase holds the outputs.
-public enum SupervisedLoss: String, Sendable, Codable, CaseIterable {
+public enum SupervisedLoss: String, Sendable, Codable, CaseIterable, ConfigChoice {
+    public static let configKey = "loss"
     /// Mean squared error: every output is nudged toward its label.
     case mse
     /// Shifted hinge (the reference's `LOS = 1`): an output already at or beyond its label, on the
@@ -28,7 +29,8 @@ extension SupervisedLoss {
 }
 
 /// How the accumulated updates of a batch are scaled before the ±DGC clip.
-public enum UpdateNormalization: String, Sendable, Codable, CaseIterable {
+public enum UpdateNormalization: String, Sendable, Codable, CaseIterable, ConfigChoice {
+    public static let configKey = "normalization"
     /// Plain coupled learning: the accumulated update as it is.
     case none
     /// Each example's error weight is divided by the mean error weight of the training set (every

@@ -1,22 +1,13 @@
 import Foundation
 
 /// How the digits tasks turn a pixel p ∈ 0…16 into input voltages (config key `pixels`).
-public enum PixelEncoding: String, Sendable, Hashable, Codable, CaseIterable {
+public enum PixelEncoding: String, Sendable, Hashable, Codable, CaseIterable, ConfigChoice {
+    public static let configKey = "pixels"
     /// One input per pixel at (p/16)·high V (64 inputs).
     case plain
     /// Two inputs per pixel: (p/16)·high V and its complement (1 − p/16)·high V (128 inputs: the
     /// 64 plain ones, then the 64 complements in the same pixel order).
     case complement
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.singleValueContainer()
-        let raw = try c.decode(String.self)
-        guard let value = PixelEncoding(rawValue: raw) else {
-            throw DecodingError.dataCorruptedError(
-                in: c, debugDescription: "pixels must be plain or complement (got \(raw)), e.g. pixels: complement")
-        }
-        self = value
-    }
 }
 
 /// The choices that change a task's network or encoding (config keys `differential`, `margin`,
