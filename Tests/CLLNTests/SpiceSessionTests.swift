@@ -6,7 +6,7 @@ import _CLLNTestSupport
 /// Sessions (single solves as the points of a paused `dc` sweep, warm-started from the previous
 /// solve of the same held nodes) give the operating points of independent `op`s.
 @Suite(.serialized) struct SpiceSessionTests {
-    /// A 10×10 periodic lattice (100 nodes, 200 edges, above `SpiceSolver.sessionMinimumEdges`).
+    /// A 10×10 periodic lattice (100 nodes, 200 edges).
     static func lattice() -> Topology {
         Generators.lattice(shape: [10, 10], periodic: true, inputs: [0, 5, 50, 55], outputs: [72, 77], states: [[1, 0, 1, 0]])
     }
@@ -40,6 +40,36 @@ import _CLLNTestSupport
                 #expect(maxDifference(a, b) <= 1e-9, "\(model) step \(step) held \(held.nodes)")
                 if step == 3 { _ = try other.solve(parameters: gates.map { $0 + 0.1 }, held: held) }
             }
+            gates = gates.map { min(max($0 + rng.uniform(in: -0.05...0.05), 1), 5.5) }
+        }
+    }
+
+    /// Sessions turned on for small networks (below ``SpiceSolver/sessionMinimumEdges``, where
+    /// they take less than half the CPU time of single `op`s) give independent operating points
+    /// to 1e-9 V: the 18-edge lattice on PyCLLN's card and the 16-node preset on the default
+    /// card, through training-like free/clamped sequences.
+    @Test(arguments: [("lattice", "pyclln-ald1106"), ("four-state", "nmos-ideal")])
+    func sessionsOnSmallNetworksEqualIndependentOperatingPoints(network: String, model: String) throws {
+        let t = network == "lattice"
+            ? Generators.lattice(shape: [3, 3], periodic: true, inputs: [0, 1, 3, 4], outputs: [6, 8], states: [[1, 0, 1, 0]])
+            : TopologyPresets.fourState
+        let card = try ModelCard.named(model)
+        var off = SpiceSolver.Options(diagnostics: false)
+        off.sessions = false
+        let session = try SpiceSolver(topology: t, model: card, options: .init(diagnostics: false, sessions: true))
+        let reference = try SpiceSolver(topology: t, model: card, options: off)
+        #expect(session.usesSessions && !reference.usesSessions)
+        var rng = SeededGenerator(seed: 21)
+        var gates = t.edges.map { _ in rng.uniform(in: 1.5...3) }
+        for step in 0..<12 {
+            let inputs = t.inputs.map { _ in rng.uniform() }
+            let free = HeldNodes(nodes: t.inputs, values: inputs)
+            let a = try session.solve(parameters: gates, held: free).voltages
+            #expect(maxDifference(a, try reference.solve(parameters: gates, held: free).voltages) <= 1e-9, "\(network) step \(step) free")
+            let nudged = t.outputs.map { 0.5 * a[$0] + 0.5 * rng.uniform(in: 0.2...0.8) }
+            let clamped = HeldNodes(nodes: t.inputs + t.outputs, values: inputs + nudged)
+            let b = try session.solve(parameters: gates, held: clamped).voltages
+            #expect(maxDifference(b, try reference.solve(parameters: gates, held: clamped).voltages) <= 1e-9, "\(network) step \(step) clamped")
             gates = gates.map { min(max($0 + rng.uniform(in: -0.05...0.05), 1), 5.5) }
         }
     }

@@ -83,13 +83,14 @@ public final class SpiceSolver: EquilibriumSolver {
 
         public init(
             spiceOptions: String? = nil, gateStyle: GateStyle? = nil, updateMode: SpiceUpdateMode = .batched,
-            engine: NgspiceEngine? = nil, diagnostics: Bool = true
+            engine: NgspiceEngine? = nil, diagnostics: Bool = true, sessions: Bool? = nil
         ) {
             self.spiceOptions = spiceOptions
             self.gateStyle = gateStyle
             self.updateMode = updateMode
             self.engine = engine
             self.diagnostics = diagnostics
+            self.sessions = sessions
         }
     }
 
@@ -352,9 +353,13 @@ public final class SpiceSolver: EquilibriumSolver {
     // MARK: Sessions
 
     /// Networks from this many edges solve in sessions by default (see ``Options/sessions``).
-    /// Measured (`clln bench spice-scale`, CPU time per update): sessions are faster from 18
-    /// edges up (0.30–0.38 ms instead of 0.44 ms on the 18-edge lattice; 200-edge dense
-    /// networks of 30 nodes gain most); the 16-node presets (32 and 44 edges) keep single `op`s.
+    /// Measured (`clln bench spice-scale --sizes 18 32 50 --families lattice dense --models
+    /// nmos-ideal ald1106 --sessions on|off`, CPU ms per free+clamped update): sessions are
+    /// faster at every size, 0.10–0.30 ms against 0.31–0.76 ms for single `op`s. Smaller networks
+    /// keep single `op`s by default all the same: a 16-node network on a card with body effect
+    /// at the source (`SpiceAccuracyTests`) ended more than 1e-9 V from `ngspice -b` in a
+    /// session, and a 600-step Q-learning run on a preset was not reproducible to 1e-9 V while
+    /// other tests ran alongside (it was alone). ``Options/sessions`` turns them on.
     public static let sessionMinimumEdges = 64
 
     /// The circuit of one held-node set running as a session on a session engine.
