@@ -45,8 +45,11 @@ public enum SpicePyCLLNComparison {
         }
     }
 
-    /// Times `updates` updates (after one untimed update that loads the circuits) per size and variant.
-    public static func run(edges: [Int] = defaultEdges, updates: Int = 10, progress: (String) -> Void = { _ in }) throws -> [Row] {
+    /// Times `updates` updates (after one untimed update that loads the circuits) per size and variant;
+    /// `sessions` is clln's ``SpiceSolver/Options/sessions`` (`nil`: a training run's default by size).
+    public static func run(
+        edges: [Int] = defaultEdges, updates: Int = 10, sessions: Bool? = nil, progress: (String) -> Void = { _ in }
+    ) throws -> [Row] {
         let sides = try edges.map { e throws(BenchmarkError) in try SpiceScaleBenchmark.side(edges: e) }
         let card = try ModelCard.named("pyclln-ald1106")
         let raw = try NgspiceEngine.isolatedCopy()
@@ -54,7 +57,7 @@ public enum SpicePyCLLNComparison {
         for n in sides {
             let topology = SpiceScaleBenchmark.network(.lattice, side: n)
             for variant in Variant.allCases {
-                var driver = try makeDriver(variant, topology: topology, card: card, engine: raw)
+                var driver = try makeDriver(variant, topology: topology, card: card, engine: raw, sessions: sessions)
                 let row = try measure(&driver, topology: topology, variant: variant, updates: updates)
                 try driver.finish()
                 progress(String(format: "%@ %d edges: %.2f ms/update (cpu %.2f)", variant.rawValue, row.edges,
@@ -65,11 +68,13 @@ public enum SpicePyCLLNComparison {
         return rows
     }
 
-    private static func makeDriver(_ variant: Variant, topology: Topology, card: ModelCard, engine: NgspiceEngine) throws -> any UpdateDriver {
+    private static func makeDriver(
+        _ variant: Variant, topology: Topology, card: ModelCard, engine: NgspiceEngine, sessions: Bool?
+    ) throws -> any UpdateDriver {
         switch variant {
         case .pycllnFaithful: try PyCLLNDriver(topology: topology, card: card, engine: engine, optimized: false)
         case .pycllnOptimized: try PyCLLNDriver(topology: topology, card: card, engine: engine, optimized: true)
-        case .clln: try SolverDriver(topology: topology, card: card)
+        case .clln: try SolverDriver(topology: topology, card: card, sessions: sessions)
         }
     }
 
@@ -122,9 +127,9 @@ private struct SolverDriver: UpdateDriver {
     let topology: Topology
     let solver: SpiceSolver
 
-    init(topology: Topology, card: ModelCard) throws {
+    init(topology: Topology, card: ModelCard, sessions: Bool?) throws {
         self.topology = topology
-        solver = try SpiceSolver(topology: topology, model: card, options: .init(diagnostics: false))
+        solver = try SpiceSolver(topology: topology, model: card, options: .init(diagnostics: false, sessions: sessions))
     }
 
     func free(gates: [Double], inputs: [Double]) throws -> [Double] {

@@ -269,12 +269,12 @@ struct BenchSpiceScale: ParsableCommand {
     private func comparePyCLLN() throws {
         let rows = try SpicePyCLLNComparison.run(
             edges: sizes.isEmpty ? (quick ? SpiceScaleBenchmark.quickEdges : SpicePyCLLNComparison.defaultEdges) : sizes,
-            updates: updates ?? (quick ? 2 : 10),
+            updates: updates ?? (quick ? 2 : 10), sessions: sessions.value,
             progress: { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
         let data = try JSONOutput.encode(rows)
         if let out { try AtomicFile.write(data, to: URL(fileURLWithPath: out).appendingPathComponent("bench-spice-pyclln.json")) }
         guard !json else { return printOut(String(decoding: data, as: UTF8.self)) }
-        var lines = ["ms (cpu ms) per free+clamped update, pyclln-ald1106 card, same ngspice library",
+        var lines = ["ms (cpu ms) per free+clamped update, pyclln-ald1106 card, same ngspice library; clln sessions: \(sessions.rawValue)",
                      "  edges   pyclln-style          pyclln-optimized      clln                  clln vs style  vs optimized"]
         for edges in Set(rows.map(\.edges)).sorted() {
             let r = rows.filter { $0.edges == edges }
