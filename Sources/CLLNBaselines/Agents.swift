@@ -148,12 +148,17 @@ struct LocalAgent: BaselineAgent {
         for (l, cell) in networks.enumerated() {
             let width = cell.sizes[0]
             var x = [Float](repeating: 0, count: batch * width)
-            for r in 0..<batch {
-                for i in 0..<inputs { x[r * width + i] = rows[r * inputs + i] }
-                x[r * width + inputs + chosen[r]] = 1
-                if l > 0 {
-                    let h = below.count / batch
-                    for i in 0..<h { x[r * width + inputs + actions + i] = below[r * h + i] }
+            let h = below.count / batch
+            x.withUnsafeMutableBufferPointer { x in
+                rows.withUnsafeBufferPointer { rows in
+                    below.withUnsafeBufferPointer { below in
+                        for r in 0..<batch {
+                            let xr = x.baseAddress! + r * width
+                            for i in 0..<inputs { xr[i] = rows[r * inputs + i] }
+                            xr[inputs + chosen[r]] = 1
+                            for i in 0..<h { xr[inputs + actions + i] = below[r * h + i] }
+                        }
+                    }
                 }
             }
             let activations = cell.forward(x, batch: batch)
@@ -166,11 +171,17 @@ struct LocalAgent: BaselineAgent {
     /// The spread readout of every row of `y` (batch × D), and its mean and spread per row.
     func readout(_ y: [Float], batch: Int) -> [(q: Float, mean: Float, spread: Float)] {
         let d = y.count / batch
-        return (0..<batch).map { r in
-            let row = y[(r * d)..<((r + 1) * d)]
-            let mean = row.reduce(0, +) / Float(d)
-            let spread = (row.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(d) + 1e-6).squareRoot()
-            return (spread - offset, mean, spread)
+        return y.withUnsafeBufferPointer { y in
+            (0..<batch).map { r in
+                let row = y.baseAddress! + r * d
+                var sum: Float = 0
+                for i in 0..<d { sum += row[i] }
+                let mean = sum / Float(d)
+                var squares: Float = 0
+                for i in 0..<d { squares += (row[i] - mean) * (row[i] - mean) }
+                let spread = (squares / Float(d) + 1e-6).squareRoot()
+                return (spread - offset, mean, spread)
+            }
         }
     }
 
