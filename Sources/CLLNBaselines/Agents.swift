@@ -54,7 +54,8 @@ struct TabularQAgent: BaselineAgent {
 
 /// DQN (Mnih et al. 2015): an MLP from the observation to one Q-value per action, trained on
 /// minibatches drawn uniformly from a replay buffer against a target network copied every
-/// `targetUpdate` steps, with the Huber loss (δ = 1, mean over the batch) and Adam.
+/// `targetUpdate` steps, with the Huber loss (δ = 1, mean over the batch) and Adam; optionally
+/// Double DQN's target (``NetworkSettings/doubleQ``).
 struct DQNAgent: BaselineAgent {
     let settings: NetworkSettings
     let gamma: Float
@@ -84,17 +85,28 @@ struct DQNAgent: BaselineAgent {
         guard replay.count >= settings.learningStarts, steps % settings.trainEvery == 0 else { return }
         let batch = settings.batchSize, actions = online.outputCount
         let indices = replay.sample(batch, rng: &rng)
-        let nextQ = target.forward(replay.rows(replay.nextObservations, indices), batch: batch).last!
+        let nextRows = replay.rows(replay.nextObservations, indices)
+        let nextQ = target.forward(nextRows, batch: batch).last!
+        let nextOnline = settings.doubleQ ? online.forward(nextRows, batch: batch).last! : []
         let activations = online.forward(replay.rows(replay.observations, indices), batch: batch)
         let q = activations.last!
         var outputGradient = [Float](repeating: 0, count: batch * actions)
         for (r, k) in indices.enumerated() {
-            let best = nextQ[(r * actions)..<((r + 1) * actions)].max()!
-            let y = replay.rewards[k] + gamma * (1 - replay.terminals[k]) * best
+            let y = replay.rewards[k] + gamma * (1 - replay.terminals[k]) * bootstrap(nextQ, online: nextOnline, row: r)
             let a = replay.actions[k]
             outputGradient[r * actions + a] = huberGradient(q[r * actions + a] - y) / Float(batch)
         }
         optimizer.update(&online.parameters, gradient: online.gradient(activations: activations, outputGradient: outputGradient, batch: batch))
+    }
+
+    /// The bootstrapped value of next-state row `r`: `max_a target[r, a]`, or with Double DQN
+    /// `target[r, a*]` at the online network's greedy action a* (lowest index on a tie).
+    func bootstrap(_ target: [Float], online: [Float], row r: Int) -> Float {
+        let actions = self.online.outputCount
+        let row = (r * actions)..<((r + 1) * actions)
+        guard settings.doubleQ else { return target[row].max()! }
+        let best = row.max { online[$0] < online[$1] || (online[$0] == online[$1] && $0 > $1) }!
+        return target[best]
     }
 }
 
