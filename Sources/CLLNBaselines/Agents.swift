@@ -54,7 +54,8 @@ struct TabularQAgent: BaselineAgent {
 
 /// DQN (Mnih et al. 2015): an MLP from the observation to one Q-value per action, trained on
 /// minibatches drawn uniformly from a replay buffer against a target network copied every
-/// `targetUpdate` steps, with the Huber loss (δ = 1, mean over the batch) and Adam.
+/// `targetUpdate` steps, with the Huber loss (δ = 1, mean over the batch) and Adam; optionally
+/// Double DQN's target (``NetworkSettings/doubleQ``).
 struct DQNAgent: BaselineAgent {
     let settings: NetworkSettings
     let gamma: Float
@@ -84,17 +85,28 @@ struct DQNAgent: BaselineAgent {
         guard replay.count >= settings.learningStarts, steps % settings.trainEvery == 0 else { return }
         let batch = settings.batchSize, actions = online.outputCount
         let indices = replay.sample(batch, rng: &rng)
-        let nextQ = target.forward(replay.rows(replay.nextObservations, indices), batch: batch).last!
+        let nextRows = replay.rows(replay.nextObservations, indices)
+        let nextQ = target.forward(nextRows, batch: batch).last!
+        let nextOnline = settings.doubleQ ? online.forward(nextRows, batch: batch).last! : []
         let activations = online.forward(replay.rows(replay.observations, indices), batch: batch)
         let q = activations.last!
         var outputGradient = [Float](repeating: 0, count: batch * actions)
         for (r, k) in indices.enumerated() {
-            let best = nextQ[(r * actions)..<((r + 1) * actions)].max()!
-            let y = replay.rewards[k] + gamma * (1 - replay.terminals[k]) * best
+            let y = replay.rewards[k] + gamma * (1 - replay.terminals[k]) * bootstrap(nextQ, online: nextOnline, row: r)
             let a = replay.actions[k]
             outputGradient[r * actions + a] = huberGradient(q[r * actions + a] - y) / Float(batch)
         }
         optimizer.update(&online.parameters, gradient: online.gradient(activations: activations, outputGradient: outputGradient, batch: batch))
+    }
+
+    /// The bootstrapped value of next-state row `r`: `max_a target[r, a]`, or with Double DQN
+    /// `target[r, a*]` at the online network's greedy action a* (lowest index on a tie).
+    func bootstrap(_ target: [Float], online: [Float], row r: Int) -> Float {
+        let actions = self.online.outputCount
+        let row = (r * actions)..<((r + 1) * actions)
+        guard settings.doubleQ else { return target[row].max()! }
+        let best = row.max { online[$0] < online[$1] || (online[$0] == online[$1] && $0 > $1) }!
+        return target[best]
     }
 }
 
@@ -148,12 +160,17 @@ struct LocalAgent: BaselineAgent {
         for (l, cell) in networks.enumerated() {
             let width = cell.sizes[0]
             var x = [Float](repeating: 0, count: batch * width)
-            for r in 0..<batch {
-                for i in 0..<inputs { x[r * width + i] = rows[r * inputs + i] }
-                x[r * width + inputs + chosen[r]] = 1
-                if l > 0 {
-                    let h = below.count / batch
-                    for i in 0..<h { x[r * width + inputs + actions + i] = below[r * h + i] }
+            let h = below.count / batch
+            x.withUnsafeMutableBufferPointer { x in
+                rows.withUnsafeBufferPointer { rows in
+                    below.withUnsafeBufferPointer { below in
+                        for r in 0..<batch {
+                            let xr = x.baseAddress! + r * width
+                            for i in 0..<inputs { xr[i] = rows[r * inputs + i] }
+                            xr[inputs + chosen[r]] = 1
+                            for i in 0..<h { xr[inputs + actions + i] = below[r * h + i] }
+                        }
+                    }
                 }
             }
             let activations = cell.forward(x, batch: batch)
@@ -166,11 +183,17 @@ struct LocalAgent: BaselineAgent {
     /// The spread readout of every row of `y` (batch × D), and its mean and spread per row.
     func readout(_ y: [Float], batch: Int) -> [(q: Float, mean: Float, spread: Float)] {
         let d = y.count / batch
-        return (0..<batch).map { r in
-            let row = y[(r * d)..<((r + 1) * d)]
-            let mean = row.reduce(0, +) / Float(d)
-            let spread = (row.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(d) + 1e-6).squareRoot()
-            return (spread - offset, mean, spread)
+        return y.withUnsafeBufferPointer { y in
+            (0..<batch).map { r in
+                let row = y.baseAddress! + r * d
+                var sum: Float = 0
+                for i in 0..<d { sum += row[i] }
+                let mean = sum / Float(d)
+                var squares: Float = 0
+                for i in 0..<d { squares += (row[i] - mean) * (row[i] - mean) }
+                let spread = (squares / Float(d) + 1e-6).squareRoot()
+                return (spread - offset, mean, spread)
+            }
         }
     }
 

@@ -28,15 +28,18 @@ public struct NetworkSettings: Sendable, Codable, Hashable {
     public var trainEvery: Int
     /// Steps between copies of the online network(s) into the target.
     public var targetUpdate: Int
+    /// DQN: Double DQN's target (van Hasselt et al. 2016), `r + γ·Q_target(s′, argmax_a Q_online(s′, a))`,
+    /// instead of `r + γ·max_a Q_target(s′, a)`.
+    public var doubleQ: Bool
 
     enum CodingKeys: String, CodingKey {
         case hidden, cells, readoutWidth = "readout_width", learningRate = "learning_rate", batchSize = "batch_size"
         case replayCapacity = "replay_capacity", learningStarts = "learning_starts", trainEvery = "train_every"
-        case targetUpdate = "target_update"
+        case targetUpdate = "target_update", doubleQ = "double_q"
     }
 
     public init(hidden: [Int] = [64, 64], cells: Int = 2, readoutWidth: Int = 16, learningRate: Double = 1e-3, batchSize: Int = 64,
-                replayCapacity: Int = 50_000, learningStarts: Int = 1_000, trainEvery: Int = 1, targetUpdate: Int = 500) {
+                replayCapacity: Int = 50_000, learningStarts: Int = 1_000, trainEvery: Int = 1, targetUpdate: Int = 500, doubleQ: Bool = false) {
         self.hidden = hidden
         self.cells = cells
         self.readoutWidth = readoutWidth
@@ -46,6 +49,18 @@ public struct NetworkSettings: Sendable, Codable, Hashable {
         self.learningStarts = learningStarts
         self.trainEvery = trainEvery
         self.targetUpdate = targetUpdate
+        self.doubleQ = doubleQ
+    }
+
+    /// Decodes settings written before `double_q` existed as `double_q: false`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            hidden: try c.decode([Int].self, forKey: .hidden), cells: try c.decode(Int.self, forKey: .cells),
+            readoutWidth: try c.decode(Int.self, forKey: .readoutWidth), learningRate: try c.decode(Double.self, forKey: .learningRate),
+            batchSize: try c.decode(Int.self, forKey: .batchSize), replayCapacity: try c.decode(Int.self, forKey: .replayCapacity),
+            learningStarts: try c.decode(Int.self, forKey: .learningStarts), trainEvery: try c.decode(Int.self, forKey: .trainEvery),
+            targetUpdate: try c.decode(Int.self, forKey: .targetUpdate), doubleQ: try c.decodeIfPresent(Bool.self, forKey: .doubleQ) ?? false)
     }
 }
 

@@ -39,6 +39,10 @@ struct BaselineCommand: ParsableCommand {
     var trainEvery: Int?
     @Option(name: .customLong("target-update"), help: "Networks: steps between target-network copies.")
     var targetUpdate: Int?
+    @Option(name: .customLong("replay-capacity"), help: "Networks: transitions the replay buffer keeps (the oldest are overwritten).")
+    var replayCapacity: Int?
+    @Flag(name: .customLong("double-q"), help: "DQN: Double DQN's target (the online network picks the next action, the target network values it).")
+    var doubleQ = false
     @Option(help: "Points of the learning curve.")
     var measurements: Int?
     @OptionGroup var runOptions: RunOptions
@@ -65,6 +69,9 @@ struct BaselineCommand: ParsableCommand {
         if let learningRate, !(learningRate > 0 && learningRate < 1) { throw badValue("--learning-rate must be in (0, 1), e.g. --learning-rate 0.001") }
         if let trainEvery, trainEvery < 1 { throw badValue("--train-every must be ≥ 1, e.g. --train-every 4") }
         if let targetUpdate, targetUpdate < 1 { throw badValue("--target-update must be ≥ 1, e.g. --target-update 500") }
+        if let replayCapacity, !(1...10_000_000).contains(replayCapacity) {
+            throw badValue("--replay-capacity must be 1 to 10000000, e.g. --replay-capacity 50000")
+        }
         if let measurements, !(1...InputLimits.maximumMeasurements).contains(measurements) {
             throw badValue("--measurements must be 1 to \(InputLimits.maximumMeasurements), e.g. --measurements 50")
         }
@@ -85,6 +92,8 @@ struct BaselineCommand: ParsableCommand {
         c.network.learningRate = learningRate ?? c.network.learningRate
         c.network.trainEvery = trainEvery ?? c.network.trainEvery
         c.network.targetUpdate = targetUpdate ?? c.network.targetUpdate
+        c.network.replayCapacity = replayCapacity ?? c.network.replayCapacity
+        c.network.doubleQ = c.network.doubleQ || doubleQ
         c.measurements = measurements ?? c.measurements
         return c
     }

@@ -267,6 +267,7 @@ import Testing
         Row(label: "baseline: discount 1", arguments: ["baseline", "dqn", "cartpole", "--gamma", "1"], mentions: [["--gamma"]]),
         Row(label: "baseline: NaN learning rate", arguments: ["baseline", "local", "cartpole", "--learning-rate", "nan"], mentions: [["--learning-rate"]]),
         Row(label: "baseline: zero seeds", arguments: ["baseline", "tabular", "grid-5x5", "--seeds", "0"], mentions: [["--seeds"]]),
+        Row(label: "baseline: empty replay buffer", arguments: ["baseline", "dqn", "cartpole", "--replay-capacity", "0"], mentions: [["--replay-capacity"]]),
         // compare
         Row(label: "compare: unknown task", arguments: ["compare", "no-such-task"], mentions: [["no-such-task"], ["grid-5x5"]]),
         Row(label: "compare: unknown agent", arguments: ["compare", "four-state", "--agents", "clln,sarsa"], mentions: [["sarsa"], ["dqn"]]),
