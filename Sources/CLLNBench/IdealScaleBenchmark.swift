@@ -49,10 +49,9 @@ public enum IdealScaleBenchmark {
     /// Least-squares slope of log(ms per update) against log(edges) over ``growthRange``, per family.
     static func growth(_ rows: [IdealScaleReport.Row]) -> [IdealScaleReport.Growth] {
         SpiceScaleBenchmark.Family.allCases.compactMap { family in
-            let fit = rows.filter { $0.family == family.rawValue && growthRange.contains($0.edges) }
-            guard Set(fit.map(\.edges)).count >= 2 else { return nil }
-            let points = fit.map { (log(Double($0.edges)), log($0.millisecondsPerUpdate)) }
-            return IdealScaleReport.Growth(family: family.rawValue, edges: fit.map(\.edges), exponent: SolveBenchmark.slope(points))
+            SolveBenchmark.growth(
+                of: rows.filter { $0.family == family.rawValue }, within: growthRange, edges: \.edges, milliseconds: \.millisecondsPerUpdate
+            ).map { IdealScaleReport.Growth(family: family.rawValue, edges: $0.edges, exponent: $0.exponent) }
         }
     }
 

@@ -94,6 +94,16 @@ public enum SolveBenchmark {
         return Double(DispatchTime.now().uptimeNanoseconds - start) * 1e-9
     }
 
+    /// The exponent p of time ~ edges^p (least-squares slope of log ms against log edges) over the
+    /// rows whose size lies in `range`, with those sizes; nil when they hold fewer than two sizes.
+    static func growth<Row>(
+        of rows: [Row], within range: ClosedRange<Int>, edges: (Row) -> Int, milliseconds: (Row) -> Double
+    ) -> (edges: [Int], exponent: Double)? {
+        let fit = rows.filter { range.contains(edges($0)) }
+        guard Set(fit.map(edges)).count >= 2 else { return nil }
+        return (fit.map(edges), slope(fit.map { (log(Double(edges($0))), log(milliseconds($0))) }))
+    }
+
     /// Least-squares slope of y against x.
     static func slope(_ points: [(Double, Double)]) -> Double {
         let mx = points.map(\.0).reduce(0, +) / Double(points.count)

@@ -114,10 +114,9 @@ public enum SpiceScaleBenchmark {
     static func growth(_ rows: [SpiceScaleReport.Row]) -> [SpiceScaleReport.Growth] {
         let keys = rows.map { [$0.family, $0.backend] }.reduce(into: [[String]]()) { if !$0.contains($1) { $0.append($1) } }
         return keys.compactMap { key in
-            let fit = rows.filter { [$0.family, $0.backend] == key && growthRange.contains($0.edges) }
-            guard Set(fit.map(\.edges)).count >= 2 else { return nil }
-            let points = fit.map { (log(Double($0.edges)), log($0.millisecondsPerUpdate)) }
-            return SpiceScaleReport.Growth(family: key[0], backend: key[1], edges: fit.map(\.edges), exponent: SolveBenchmark.slope(points))
+            SolveBenchmark.growth(
+                of: rows.filter { [$0.family, $0.backend] == key }, within: growthRange, edges: \.edges, milliseconds: \.millisecondsPerUpdate
+            ).map { SpiceScaleReport.Growth(family: key[0], backend: key[1], edges: $0.edges, exponent: $0.exponent) }
         }
     }
 
