@@ -277,6 +277,10 @@ import Testing
         Row(label: "compare: zero steps", arguments: ["compare", "navigation", "--steps", "0"], mentions: [["--steps"]]),
         // continuous CLLN training
         Row(label: "train cartpole: two centers", arguments: ["train", "cartpole", "--centers", "1"], mentions: [["centers"]]),
+        Row(label: "train mountaincar: initial gate below the gate bounds", arguments: ["train", "mountaincar", "--initial-gate=-2"],
+            mentions: [["initial_gate_mean"], ["gate bounds"]]),
+        Row(label: "train mountaincar: rail gate above the gate bounds", arguments: ["train", "mountaincar", "--rail-gate", "9"],
+            mentions: [["rail_gate_mean"], ["gate bounds"]]),
         Row(label: "train cartpole: hidden widths not numbers", arguments: ["train", "cartpole", "--hidden", "abc"], mentions: [["--hidden"]]),
         Row(label: "train cartpole: a hidden width left out", arguments: ["train", "cartpole", "--hidden", "8,,8"], mentions: [["--hidden"]]),
         Row(label: "train mountaincar: rail above 1 V", arguments: ["train", "mountaincar", "--rail-voltage", "2"], mentions: [["rail_voltage"]]),

@@ -191,6 +191,14 @@ public struct ContinuousQLearningConfig: Sendable, Hashable, Codable {
             throw LearningError.invalidHyperparameter(
                 "the rbf-joint code has centers^dimension inputs; \(centers)^\(environment.stateDimension) exceeds 4096: lower centers or use encoding rbf")
         }
+        // Draws are clipped to the gate bounds: a mean outside them starts every gate at a bound.
+        let bounds = network(for: environment).gateBounds
+        for (key, mean) in [("initial_gate_mean", initialGateMean), ("rail_gate_mean", railGateMean)] {
+            if let mean, !bounds.contains(mean) {
+                throw LearningError.invalidHyperparameter(
+                    "\(key) \(mean) V lies outside the network's gate bounds [\(bounds.lowerBound), \(bounds.upperBound)] V, so every such gate would start clipped at a bound; give a mean within them, e.g. \(key) 1.5")
+            }
+        }
     }
 
     /// The rail's voltage (``railVoltage``, default ``rail``).
