@@ -120,11 +120,8 @@ struct TrainCommand: ParsableCommand {
         }
         e.trials = trials ?? e.trials
         e.config.steps = steps ?? e.config.steps
-        e.config.rule.alpha = alpha ?? e.config.rule.alpha
-        e.config.rule.eta = eta ?? e.config.rule.eta
+        e.config.rule = e.config.rule.overriding(alpha: alpha, eta: eta, batchSize: batch, updateClip: clip)
         e.config.gamma = gamma ?? e.config.gamma
-        e.config.rule.batchSize = batch ?? e.config.rule.batchSize
-        e.config.rule.updateClip = clip ?? e.config.rule.updateClip
         e.config.epsilonStart = epsilonStart ?? e.config.epsilonStart
         e.config.epsilonEnd = epsilonEnd ?? e.config.epsilonEnd
         e.config.stateWeightExponent = stateWeightExponent ?? e.config.stateWeightExponent
@@ -220,10 +217,7 @@ struct TrainCommand: ParsableCommand {
             c.epsilonDecaySteps = Int((Double(c.epsilonDecaySteps) * Double(steps) / Double(c.steps)).rounded())
             c.steps = steps
         }
-        c.rule.alpha = alpha ?? c.rule.alpha
-        c.rule.eta = eta ?? c.rule.eta
-        c.rule.batchSize = batch ?? c.rule.batchSize
-        c.rule.updateClip = clip ?? c.rule.updateClip
+        c.rule = c.rule.overriding(alpha: alpha, eta: eta, batchSize: batch, updateClip: clip)
         c.gamma = gamma ?? c.gamma
         c.epsilonStart = epsilonStart ?? c.epsilonStart
         c.epsilonEnd = epsilonEnd ?? c.epsilonEnd

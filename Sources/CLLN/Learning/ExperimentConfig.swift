@@ -188,10 +188,7 @@ public struct ExperimentConfigFile: Codable, Sendable {
         }
         var c = e.config
         c.steps = steps ?? c.steps
-        c.rule.alpha = alpha ?? c.rule.alpha
-        c.rule.eta = eta ?? c.rule.eta
-        c.rule.batchSize = batch ?? c.rule.batchSize
-        c.rule.updateClip = clip ?? c.rule.updateClip
+        c.rule = c.rule.overriding(alpha: alpha, eta: eta, batchSize: batch, updateClip: clip)
         c.gamma = gamma ?? c.gamma
         c.epsilonStart = epsilonStart ?? c.epsilonStart
         c.epsilonEnd = epsilonEnd ?? c.epsilonEnd

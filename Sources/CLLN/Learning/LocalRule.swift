@@ -22,6 +22,13 @@ public struct CoupledLearningRule: Sendable, Hashable, Codable {
         self.updateClip = updateClip
     }
 
+    /// This rule with each given value in place of its own (nil keeps it): the one override of
+    /// `alpha`, `eta`, `batch` and `clip` for config files and command lines.
+    public func overriding(alpha: Double? = nil, eta: Double? = nil, batchSize: Int? = nil, updateClip: Double? = nil) -> CoupledLearningRule {
+        CoupledLearningRule(
+            alpha: alpha ?? self.alpha, eta: eta ?? self.eta, batchSize: batchSize ?? self.batchSize, updateClip: updateClip ?? self.updateClip)
+    }
+
     /// Clamp values of the outputs: (1 − η)·F + η·L.
     public func clampValues(free: [Double], labels: [Double]) -> [Double] {
         zip(free, labels).map { (1 - eta) * $0 + eta * $1 }

@@ -351,10 +351,7 @@ public struct SupervisedConfig: Sendable, Codable {
         t.epochs = epochs ?? t.epochs
         t.trials = trials ?? t.trials
         t.shuffle = shuffle ?? t.shuffle
-        t.rule.alpha = alpha ?? t.rule.alpha
-        t.rule.eta = eta ?? t.rule.eta
-        t.rule.batchSize = batch ?? t.rule.batchSize
-        t.rule.updateClip = clip ?? t.rule.updateClip
+        t.rule = t.rule.overriding(alpha: alpha, eta: eta, batchSize: batch, updateClip: clip)
         options.apply(to: &t.options)
         if initialGateMean != nil || initialGateSpread != nil {
             guard initialGateLow == nil, initialGateHigh == nil else {
