@@ -12,6 +12,8 @@ import Foundation
 /// loads) and the time in this package's layer (everything else). The batched case solves
 /// ``batchPoints`` free phases (the states, cycled) under the same gates as one batch (one `dc`
 /// sweep, ``SpiceSolver/solveBatch(parameters:held:warmStarts:)``); its figures are per point.
+/// Every case runs on the `op` path (``SpiceSolver/Options/sessions`` `false`): the cases compare
+/// how changes reach an `op`; `clln bench spice-scale` times sessions.
 public enum SpiceBenchmark {
     /// Runs `memorySolves` solves of the 16-node lattice with new gates every solve, sampling
     /// resident memory after min(5,000, memorySolves) warm-up solves (skipped when 0), then the timing cases for
@@ -94,7 +96,7 @@ public enum SpiceBenchmark {
     ) throws -> SpiceBenchmarkReport.Timing {
         let solver = try SpiceSolver(
             topology: topology, model: model,
-            options: .init(gateStyle: benchmarkCase.gateStyle, updateMode: benchmarkCase.updateMode, engine: engine))
+            options: .init(gateStyle: benchmarkCase.gateStyle, updateMode: benchmarkCase.updateMode, engine: engine, sessions: false))
         var rng = SeededGenerator(seed: 1)
         let fixedGates = randomGates(topology, &rng)
         func problem(_ i: Int) throws -> (parameters: [Double], held: HeldNodes) {
@@ -147,7 +149,7 @@ public enum SpiceBenchmark {
 
     private static func measureMemory(solves: Int, model: ModelCard, engine: NgspiceEngine) throws -> SpiceBenchmarkReport.Memory {
         let topology = try lattice(nodes: 16)
-        let solver = try SpiceSolver(topology: topology, model: model, options: .init(engine: engine))
+        let solver = try SpiceSolver(topology: topology, model: model, options: .init(engine: engine, sessions: false))
         var rng = SeededGenerator(seed: 2)
         func solve(_ i: Int) throws {
             _ = try solver.solve(parameters: randomGates(topology, &rng), held: topology.freeHeld(state: i % topology.states.count))
