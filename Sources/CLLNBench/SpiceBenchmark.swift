@@ -26,7 +26,9 @@ public enum SpiceBenchmark {
         progress: (String) -> Void = { _ in }
     ) throws -> SpiceBenchmarkReport {
         let lattices = try sizes.map { nodes throws(BenchmarkError) in try lattice(nodes: nodes) }
-        let engine = try NgspiceEngine.shared()
+        // A private copy of the library: the split into ngspice's time and the layer's counts
+        // this benchmark's calls only, whatever other threads of the process run on the shared engine.
+        let engine = try NgspiceEngine.isolatedCopy()
         let model = try ModelCard.standard()
         // Memory first, so that memory freed by the large cases cannot hide growth.
         let memory = memorySolves > 0 ? try measureMemory(solves: memorySolves, model: model, engine: engine) : nil

@@ -117,8 +117,8 @@ public final class SpiceSolver: EquilibriumSolver {
     public let usesSessions: Bool
     /// What this solver's next session circuits are compiled with: gate sources and held
     /// sources `external`, the sweep source, `.save none`, and ``preciseSessionTolerances`` (below
-    /// ``preciseSessionMaximumEdges`` edges, until a point fails to converge at them) or
-    /// ``sessionTolerances``.
+    /// ``preciseSessionMaximumEdges`` edges on cards without series resistance, until a point
+    /// fails to converge at them) or ``sessionTolerances``.
     public private(set) var sessionNetlistOptions: NetlistOptions
     /// `.options` of session circuits at ``sessionTolerances``.
     private let standardSessionSpiceOptions: String
@@ -187,7 +187,7 @@ public final class SpiceSolver: EquilibriumSolver {
         // (measured, ngspice 46: 4 ms instead of 21 ms per point).
         let sessionBase = options.spiceOptions ?? Self.defaultSpiceOptions(model: model, linearSolver: engine.linearSolver)
         standardSessionSpiceOptions = Self.batchSpiceOptions(sessionBase, tolerances: Self.sessionTolerances)
-        sessionOptions.spiceOptions = topology.edgeCount < Self.preciseSessionMaximumEdges
+        sessionOptions.spiceOptions = topology.edgeCount < Self.preciseSessionMaximumEdges && !Self.hasSeriesResistance(model)
             ? Self.batchSpiceOptions(sessionBase, tolerances: Self.preciseSessionTolerances) : standardSessionSpiceOptions
         sessionNetlistOptions = sessionOptions
         let onlyTransistors = topology.edges.allSatisfy { $0.element.model.netlistForm == .mosfet }
@@ -292,14 +292,17 @@ public final class SpiceSolver: EquilibriumSolver {
     /// `nmos-ideal`, final gates against single `op`s at reltol 1e-12 abstol 1e-18 vntol 1e-15):
     /// sessions at ``sessionTolerances`` 4e-8 V, at reltol 1e-10 2.8e-8 V, at these 5.7e-10 V;
     /// the `op` path 3e-11 V, its batches (``batchTolerances``) 7.8e-10 V. Cost on 18–50-edge
-    /// networks: within the run-to-run spread (0.12–0.23 ms CPU per update). `pyclln-ald1106`'s
-    /// series-resistance nodes do not converge at reltol ≤ 3e-11 (its first point fails; it
-    /// converges at 1e-10), hence the fallback.
+    /// networks: within the run-to-run spread (0.12–0.23 ms CPU per update). Cards with series
+    /// resistance (`rsh`, `rd`, `rs`: `pyclln-ald1106`) keep ``sessionTolerances``: at reltol
+    /// ≤ 3e-11 their points stop converging by Newton from the previous point, and ngspice then
+    /// solves each from scratch with gmin stepping, which succeeds slowly (18-edge lattice: 1.7
+    /// instead of 0.13 ms CPU per update) instead of failing; it converges at 1e-10 (measured:
+    /// the same card without `rsh` runs at these tolerances, without `is` it does not).
     public static let preciseSessionTolerances = batchTolerances
 
-    /// Networks below this many edges start their sessions at ``preciseSessionTolerances``: the
-    /// small networks, which solved with `op`s before sessions became their default and where a
-    /// point fails fast when the tolerances are out of reach. Larger ones keep
+    /// Networks below this many edges start their sessions at ``preciseSessionTolerances`` (on
+    /// cards without series resistance): the small networks, which solved with `op`s before
+    /// sessions became their default. Larger ones keep
     /// ``sessionTolerances``, at which the sizes above were measured: on the 20,000-edge
     /// `ald1106` lattice the tighter ones make every point fall back to gmin stepping instead
     /// of failing.
@@ -472,6 +475,17 @@ public final class SpiceSolver: EquilibriumSolver {
             let id = try engine.loadCircuit(netlist.lines, probe: SpiceNames.dcProbe(source: SpiceNames.sweepSource))
             try engine.beginSession(id, sweepSource: SpiceNames.sweepSource, inputs: inputs, nodeCount: topology.nodeCount, into: &voltages)
             return id
+        }
+    }
+
+    /// Whether the card's `.model` lines give a nonzero series resistance (`rsh`, `rd`, `rs`).
+    static func hasSeriesResistance(_ model: ModelCard) -> Bool {
+        model.text.split(separator: "\n").filter { $0.lowercased().hasPrefix(".model") }.contains { line in
+            line.split(whereSeparator: \.isWhitespace).contains { token in
+                let parts = token.lowercased().split(separator: "=", maxSplits: 1)
+                return parts.count == 2 && ["rsh", "rd", "rs"].contains(String(parts[0]))
+                    && (SpiceNumber.parse(String(parts[1])) ?? 1) != 0
+            }
         }
     }
 
@@ -654,7 +668,7 @@ struct CommandBatch {
 /// history (each Newton run starts from the previous point, with the first point's pivots), so
 /// with shared engines a solver's results depended on what other solvers of the process did
 /// (a 600-step Q-learning run differed by > 1e-9 V). Engines come back at the solver's deinit
-/// and serve later solvers; a copy is made (~10 ms, a few MB for the rest of the process) only
+/// and serve later solvers; a copy is made (~30 ms, ~5 MiB for the rest of the process) only
 /// when none is free, so a process holds twice as many as it has session solvers alive at once.
 enum SessionEngines {
     static let perSolver = 2
