@@ -31,8 +31,8 @@ public enum SpiceUpdateMode: String, Sendable, Codable, CaseIterable {
 ///
 /// **Sessions** (``usesSessions``: by default every network of MOSFET edges only, with the
 /// default update mode; ``Options/sessions`` forces them on or off). Each held-node set's circuit — gate sources and held
-/// sources `external` (``NetlistOptions/externalGates``), ``sessionTolerances``, KLU where the
-/// library has it — runs one `dc` sweep that never ends: paused after each point, resumed by
+/// sources `external` (``NetlistOptions/externalGates``), ``sessionTolerances`` (on small
+/// networks ``preciseSessionTolerances``), KLU where the library has it — runs one `dc` sweep that never ends: paused after each point, resumed by
 /// `step` for the next solve, with every gate and held value read from this solver at every
 /// Newton iteration. A point is an operating point whose Newton iteration starts from the
 /// previous point of that circuit and reuses its matrix, ordering and pivots: none of the
@@ -45,8 +45,8 @@ public enum SpiceUpdateMode: String, Sendable, Codable, CaseIterable {
 /// 800 edges 4.3 ms instead of 25.5 ms, 3,200 edges 36 ms instead of 138 ms, 20,000 edges 0.41 s
 /// instead of ~1.4 s; and on small networks, where single `op`s are dominated by ngspice's
 /// per-analysis set-up, 0.10–0.30 ms instead of 0.31–0.76 ms at 18–50 edges (`--sizes 18 32 50
-/// --families lattice dense --models nmos-ideal ald1106 --sessions on|off`), 0.15 ms instead of
-/// 0.33 ms on the 18-edge lattice with `pyclln-ald1106`. A session point is within 4.2e-10 V of
+/// --families lattice dense --models nmos-ideal ald1106 --sessions on|off`), 0.15–0.18 ms instead of
+/// 0.33–0.40 ms (CPU) on the 18-edge lattice with `pyclln-ald1106`. A session point is within 4.2e-10 V of
 /// an `op` converged at reltol 1e-12 on a body-effect card where `op`s at the netlist's reltol
 /// 1e-6 (ours and `ngspice -b`'s) are 1.8e-8 V off. A step that fails to converge ends the
 /// session; the solve then starts a new one from ngspice's own initial guess.
@@ -287,8 +287,8 @@ public final class SpiceSolver: EquilibriumSolver {
     /// point is the Newton iterate *before* the step that passed ngspice's convergence test
     /// (`NIiter` returns with the new iterate unreported; the point written is the one the
     /// circuit was last loaded at), so it lies up to about one tolerance, reltol·|V| + vntol,
-    /// from the operating point: first order in the tolerance, where a cold `op` at reltol 1e-6
-    /// usually stops a quadratic step later. Measured on a 1,000-step Q-learning run (navigation,
+    /// from the operating point: first order in the tolerance (a cold `op` has the same rule,
+    /// but its steps shrink quadratically from far away, so its last one usually lies far below). Measured on a 1,000-step Q-learning run (navigation,
     /// `nmos-ideal`, final gates against single `op`s at reltol 1e-12 abstol 1e-18 vntol 1e-15):
     /// sessions at ``sessionTolerances`` 4e-8 V, at reltol 1e-10 2.8e-8 V, at these 5.7e-10 V;
     /// the `op` path 3e-11 V, its batches (``batchTolerances``) 7.8e-10 V. Cost on 18–50-edge
@@ -296,8 +296,8 @@ public final class SpiceSolver: EquilibriumSolver {
     /// resistance (`rsh`, `rd`, `rs`: `pyclln-ald1106`) keep ``sessionTolerances``: at reltol
     /// ≤ 3e-11 their points stop converging by Newton from the previous point, and ngspice then
     /// solves each from scratch with gmin stepping, which succeeds slowly (18-edge lattice: 1.7
-    /// instead of 0.13 ms CPU per update) instead of failing; it converges at 1e-10 (measured:
-    /// the same card without `rsh` runs at these tolerances, without `is` it does not).
+    /// instead of 0.13 ms CPU per update) instead of failing (at reltol 1e-10 it converged over
+    /// 50 updates; without `rsh` the card runs at these tolerances, with `is=0` but `rsh` it does not).
     public static let preciseSessionTolerances = batchTolerances
 
     /// Networks below this many edges start their sessions at ``preciseSessionTolerances`` (on
