@@ -12,6 +12,8 @@ import Foundation
 /// loads) and the time in this package's layer (everything else). The batched case solves
 /// ``batchPoints`` free phases (the states, cycled) under the same gates as one batch (one `dc`
 /// sweep, ``SpiceSolver/solveBatch(parameters:held:warmStarts:)``); its figures are per point.
+/// Every case runs on the `op` path (``SpiceSolver/Options/sessions`` `false`): the cases compare
+/// how changes reach an `op`; `clln bench spice-scale` times sessions.
 public enum SpiceBenchmark {
     /// Runs `memorySolves` solves of the 16-node lattice with new gates every solve, sampling
     /// resident memory after min(5,000, memorySolves) warm-up solves (skipped when 0), then the timing cases for
@@ -24,7 +26,9 @@ public enum SpiceBenchmark {
         progress: (String) -> Void = { _ in }
     ) throws -> SpiceBenchmarkReport {
         let lattices = try sizes.map { nodes throws(BenchmarkError) in try lattice(nodes: nodes) }
-        let engine = try NgspiceEngine.shared()
+        // A private copy of the library: the split into ngspice's time and the layer's counts
+        // this benchmark's calls only, whatever other threads of the process run on the shared engine.
+        let engine = try NgspiceEngine.isolatedCopy()
         let model = try ModelCard.standard()
         // Memory first, so that memory freed by the large cases cannot hide growth.
         let memory = memorySolves > 0 ? try measureMemory(solves: memorySolves, model: model, engine: engine) : nil
@@ -94,7 +98,7 @@ public enum SpiceBenchmark {
     ) throws -> SpiceBenchmarkReport.Timing {
         let solver = try SpiceSolver(
             topology: topology, model: model,
-            options: .init(gateStyle: benchmarkCase.gateStyle, updateMode: benchmarkCase.updateMode, engine: engine))
+            options: .init(gateStyle: benchmarkCase.gateStyle, updateMode: benchmarkCase.updateMode, engine: engine, sessions: false))
         var rng = SeededGenerator(seed: 1)
         let fixedGates = randomGates(topology, &rng)
         func problem(_ i: Int) throws -> (parameters: [Double], held: HeldNodes) {
@@ -147,7 +151,7 @@ public enum SpiceBenchmark {
 
     private static func measureMemory(solves: Int, model: ModelCard, engine: NgspiceEngine) throws -> SpiceBenchmarkReport.Memory {
         let topology = try lattice(nodes: 16)
-        let solver = try SpiceSolver(topology: topology, model: model, options: .init(engine: engine))
+        let solver = try SpiceSolver(topology: topology, model: model, options: .init(engine: engine, sessions: false))
         var rng = SeededGenerator(seed: 2)
         func solve(_ i: Int) throws {
             _ = try solver.solve(parameters: randomGates(topology, &rng), held: topology.freeHeld(state: i % topology.states.count))

@@ -14,8 +14,8 @@ import Foundation
 /// - **Optimized** (``Variant/pycllnOptimized``): the same procedure on the per-edge threshold
 ///   form (gate at ground, a model per edge with `vto = V_T − U`, changed with `altermod`), node
 ///   voltages read directly from the plot's vectors (`ngGet_Vec_Info`).
-/// - **clln** (``Variant/clln``): ``SpiceSolver`` as a training run builds it (sessions where
-///   its size rule says so).
+/// - **clln** (``Variant/clln``): ``SpiceSolver`` as a training run builds it (sessions, as by
+///   default for networks of MOSFET edges).
 ///
 /// Every variant solves the same lattice (``SpiceScaleBenchmark/network(_:side:)``), examples and
 /// starting gates, and applies the library's rule after each example, so that every gate changes
@@ -46,7 +46,7 @@ public enum SpicePyCLLNComparison {
     }
 
     /// Times `updates` updates (after one untimed update that loads the circuits) per size and variant;
-    /// `sessions` is clln's ``SpiceSolver/Options/sessions`` (`nil`: a training run's default by size).
+    /// `sessions` is clln's ``SpiceSolver/Options/sessions`` (`nil`: a training run's default).
     public static func run(
         edges: [Int] = defaultEdges, updates: Int = 10, sessions: Bool? = nil, progress: (String) -> Void = { _ in }
     ) throws -> [Row] {

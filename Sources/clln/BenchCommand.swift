@@ -192,7 +192,7 @@ struct BenchSpiceScale: ParsableCommand {
     @Flag(help: "Leave out the idealized solver.")
     var noIdeal = false
 
-    @Option(help: "SPICE solves in sessions (paused dc sweeps): on, off, or auto (by size; default).")
+    @Option(help: "SPICE solves in sessions (paused dc sweeps): on, off, or auto (the solver's default: on for networks of MOSFET edges only).")
     var sessions: SessionChoice = .auto
 
     @Flag(help: "Leave out the batched dc row.")

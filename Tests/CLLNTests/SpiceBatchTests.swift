@@ -64,11 +64,11 @@ import _CLLNTestSupport
     }
 
     /// What a batch sends: gates by `altermod`, no held values (the engine supplies them), one
-    /// `dc` sweep; a batch of one is a single `op`.
+    /// `dc` sweep; a batch of one is a single solve (here on the `op` path).
     @Test func batchRunsOneSweep() throws {
         let engine = try SpiceTestEngines.tracing.get()
         let t = TopologyPresets.fourState
-        let solver = try SpiceSolver(topology: t, options: .init(engine: engine))
+        let solver = try SpiceSolver(topology: t, options: .init(engine: engine, sessions: false))
         var gates = t.uniformParameters(gate: 2.5)
         let held = try t.states.indices.map { try t.freeHeld(state: $0) }
         let first = engine.trace { try? solver.solveBatch(parameters: gates, held: held, warmStarts: []) }

@@ -1,14 +1,13 @@
-import CLLN
+@testable import CLLN
 import Foundation
 import Testing
-
 
 /// The engine seam: which calls reach ngspice, and how failures surface.
 @Suite(.serialized) struct SpiceEngineTests {
     @Test func solvesSendOnlyWhatChanged() throws {
         let engine = try SpiceTestEngines.tracing.get()
         let t = TopologyPresets.fourState
-        let solver = try SpiceSolver(topology: t, options: .init(engine: engine))
+        let solver = try SpiceSolver(topology: t, options: .init(engine: engine, sessions: false))
         var gates = t.uniformParameters(gate: 2.5)
 
         let first = engine.trace { try? solver.solve(parameters: gates, held: t.freeHeld(state: 0)) }
@@ -35,10 +34,35 @@ import Testing
         #expect(back.calls == [.command("setcirc 2"), .command("op"), .command("destroy all")])
     }
 
+    /// The session path: after a held-node set's first solve (load, `stop after 1`, the `dc`
+    /// sweep's first point), each solve of it is one `step` on that session's engine, whatever
+    /// changed (gates and held values are read from the solver during Newton), and the free and
+    /// the clamped phase run on two engines of the solver's own: nothing else reaches ngspice.
+    @Test func sessionsSendOneStepPerSolve() throws {
+        let t = TopologyPresets.fourState
+        let solver = try SpiceSolver(topology: t)
+        #expect(solver.usesSessions)
+        var gates = t.uniformParameters(gate: 2.5)
+        let clamped = try t.clampedHeld(state: 1, outputValues: [0.5, 0.5, 0.5, 0.5])
+        _ = try solver.solve(parameters: gates, held: t.freeHeld(state: 0))
+        _ = try solver.solve(parameters: gates, held: clamped)
+        let engines = solver.sessionEngines.map(\.engine)
+        #expect(engines.count == 2 && engines[0] !== engines[1])
+        let shared = try NgspiceEngine.shared()
+        #expect(!engines.contains { $0 === shared })
+        for (k, engine) in engines.enumerated() {
+            gates[3] = 2.0 + 0.1 * Double(k)
+            let held = k == 0 ? try t.freeHeld(state: 1) : clamped
+            let traced = try engine.trace { try engines[1 - k].trace { try solver.solve(parameters: gates, held: held) } }
+            #expect(traced.calls == [.command("step")], "engine \(k): \(traced.calls)")
+            #expect(traced.result.calls.isEmpty, "the other session engine: \(traced.result.calls)")
+        }
+    }
+
     @Test func commandMemoryIsFreedPeriodically() throws {
         let engine = try SpiceTestEngines.tracing.get()
         let t = TopologyPresets.fourState
-        let solver = try SpiceSolver(topology: t, options: .init(engine: engine))
+        let solver = try SpiceSolver(topology: t, options: .init(engine: engine, sessions: false))
         let gates = t.uniformParameters(gate: 3)
         let run = engine.trace {
             for i in 0..<400 { _ = try? solver.solve(parameters: gates, held: t.freeHeld(state: i % 4)) }
@@ -52,7 +76,7 @@ import Testing
         let t = TopologyPresets.fourState
         let held = try t.freeHeld(state: 2)
         let gates = t.uniformParameters(gate: 3)
-        let earlier = try SpiceSolver(topology: t)
+        let earlier = try SpiceSolver(topology: t, options: .init(sessions: false))
         let expected = try earlier.solve(parameters: gates, held: held).voltages
 
         let typo = try ModelCard(name: "typo", origin: "test", text: ".model {{model}} nmox level=1 vto={{vto}} kp={{kp}}")
@@ -64,7 +88,7 @@ import Testing
             return line.hasPrefix("m0 ")
         }
         #expect(try earlier.solve(parameters: gates, held: held).voltages == expected)
-        #expect(try SpiceSolver(topology: t).solve(parameters: gates, held: held).voltages == expected)
+        #expect(try SpiceSolver(topology: t, options: .init(sessions: false)).solve(parameters: gates, held: held).voltages == expected)
     }
 
     /// A voltage source in parallel with a held node has no operating point.
@@ -96,13 +120,13 @@ import Testing
         print("ngspice \(engine.version): ngSpice_Reset \(engine.recoversFromExit ? "present: the engine recovers from a fatal error" : "absent: ControlledExit is final")")
 
         let t = TopologyPresets.fourState
-        let solver = try SpiceSolver(topology: t, options: .init(engine: engine))
+        let solver = try SpiceSolver(topology: t, options: .init(engine: engine, sessions: false))
         let gates = t.uniformParameters(gate: 3)
         let before = try solver.solve(parameters: gates, held: t.freeHeld(state: 1)).voltages
         _ = try solver.solve(parameters: gates, held: t.freeHeld(state: 0))
         let card = try ModelCard.standard()
         let missingInclude = try ModelCard(name: "missing-include", origin: "test", text: card.text + "\n.include /nonexistent/clln-missing.lib")
-        let broken = try SpiceSolver(topology: t, model: missingInclude, options: .init(engine: engine))
+        let broken = try SpiceSolver(topology: t, model: missingInclude, options: .init(engine: engine, sessions: false))
         let isUnrecoverable = { (error: any Error) in
             if case SpiceError.engineUnrecoverable = error { true } else { false }
         }

@@ -13,7 +13,7 @@ import _CLLNTestSupport
 
     /// Training-like sequences (free, clamped, gates nudged; then a jump to new random gates) on
     /// both cards: sessions equal independent operating points to 1e-9 V, also while a second
-    /// session solver takes the session engines in between (each solver then restarts its own).
+    /// session solver runs its own sessions in between.
     @Test(arguments: ["nmos-ideal", "ald1106"])
     func sessionsEqualIndependentOperatingPoints(model: String) throws {
         let t = Self.lattice()
@@ -44,8 +44,8 @@ import _CLLNTestSupport
         }
     }
 
-    /// Sessions turned on for small networks (below ``SpiceSolver/sessionMinimumEdges``, where
-    /// they take less than half the CPU time of single `op`s) give independent operating points
+    /// Sessions on small networks (the default since they take less than half the CPU time of
+    /// single `op`s there) give independent operating points
     /// to 1e-9 V: the 18-edge lattice on PyCLLN's card and the 16-node preset on the default
     /// card, through training-like free/clamped sequences.
     @Test(arguments: [("lattice", "pyclln-ald1106"), ("four-state", "nmos-ideal")])
@@ -71,6 +71,47 @@ import _CLLNTestSupport
             let b = try session.solve(parameters: gates, held: clamped).voltages
             #expect(maxDifference(b, try reference.solve(parameters: gates, held: clamped).voltages) <= 1e-9, "\(network) step \(step) clamped")
             gates = gates.map { min(max($0 + rng.uniform(in: -0.05...0.05), 1), 5.5) }
+        }
+        // Precise tolerances on the default card; `pyclln-ald1106` (series resistance) keeps the standard ones.
+        let tolerances = model == "nmos-ideal" ? SpiceSolver.preciseSessionTolerances : SpiceSolver.sessionTolerances
+        let options = session.sessionNetlistOptions.spiceOptions
+        #expect(options == SpiceSolver.batchSpiceOptions(options, tolerances: tolerances), "\(options)")
+    }
+
+    /// A session's points depend on its history (each Newton run starts from the previous point),
+    /// so a solver's results must not depend on other solvers' sessions: a solver run while two
+    /// others run sessions in between (three held-node sets each, on both cards) gives bit for
+    /// bit the voltages of the same solver run alone.
+    @Test(arguments: ["nmos-ideal", "pyclln-ald1106"])
+    func otherSolversSessionsDoNotChangeASolversResults(model: String) throws {
+        let t = TopologyPresets.fourState
+        let card = try ModelCard.named(model)
+        func sequence(_ k: Int) throws -> [(gates: [Double], held: HeldNodes)] {
+            var rng = SeededGenerator(seed: 40 + UInt64(k))
+            var gates = t.edges.map { _ in rng.uniform(in: 1.5...3) }
+            return try (0..<30).map { i in
+                gates = gates.map { min(max($0 + rng.uniform(in: -0.05...0.05), 1), 5.5) }
+                let state = i % t.states.count
+                let held = i % 3 == 0
+                    ? try t.freeHeld(state: state)
+                    : try t.clampedHeld(state: state, outputValues: t.outputs.map { _ in rng.uniform(in: 0.2...0.8) })
+                return (gates, i % 3 == 2 ? HeldNodes(nodes: held.nodes.reversed(), values: held.values.reversed()) : held)
+            }
+        }
+        let mine = try sequence(0)
+        let alone = try SpiceSolver(topology: t, model: card, options: .init(diagnostics: false))
+        let expected = try mine.map { try alone.solve(parameters: $0.gates, held: $0.held).voltages }
+
+        let solver = try SpiceSolver(topology: t, model: card, options: .init(diagnostics: false))
+        let others = try (1...2).map { _ in try SpiceSolver(topology: t, model: card, options: .init(diagnostics: false)) }
+        let theirs = try (1...2).map(sequence)
+        #expect(solver.usesSessions && others.allSatisfy(\.usesSessions))
+        for (i, problem) in mine.enumerated() {
+            let voltages = try solver.solve(parameters: problem.gates, held: problem.held).voltages
+            #expect(voltages == expected[i], "\(model) solve \(i): \(maxDifference(voltages, expected[i])) V")
+            for (other, sequence) in zip(others, theirs) {
+                _ = try other.solve(parameters: sequence[i].gates, held: sequence[i].held)
+            }
         }
     }
 

@@ -245,6 +245,9 @@ public final class NgspiceEngine: @unchecked Sendable {
     /// Whether `circuit` is still loaded.
     func isLoaded(_ circuit: CircuitID) -> Bool { circuitsNewestFirst.contains(circuit) }
 
+    /// How many circuits are loaded.
+    var loadedCircuitCount: Int { circuitsNewestFirst.count }
+
     /// Makes `circuit` the one that commands act on (`setcirc` when another is selected).
     func select(_ circuit: CircuitID) throws {
         if session != nil && session != circuit { try endSession() }  // before numbering the circuits

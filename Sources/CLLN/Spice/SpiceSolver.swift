@@ -29,21 +29,27 @@ public enum SpiceUpdateMode: String, Sendable, Codable, CaseIterable {
 /// `warmStart` is ignored (ngspice starts every `op` from its own initial guess; a session
 /// starts from the previous solve of the same held nodes).
 ///
-/// **Sessions** (``usesSessions``: networks of MOSFET edges only, from ``sessionMinimumEdges``
-/// edges, or as ``Options/sessions`` says). Each held-node set's circuit — gate sources and held
-/// sources `external` (``NetlistOptions/externalGates``), ``sessionTolerances``, KLU where the
-/// library has it — runs one `dc` sweep that never ends: paused after each point, resumed by
+/// **Sessions** (``usesSessions``: by default every network of MOSFET edges only, with the
+/// default update mode; ``Options/sessions`` forces them on or off). Each held-node set's circuit — gate sources and held
+/// sources `external` (``NetlistOptions/externalGates``), ``sessionTolerances`` (on small
+/// networks ``preciseSessionTolerances``), KLU where the library has it — runs one `dc` sweep that never ends: paused after each point, resumed by
 /// `step` for the next solve, with every gate and held value read from this solver at every
 /// Newton iteration. A point is an operating point whose Newton iteration starts from the
 /// previous point of that circuit and reuses its matrix, ordering and pivots: none of the
 /// per-`op` set-up (rebuilding the matrix, reordering, evaluating 20,000 models), no `altermod`
-/// per gate. Sessions run on two private copies of the library shared by the process's solvers
-/// (``NgspiceEngine/beginSession(_:sweepSource:inputs:nodeCount:into:)``: one paused analysis
-/// per library), so the free and the clamped phase each keep theirs. Measured (`clln bench
-/// spice-scale`, CPU time per free+clamped update, lattice, `nmos-ideal`): 800 edges 4.3 ms
-/// instead of 25.5 ms, 3,200 edges 36 ms instead of 138 ms, 20,000 edges 0.41 s instead of ~1.4 s.
-/// A step that fails to converge ends the session; the solve then starts a new one from
-/// ngspice's own initial guess.
+/// per gate. Each solver runs its sessions on two private copies of the library of its own
+/// (``SessionEngines``; ``NgspiceEngine/beginSession(_:sweepSource:inputs:nodeCount:into:)``:
+/// one paused analysis per library), so the free and the clamped phase each keep theirs, and its
+/// results depend only on its own sequence of solves, never on other solvers of the process.
+/// Measured (`clln bench spice-scale`, CPU time per free+clamped update, lattice, `nmos-ideal`):
+/// 800 edges 4.3 ms instead of 25.5 ms, 3,200 edges 36 ms instead of 138 ms, 20,000 edges 0.41 s
+/// instead of ~1.4 s; and on small networks, where single `op`s are dominated by ngspice's
+/// per-analysis set-up, 0.10–0.30 ms instead of 0.31–0.76 ms at 18–50 edges (`--sizes 18 32 50
+/// --families lattice dense --models nmos-ideal ald1106 --sessions on|off`), 0.15–0.18 ms instead of
+/// 0.33–0.40 ms (CPU) on the 18-edge lattice with `pyclln-ald1106`. A session point is within 4.2e-10 V of
+/// an `op` converged at reltol 1e-12 on a body-effect card where `op`s at the netlist's reltol
+/// 1e-6 (ours and `ngspice -b`'s) are 1.8e-8 V off. A step that fails to converge ends the
+/// session; the solve then starts a new one from ngspice's own initial guess.
 ///
 /// **How a solve runs** (without sessions). The netlist of a held-node set (free phase, clamped phase, …) is loaded
 /// once; later solves with the same held nodes change only what differs from the values ngspice
@@ -76,9 +82,8 @@ public final class SpiceSolver: EquilibriumSolver {
         public var diagnostics: Bool
         /// Per-device deviations of the chip (each transistor its own model card values).
         public var mismatch: DeviceMismatch?
-        /// Solve in sessions (see ``SpiceSolver``); `nil` decides by size: networks of only
-        /// MOSFET edges with at least ``SpiceSolver/sessionMinimumEdges`` edges, with the default
-        /// update mode.
+        /// Solve in sessions (see ``SpiceSolver``); `nil`: networks of only MOSFET edges, with
+        /// the default update mode. `false` keeps every single solve an `op` (the update modes).
         public var sessions: Bool?
 
         public init(
@@ -110,9 +115,13 @@ public final class SpiceSolver: EquilibriumSolver {
     public private(set) var removedEdges: Set<Int> = []
     /// Whether single solves run as points of sessions (see the type's documentation).
     public let usesSessions: Bool
-    /// What session circuits are compiled with: gate sources and held sources `external`, the
-    /// sweep source, `.save none`, ``sessionTolerances``.
-    public let sessionNetlistOptions: NetlistOptions
+    /// What this solver's next session circuits are compiled with: gate sources and held
+    /// sources `external`, the sweep source, `.save none`, and ``preciseSessionTolerances`` (below
+    /// ``preciseSessionMaximumEdges`` edges on cards without series resistance, until a point
+    /// fails to converge at them) or ``sessionTolerances``.
+    public private(set) var sessionNetlistOptions: NetlistOptions
+    /// `.options` of session circuits at ``sessionTolerances``.
+    private let standardSessionSpiceOptions: String
 
     /// Circuits kept loaded per solver, one per held-node set and form (single solve or batch);
     /// least recently used ones are removed beyond this.
@@ -133,6 +142,9 @@ public final class SpiceSolver: EquilibriumSolver {
     private var loaded: [LoadedCircuit] = []
     /// Session circuits, most recently used first (at most one per session engine).
     private var sessions: [SessionCircuit] = []
+    /// This solver's session engines, slot k at index k (claimed from ``SessionEngines`` when
+    /// slot k first starts a session, returned at deinit), and their time spent when claimed.
+    private(set) var sessionEngines: [(engine: NgspiceEngine, spentAtClaim: NgspiceEngine.TimeSpent)] = []
     private var voltages: [Double]
 
     /// A solver for `topology` with the model card `model`. Validates the topology and the card
@@ -173,13 +185,13 @@ public final class SpiceSolver: EquilibriumSolver {
         // KLU at every size where the library has it: a session refactors with the pivots of its
         // first point, which KLU does several times faster than Sparse 1.3 already at 400 nodes
         // (measured, ngspice 46: 4 ms instead of 21 ms per point).
-        sessionOptions.spiceOptions = Self.batchSpiceOptions(
-            options.spiceOptions ?? Self.defaultSpiceOptions(model: model, linearSolver: engine.linearSolver),
-            tolerances: Self.sessionTolerances)
+        let sessionBase = options.spiceOptions ?? Self.defaultSpiceOptions(model: model, linearSolver: engine.linearSolver)
+        standardSessionSpiceOptions = Self.batchSpiceOptions(sessionBase, tolerances: Self.sessionTolerances)
+        sessionOptions.spiceOptions = topology.edgeCount < Self.preciseSessionMaximumEdges && !Self.hasSeriesResistance(model)
+            ? Self.batchSpiceOptions(sessionBase, tolerances: Self.preciseSessionTolerances) : standardSessionSpiceOptions
         sessionNetlistOptions = sessionOptions
         let onlyTransistors = topology.edges.allSatisfy { $0.element.model.netlistForm == .mosfet }
-        usesSessions = onlyTransistors && (options.sessions
-            ?? (options.updateMode == .batched && topology.edgeCount >= Self.sessionMinimumEdges))
+        usesSessions = onlyTransistors && (options.sessions ?? (options.updateMode == .batched))
         circuitTopology = topology
         voltages = [Double](repeating: 0, count: topology.nodeCount)
         rebuildUpdatePrefixes()
@@ -223,6 +235,7 @@ public final class SpiceSolver: EquilibriumSolver {
         let circuits = loaded.map(\.id)
         try? engine.withLock { for circuit in circuits { try engine.removeCircuit(circuit) } }
         for session in sessions { try? session.engine.withLock { try session.engine.removeCircuit(session.id) } }
+        SessionEngines.release(sessionEngines.map(\.engine))
     }
 
     public func solve(parameters: [Double], held: HeldNodes, warmStart: [Double]?) throws -> Equilibrium {
@@ -239,12 +252,14 @@ public final class SpiceSolver: EquilibriumSolver {
         return equilibrium(parameters: parameters, voltages: voltages)
     }
 
-    /// Time spent inside ngspice by the engines this solver uses (its engine and the session
-    /// engines, which other solvers may share), in nanoseconds.
+    /// Time spent inside ngspice, in nanoseconds: by this solver's engine (which other solvers
+    /// may share) and by its session engines since this solver claimed them.
     public var timeSpentInNgspice: NgspiceEngine.TimeSpent {
-        let engines = [engine] + ((try? SessionEngines.pool.get()) ?? [])
-        return engines.map(\.timeSpent).reduce(NgspiceEngine.TimeSpent(analysis: 0, allCalls: 0)) {
-            NgspiceEngine.TimeSpent(analysis: $0.analysis + $1.analysis, allCalls: $0.allCalls + $1.allCalls)
+        sessionEngines.reduce(engine.timeSpent) { total, claimed in
+            let now = claimed.engine.timeSpent
+            return NgspiceEngine.TimeSpent(
+                analysis: total.analysis + now.analysis - claimed.spentAtClaim.analysis,
+                allCalls: total.allCalls + now.allCalls - claimed.spentAtClaim.allCalls)
         }
     }
 
@@ -266,6 +281,32 @@ public final class SpiceSolver: EquilibriumSolver {
     /// rounding on the 20,000-edge `ald1106` lattice: Newton's test never passes and ngspice falls
     /// back to gmin stepping at every point (a 10-minute run did not finish one update).
     public static let sessionTolerances = ["reltol": "1e-9", "vntol": "1e-12"]
+
+    /// Newton's tolerances of session circuits on networks below ``preciseSessionMaximumEdges``
+    /// edges, until a point fails to converge at them (then ``sessionTolerances``). A session
+    /// point is the Newton iterate *before* the step that passed ngspice's convergence test
+    /// (`NIiter` returns with the new iterate unreported; the point written is the one the
+    /// circuit was last loaded at), so it lies up to about one tolerance, reltol·|V| + vntol,
+    /// from the operating point: first order in the tolerance (a cold `op` has the same rule,
+    /// but its steps shrink quadratically from far away, so its last one usually lies far below). Measured on a 1,000-step Q-learning run (navigation,
+    /// `nmos-ideal`, final gates against single `op`s at reltol 1e-12 abstol 1e-18 vntol 1e-15):
+    /// sessions at ``sessionTolerances`` 4e-8 V, at reltol 1e-10 2.8e-8 V, at these 5.7e-10 V;
+    /// the `op` path 3e-11 V, its batches (``batchTolerances``) 7.8e-10 V. Cost on 18–50-edge
+    /// networks: within the run-to-run spread (0.12–0.23 ms CPU per update). Cards with series
+    /// resistance (`rsh`, `rd`, `rs`: `pyclln-ald1106`) keep ``sessionTolerances``: at reltol
+    /// ≤ 3e-11 their points stop converging by Newton from the previous point, and ngspice then
+    /// solves each from scratch with gmin stepping, which succeeds slowly (18-edge lattice: 1.7
+    /// instead of 0.13 ms CPU per update) instead of failing (at reltol 1e-10 it converged over
+    /// 50 updates; without `rsh` the card runs at these tolerances, with `is=0` but `rsh` it does not).
+    public static let preciseSessionTolerances = batchTolerances
+
+    /// Networks below this many edges start their sessions at ``preciseSessionTolerances`` (on
+    /// cards without series resistance): the small networks, which solved with `op`s before
+    /// sessions became their default. Larger ones keep
+    /// ``sessionTolerances``, at which the sizes above were measured: on the 20,000-edge
+    /// `ald1106` lattice the tighter ones make every point fall back to gmin stepping instead
+    /// of failing.
+    public static let preciseSessionMaximumEdges = 64
 
     /// `options` with ``batchTolerances`` in place of its own reltol and vntol (ngspice keeps the
     /// first of two settings of an option, so they are replaced, not appended).
@@ -352,20 +393,6 @@ public final class SpiceSolver: EquilibriumSolver {
 
     // MARK: Sessions
 
-    /// Networks from this many edges solve in sessions by default (see ``Options/sessions``).
-    /// Measured (`clln bench spice-scale --sizes 18 32 50 --families lattice dense --models
-    /// nmos-ideal ald1106 --sessions on|off`, CPU ms per free+clamped update): sessions are
-    /// faster at every size, 0.10–0.30 ms against 0.31–0.76 ms for single `op`s. Smaller networks
-    /// keep single `op`s by default all the same: a 16-node network on a card with body effect
-    /// at the source (`SpiceAccuracyTests`) ended 1.35e-8 V from `ngspice -b` in a session — but
-    /// against an `op` converged at reltol 1e-12 the session is within 4.2e-10 V and the `op`s at
-    /// the netlist's reltol 1e-6 (ours and `ngspice -b`'s) are 1.8e-8 V off, so it is the
-    /// reference that is loose; a 600-step Q-learning run was not reproducible to 1e-9 V while
-    /// other tests' solvers shared the session engines (alone it was); and the engine and batch
-    /// tests assert the `op` path's command sequence on small presets. ``Options/sessions`` turns
-    /// them on.
-    public static let sessionMinimumEdges = 64
-
     /// The circuit of one held-node set running as a session on a session engine.
     private final class SessionCircuit {
         let heldNodes: [Int]
@@ -387,7 +414,9 @@ public final class SpiceSolver: EquilibriumSolver {
     /// One solve as the next point of the held-node set's session: the gates and held values
     /// go to the session's inputs, `step` resumes the sweep for one point. Starts the session
     /// (loads its circuit, runs the first point from ngspice's own initial guess) when there is
-    /// none, and once more when a step fails (the next solve then starts cold).
+    /// none, and once more when a step fails (that solve then starts cold). A point that fails at
+    /// ``preciseSessionTolerances`` switches this solver's sessions to ``sessionTolerances``:
+    /// the failing one at once, the others when they next start.
     private func solveInSession(parameters: [Double], held: HeldNodes) throws {
         let kept = parameters.indices.filter { !removedEdges.contains($0) }
         let values = kept.map { topology.edges[$0].element.model.netlistValue(parameter: parameters[$0]) } + held.values
@@ -401,6 +430,7 @@ public final class SpiceSolver: EquilibriumSolver {
                     try session.engine.stepSession(session.id, nodeCount: topology.nodeCount, into: &voltages)
                     return true
                 } catch SpiceError.noConvergence {
+                    loosenSessionTolerances()
                     return false  // the session has ended; start it again from a cold first point
                 }
             }
@@ -409,26 +439,59 @@ public final class SpiceSolver: EquilibriumSolver {
             try startSession(parameters: parameters, held: held, values: values, slot: session.slot)
             return
         }
-        let slot = sessions.count < SessionEngines.count
-            ? (0..<SessionEngines.count).first { s in !sessions.contains { $0.slot == s } }!
+        let slot = sessions.count < SessionEngines.perSolver
+            ? (0..<SessionEngines.perSolver).first { s in !sessions.contains { $0.slot == s } }!
             : sessions.removeLast().slot
         try startSession(parameters: parameters, held: held, values: values, slot: slot)
     }
 
     private func startSession(parameters: [Double], held: HeldNodes, values: [Double], slot: Int) throws {
-        let engine = try SessionEngines.pool.get()[slot]
-        let netlist = try compile(parameters: parameters, held: held, options: sessionNetlistOptions)
+        while sessionEngines.count <= slot {
+            let claimed = try SessionEngines.claim()
+            sessionEngines.append((claimed, claimed.timeSpent))
+        }
+        let engine = sessionEngines[slot].engine
         let edgeCount = parameters.count - removedEdges.count
         let names = (0..<edgeCount).map(SpiceNames.gateSource) + held.nodes.map(SpiceNames.heldSource)
         let inputs = NgspiceEngine.ExternalInputs(names: names, values: values)
-        let id = try engine.withLock {
-            for stale in sessions where stale.slot == slot { try engine.removeCircuit(stale.id) }
+        for stale in sessions where stale.slot == slot { try engine.withLock { try engine.removeCircuit(stale.id) } }
+        sessions.removeAll { $0.slot == slot }
+        let id: NgspiceEngine.CircuitID
+        do {
+            id = try beginSession(on: engine, parameters: parameters, held: held, inputs: inputs)
+        } catch SpiceError.noConvergence where sessionNetlistOptions.spiceOptions != standardSessionSpiceOptions {
+            loosenSessionTolerances()
+            id = try beginSession(on: engine, parameters: parameters, held: held, inputs: inputs)
+        }
+        sessions.insert(SessionCircuit(heldNodes: held.nodes, engine: engine, slot: slot, id: id, inputs: inputs), at: 0)
+    }
+
+    /// Loads the held-node set's session circuit on `engine` and runs its first point.
+    private func beginSession(
+        on engine: NgspiceEngine, parameters: [Double], held: HeldNodes, inputs: NgspiceEngine.ExternalInputs
+    ) throws -> NgspiceEngine.CircuitID {
+        let netlist = try compile(parameters: parameters, held: held, options: sessionNetlistOptions)
+        return try engine.withLock {
             let id = try engine.loadCircuit(netlist.lines, probe: SpiceNames.dcProbe(source: SpiceNames.sweepSource))
             try engine.beginSession(id, sweepSource: SpiceNames.sweepSource, inputs: inputs, nodeCount: topology.nodeCount, into: &voltages)
             return id
         }
-        sessions.removeAll { $0.slot == slot }
-        sessions.insert(SessionCircuit(heldNodes: held.nodes, engine: engine, slot: slot, id: id, inputs: inputs), at: 0)
+    }
+
+    /// Whether the card's `.model` lines give a nonzero series resistance (`rsh`, `rd`, `rs`).
+    static func hasSeriesResistance(_ model: ModelCard) -> Bool {
+        model.text.split(separator: "\n").filter { $0.lowercased().hasPrefix(".model") }.contains { line in
+            line.split(whereSeparator: \.isWhitespace).contains { token in
+                let parts = token.lowercased().split(separator: "=", maxSplits: 1)
+                return parts.count == 2 && ["rsh", "rd", "rs"].contains(String(parts[0]))
+                    && (SpiceNumber.parse(String(parts[1])) ?? 1) != 0
+            }
+        }
+    }
+
+    /// Later sessions of this solver use ``sessionTolerances``.
+    private func loosenSessionTolerances() {
+        sessionNetlistOptions.spiceOptions = standardSessionSpiceOptions
     }
 
     // MARK: Circuits
@@ -599,9 +662,29 @@ struct CommandBatch {
 }
 
 /// The engines sessions run on: private copies of the ngspice library (each runs at most one
-/// session, a paused analysis, at a time), shared by every SPICE solver of the process, so that
-/// the free and the clamped phase each keep theirs. Created on first use (a few MB each).
+/// session, a paused analysis, at a time). Each solver with sessions holds up to ``perSolver``
+/// of them for its lifetime, so that its free and clamped phase each keep theirs and no other
+/// solver's session ever evicts one of its own: a session's points depend on the session's
+/// history (each Newton run starts from the previous point, with the first point's pivots), so
+/// with shared engines a solver's results depended on what other solvers of the process did
+/// (a 600-step Q-learning run differed by > 1e-9 V). Engines come back at the solver's deinit
+/// and serve later solvers; a copy is made (~30 ms, ~5 MiB for the rest of the process) only
+/// when none is free, so a process holds twice as many as it has session solvers alive at once.
 enum SessionEngines {
-    static let count = 2
-    static let pool = Result { try (0..<count).map { _ in try NgspiceEngine.isolatedCopy() } }
+    static let perSolver = 2
+    nonisolated(unsafe) private static var free: [NgspiceEngine] = []
+    private static let lock = NSLock()
+
+    /// A free engine, or a new private copy of the library.
+    static func claim() throws -> NgspiceEngine {
+        if let engine = lock.withLock({ free.popLast() }) { return engine }
+        return try NgspiceEngine.isolatedCopy()
+    }
+
+    /// Returns engines whose circuits their solver has removed; an engine that ngspice left
+    /// unusable (an exit it cannot recover from) or that still holds a circuit is dropped.
+    static func release(_ engines: [NgspiceEngine]) {
+        let reusable = engines.filter { engine in (try? engine.withLock { engine.loadedCircuitCount == 0 }) == true }
+        lock.withLock { free += reusable }
+    }
 }
