@@ -82,6 +82,17 @@ func ngspiceBatch(_ netlist: URL) throws -> (voltages: [String: Double], log: St
         #expect(n.lines.contains("r2 n0 n2 32000.000000000004") || n.lines.contains { $0.hasPrefix("r2 n0 n2 3199") || $0.hasPrefix("r2 n0 n2 32000") })
     }
 
+    /// Series resistance is read from the `.model` line: PyCLLN's card has `rsh`, ours none;
+    /// an explicit zero is none.
+    @Test func seriesResistanceOfTheCards() throws {
+        #expect(try ModelCard.named("pyclln-ald1106").hasSeriesResistance)
+        #expect(try !ModelCard.named("ald1106").hasSeriesResistance && !ModelCard.standard().hasSeriesResistance)
+        let zero = try ModelCard(name: "zero-rd", origin: "test", text: ".model {{model}} nmos level=1 vto={{vto}} rd=0 rs=0.0")
+        #expect(!zero.hasSeriesResistance)
+        let rd = try ModelCard(name: "rd", origin: "test", text: ".model {{model}} nmos level=1 vto={{vto}} RD=5")
+        #expect(rd.hasSeriesResistance)
+    }
+
     @Test func compileErrorsAreTyped() throws {
         let t = TopologyPresets.fourState
         #expect(throws: NetlistError.self) { try ModelCard.named("no-such-card") }

@@ -79,6 +79,12 @@ public struct ModelCard: Sendable, Hashable {
         return modelLines.lazy.compactMap { Self.parameter("vto", in: $0) }.first
     }
 
+    /// Whether a `.model` line gives a nonzero series resistance (`rsh`, `rd` or `rs`): each such
+    /// transistor has internal drain/source nodes, and its Newton iteration behaves differently.
+    public var hasSeriesResistance: Bool {
+        modelLines.contains { line in ["rsh", "rd", "rs"].contains { (Self.parameter($0, in: line) ?? 0) != 0 } }
+    }
+
     /// The card's `.model` lines (after the `*` comment and metadata lines).
     private var modelLines: [String] {
         text.split(separator: "\n").map(String.init).filter { $0.lowercased().hasPrefix(".model") }

@@ -187,7 +187,7 @@ public final class SpiceSolver: EquilibriumSolver {
         // (measured, ngspice 46: 4 ms instead of 21 ms per point).
         let sessionBase = options.spiceOptions ?? Self.defaultSpiceOptions(model: model, linearSolver: engine.linearSolver)
         standardSessionSpiceOptions = Self.batchSpiceOptions(sessionBase, tolerances: Self.sessionTolerances)
-        sessionOptions.spiceOptions = topology.edgeCount < Self.preciseSessionMaximumEdges && !Self.hasSeriesResistance(model)
+        sessionOptions.spiceOptions = topology.edgeCount < Self.preciseSessionMaximumEdges && !model.hasSeriesResistance
             ? Self.batchSpiceOptions(sessionBase, tolerances: Self.preciseSessionTolerances) : standardSessionSpiceOptions
         sessionNetlistOptions = sessionOptions
         let onlyTransistors = topology.edges.allSatisfy { $0.element.model.netlistForm == .mosfet }
@@ -475,17 +475,6 @@ public final class SpiceSolver: EquilibriumSolver {
             let id = try engine.loadCircuit(netlist.lines, probe: SpiceNames.dcProbe(source: SpiceNames.sweepSource))
             try engine.beginSession(id, sweepSource: SpiceNames.sweepSource, inputs: inputs, nodeCount: topology.nodeCount, into: &voltages)
             return id
-        }
-    }
-
-    /// Whether the card's `.model` lines give a nonzero series resistance (`rsh`, `rd`, `rs`).
-    static func hasSeriesResistance(_ model: ModelCard) -> Bool {
-        model.text.split(separator: "\n").filter { $0.lowercased().hasPrefix(".model") }.contains { line in
-            line.split(whereSeparator: \.isWhitespace).contains { token in
-                let parts = token.lowercased().split(separator: "=", maxSplits: 1)
-                return parts.count == 2 && ["rsh", "rd", "rs"].contains(String(parts[0]))
-                    && (SpiceNumber.parse(String(parts[1])) ?? 1) != 0
-            }
         }
     }
 
