@@ -43,10 +43,9 @@ import Foundation
 /// A fresh factorization is checked the same way, with up to 8 GMRES (refinement) steps.
 /// A cold lattice solve thus does two factorizations (the linearized start and the first
 /// Newton Jacobian) and about 11 GMRES iterations for each later Newton system. The caller may
-/// also demand fresh factors (`refactor`): the idealized solver renews them at the first Newton
-/// system of a warm-started solve when they predate the previous solve (another example's state),
-/// and once per solve when the lagged ones needed more than 3 solves for a Newton system, so the
-/// remaining systems of that solve take 1–3 GMRES steps each.
+/// also demand fresh factors (`refactor`): the idealized solver renews them once per solve when
+/// the lagged ones needed more than 3 solves for a Newton system, so the remaining systems of
+/// that solve take 1–3 GMRES steps each.
 ///
 /// **Pinned variables.** One factorization also serves systems that hold some of the variables
 /// (the clamped phase holds the outputs on top of the free phase's inputs): their rows and

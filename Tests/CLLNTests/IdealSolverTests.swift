@@ -201,11 +201,11 @@ import _CLLNTestSupport
     }
 
     /// Training's warm starts (`SupervisedTrainer`, `bench ideal-scale`): each example's free
-    /// phase from its own previous solution. On the UMFPACK path the kept factors then date from
-    /// another example's update and are renewed at the first Newton system of every such free
-    /// phase, while the clamped phase runs on the free phase's factors; the answers are a fresh
-    /// solver's cold solves to 1e-11 V.
-    @Test func perExampleWarmStartsRenewStaleFactorsAndAgreeWithFreshSolves() throws {
+    /// phase from its own previous solution, with kept factors from another example's update (the
+    /// UMFPACK path), the clamped phase on its free phase's factors; the answers are a fresh
+    /// solver's cold solves to 1e-11 V, and the forcing relaxed near the tolerance still ends
+    /// every solve at it.
+    @Test func perExampleWarmStartsAgreeWithFreshSolves() throws {
         let t = SpiceScaleBenchmark.network(.lattice, side: 40)
         let rule = CoupledLearningRule(alpha: 1, eta: 0.5, batchSize: 1, updateClip: 0.05)
         let reused = try IdealSolver(topology: t)
@@ -216,20 +216,15 @@ import _CLLNTestSupport
         var warm: [[Double]?] = [nil, nil, nil]
         var worst = 0.0
         var clampedFactorizations = 0
-        var revisitSolves = 0
         for update in 0..<9 {
-            let solvesBefore = reused.linearAlgebraCounts.solves
             let k = update % 3
             let held = HeldNodes(nodes: t.inputs, values: inputs[k])
-            let before = reused.linearAlgebraCounts.factorizations
             let free = try reused.solve(parameters: gates, held: held, warmStart: warm[k])
             let afterFree = reused.linearAlgebraCounts.factorizations
-            if update >= 3 { #expect(afterFree >= before + 1, "update \(update): the free phase renews factors from another example's update") }
             let nudged = rule.clampValues(free: t.outputs.map { free.voltages[$0] }, labels: targets[k])
             let clampedHeld = HeldNodes(nodes: t.inputs + t.outputs, values: inputs[k] + nudged)
             let clamped = try reused.solve(parameters: gates, held: clampedHeld, warmStart: free.voltages)
             clampedFactorizations += reused.linearAlgebraCounts.factorizations - afterFree
-            if update >= 3 { revisitSolves += reused.linearAlgebraCounts.solves - solvesBefore }
             for (solution, h) in [(free, held), (clamped, clampedHeld)] {
                 let fresh = try IdealSolver(topology: t).solve(parameters: gates, held: h)
                 worst = max(worst, zip(solution.voltages, fresh.voltages).map { abs($0 - $1) }.max()!)
@@ -242,9 +237,6 @@ import _CLLNTestSupport
             warm[k] = free.voltages
         }
         #expect(clampedFactorizations < 9, "the clamped phases run on their free phase's factors")
-        // Six revisiting updates: 87 solves with factors; 114 when the free phase keeps the
-        // stale factors for its first system (renewing them only after it needed > 3 solves).
-        #expect(revisitSolves < 100, "solves with factors over the revisiting updates: \(revisitSolves)")
         #expect(worst <= 1e-11, "max |ΔV| between the reused and fresh solves: \(worst) V")
     }
 }

@@ -25,10 +25,6 @@ final class HeldStructure {
     /// held nodes: their residual is 0, their step exactly 0 (``factorAndSolve(iteration:forcing:refactor:)``).
     /// Only where ``supportsPinning``.
     var pinned: [Int] = []
-    /// Solves begun on this structure (any view), and the number of the last one whose Newton
-    /// systems factored (the solver's count; −1: none yet) — the age of the kept factors.
-    var solvesStarted = 0
-    var factoredInSolve = -1
     private let factorization: Factorization
 
     private enum Factorization {

@@ -174,16 +174,7 @@ public final class IdealSolver: EquilibriumSolver {
         }
 
         var iterations = 0
-        structure.solvesStarted += 1
-        // Kept factors older than the previous solve on this structure (the clamped phase
-        // follows its free phase; anything older is another example's state) precondition a
-        // warm start's Newton systems poorly: renew them at the first system, where a warm
-        // start's Jacobian is already close to the solution's.
-        let renewAtStart = warmStart != nil && structure.factoredInSolve < structure.solvesStarted - 1
         let factorizationsBefore = structure.statistics.factorizations
-        defer {
-            if structure.statistics.factorizations != factorizationsBefore { structure.factoredInSolve = structure.solvesStarted }
-        }
         var merit = evaluate(structure, at: voltages, linearized: false)
         /// Backtracks along `structure.step`; on sufficient decrease of the merit moves the iterate.
         func lineSearch(minimumStep: Double) -> Bool {
@@ -214,18 +205,18 @@ public final class IdealSolver: EquilibriumSolver {
             let forcing = min(0.1, max(
                 (structure.scaledResidual / max(1, range)).squareRoot(), 0.01 * tolerance / structure.scaledResidual))
             // Newton–Krylov with a lagged preconditioner (UMFPACK path): the kept factors come
-            // from an earlier solve (the free phase's for the clamped one; renewed at the start
-            // of a warm solve when older, see `renewAtStart`). When a later system needed more
-            // than three solves with them, the factors of this Jacobian serve the remaining
-            // Newton systems better: renew them, once per solve. (Measured on the 100,352-edge
-            // lattice update with per-example warm starts, `clln bench ideal-scale`: without
-            // the renewal at the start and the terminal forcing 1.3 factorizations + 21.9
-            // solves per update, with both 1.3 + 18.7 (the clamped phase renewing in 3 of 10
-            // updates; threshold 7 there: 1.0 + 21.4, no faster); with the previous update's solution
-            // as warm start, thresholds 2, 3, 4, 5, never gave 2.0, 1.1, 1.1, 1.0, 0.4
-            // factorizations + 21.8, 26.0, 29.6, 34.9, 50.9 solves; a factorization ≈ 18 solves.)
-            let refactor = (iterations == 1 && renewAtStart)
-                || (iterations >= 2 && structure.lastSolves > 3 && structure.statistics.factorizations == factorizationsBefore)
+            // from an earlier solve (the previous update's, or the free phase's for the clamped
+            // one). When the last system needed more than three solves with them, the factors of
+            // this Jacobian serve the remaining Newton systems better: renew them, once per solve.
+            // (Measured on the 100,352-edge lattice update, previous update's solution as warm
+            // start: thresholds 2, 3, 4, 5, never gave 2.0, 1.1, 1.1, 1.0, 0.4 factorizations +
+            // 21.8, 26.0, 29.6, 34.9, 50.9 solves per update; a factorization ≈ 18 solves. With
+            // per-example warm starts, `clln bench ideal-scale`'s default: 3, 5, 7, never gave
+            // 1.3, 1.1, 1.0, 0.5 + 21.9, 30.8, 21.4, 44.7; renewing at the first system of every
+            // free phase as well, 1.3 + 18.7, but 0.9 instead of 0.2 factorizations per update
+            // on the dense layered network, whose stale factors serve.)
+            let refactor = iterations >= 2 && structure.lastSolves > 3
+                && structure.statistics.factorizations == factorizationsBefore
             try structure.factorAndSolve(iteration: iterations, forcing: forcing, refactor: refactor)
             if lineSearch(minimumStep: 1.0 / 64) { continue }
             // At the rounding floor (nodes joined only by floor conductances) no step helps.
