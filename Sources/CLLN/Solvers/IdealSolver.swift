@@ -201,7 +201,11 @@ public final class IdealSolver: EquilibriumSolver {
             // Inexact Newton (Eisenstat–Walker): far from the solution a rough step will do; and
             // near the tolerance a step need only leave a linear residual of about
             // tolerance/ρ of this one (with a factor 100 of margin for the 2-norm the linear
-            // solve measures), so asking for more would be solves the stopping test never sees.
+            // solve measures): asking for more would be solves the stopping test never sees.
+            // (`clln bench ideal-scale`, 100,352 edges, factorizations + solves per update: lattice
+            // 1.3 + 21.9 → 1.3 + 21.2 with per-example warm starts, 1.3 + 27.0 → 1.3 + 26.2 from
+            // the previous update's solution; dense 0.2 + 15.6 → 0.2 + 14.4. Forcing ρ instead
+            // of √ρ: lattice 1.9 + 23.0, slower.)
             let forcing = min(0.1, max(
                 (structure.scaledResidual / max(1, range)).squareRoot(), 0.01 * tolerance / structure.scaledResidual))
             // Newton–Krylov with a lagged preconditioner (UMFPACK path): the kept factors come
