@@ -215,10 +215,11 @@ public final class IdealSolver: EquilibriumSolver {
             // (Measured on the 100,352-edge lattice update, previous update's solution as warm
             // start: thresholds 2, 3, 4, 5, never gave 2.0, 1.1, 1.1, 1.0, 0.4 factorizations +
             // 21.8, 26.0, 29.6, 34.9, 50.9 solves per update; a factorization ≈ 18 solves. With
-            // per-example warm starts, `clln bench ideal-scale`'s default: 3, 5, 7, never gave
-            // 1.3, 1.1, 1.0, 0.5 + 21.9, 30.8, 21.4, 44.7; renewing at the first system of every
-            // free phase as well, 1.3 + 18.7, but 0.9 instead of 0.2 factorizations per update
-            // on the dense layered network, whose stale factors serve.)
+            // per-example warm starts, `clln bench ideal-scale`'s default: 3, 5, never gave
+            // 1.3, 1.1, 0.5 + 21.9, 30.8, 44.7; renewing at the first system of every free phase
+            // as well, 1.3 + 18.7 instead of 1.3 + 21.2 with the forcing below, but 0.9 instead
+            // of 0.2 factorizations per update on the dense layered network, whose stale factors
+            // serve.)
             let refactor = iterations >= 2 && structure.lastSolves > 3
                 && structure.statistics.factorizations == factorizationsBefore
             try structure.factorAndSolve(iteration: iterations, forcing: forcing, refactor: refactor)
