@@ -6,11 +6,18 @@ import Foundation
 /// ``SpiceScaleBenchmark`` (periodic n×n lattices and layered dense [n, n, n] networks, E = 2n²
 /// edges), and resident memory over many updates.
 ///
-/// An update is the one `bench spice-scale` times: the free phase warm-started from the previous
-/// update's free solution, the clamped phase (outputs nudged with η = 0.5) from this free
-/// solution, then the local rule (α = 1, batch 1, clip 0.05) changes every gate. The solver is
-/// built as a training run builds it (no diagnostics). The first update (symbolic analyses, first
-/// factorizations) is reported on its own; the timed updates follow it.
+/// An update is what supervised training (`SupervisedTrainer`) does per example: the free phase
+/// warm-started from the same example's previous free solution, the clamped phase (outputs
+/// nudged with η = 0.5) from this free solution, then the local rule (α = 1, batch 1, clip
+/// 0.05) changes every gate. The learner cycles over a data set of ``examples`` random examples;
+/// its first epoch (symbolic analyses, first factorizations, and each example's first, cold
+/// free solve, or with ``WarmStart/previousUpdate`` its start from the previous update) is untimed — reported as ``IdealScaleReport/Row/firstUpdateMilliseconds`` and
+/// ``IdealScaleReport/Row/firstEpochMilliseconds`` — and the timed updates continue the cycle,
+/// so every timed free phase starts from its example's solution one epoch of gate updates ago
+/// (``IdealScaleReport/warmStart``). With ``WarmStart/previousUpdate`` (the figures before
+/// issue #15) the free phase starts instead from the previous update's free solution, a
+/// different example's (~0.25 V away on the lattice). The solver is built as a training run
+/// builds it (no diagnostics).
 public enum IdealScaleBenchmark {
     /// Sizes timed by default (edges; n = 20, 40, 100, 224).
     public static let defaultEdges = [800, 3200, 20_000, 100_352]
@@ -20,30 +27,41 @@ public enum IdealScaleBenchmark {
     public static let growthRange = 3200...100_352
     /// The memory run's network: the 40×40 lattice (3,200 edges).
     public static let memorySide = 40
+    /// Examples in the data set the learner cycles over.
+    public static let examples = 64
+
+    /// Where a timed update's free phase starts.
+    public enum WarmStart: String, Codable, Sendable, CaseIterable {
+        /// The same example's free solution of the previous epoch (what training does).
+        case perExample = "per-example"
+        /// The previous update's free solution (another example's).
+        case previousUpdate = "previous-update"
+    }
 
     /// Times `updates` updates per size and family; then, when `memoryUpdates` > 0, that many
     /// updates on the 3,200-edge lattice, sampling resident memory. Sizes are checked before any
     /// work (``BenchmarkError``). `progress` gets one line per row.
     public static func run(
         edges: [Int] = defaultEdges, families: [SpiceScaleBenchmark.Family] = SpiceScaleBenchmark.Family.allCases,
-        updates: Int = 20, memoryUpdates: Int = 0, progress: (String) -> Void = { _ in }
+        updates: Int = 20, memoryUpdates: Int = 0, warmStart: WarmStart = .perExample, progress: (String) -> Void = { _ in }
     ) throws -> IdealScaleReport {
         let sides = try edges.map { e throws(BenchmarkError) in try SpiceScaleBenchmark.side(edges: e) }
         var rows: [IdealScaleReport.Row] = []
         for n in sides {
             for family in families {
-                let row = try measure(SpiceScaleBenchmark.network(family, side: n), family: family, updates: max(1, updates))
+                let row = try measure(
+                    SpiceScaleBenchmark.network(family, side: n), family: family, updates: max(1, updates), warmStart: warmStart)
                 progress(row.summary)
                 rows.append(row)
             }
         }
         var memory: IdealScaleReport.Memory?
         if memoryUpdates > 0 {
-            let m = try measureMemory(updates: memoryUpdates)
+            let m = try measureMemory(updates: memoryUpdates, warmStart: warmStart)
             progress(String(format: "memory over %d updates: %.1f → %.1f MiB", m.updates, m.residentMiBAtStart, m.residentMiBAtEnd))
             memory = m
         }
-        return IdealScaleReport(rows: rows, growth: growth(rows), memory: memory)
+        return IdealScaleReport(warmStart: warmStart, examples: examples, rows: rows, growth: growth(rows), memory: memory)
     }
 
     /// Least-squares slope of log(ms per update) against log(edges) over ``growthRange``, per family.
@@ -57,20 +75,25 @@ public enum IdealScaleBenchmark {
 
     // MARK: Measuring
 
-    /// One learner on one network: its solver, gates, examples and the previous free solution.
+    /// One learner on one network: its solver, gates, examples and their warm starts.
     private struct Learner {
         let topology: Topology
         let solver: IdealSolver
         var gates: [Double]
         let inputs: [[Double]]
         let targets: [[Double]]
+        let warmStart: WarmStart
+        /// Per example, its last free solution; the last update's free solution.
+        var freeSolutions: [[Double]?]
         var previousFree: [Double]?
         var accumulator: LocalRuleAccumulator
         var iterations = (free: 0, clamped: 0)
         static let rule = CoupledLearningRule(alpha: 1, eta: 0.5, batchSize: 1, updateClip: 0.05)
 
-        init(topology: Topology, seed: UInt64, examples: Int) throws {
+        init(topology: Topology, seed: UInt64, examples: Int, warmStart: WarmStart) throws {
             self.topology = topology
+            self.warmStart = warmStart
+            freeSolutions = [[Double]?](repeating: nil, count: examples)
             var options = IdealSolver.Options()
             options.diagnostics = false
             solver = try IdealSolver(topology: topology, options: options)
@@ -84,41 +107,46 @@ public enum IdealScaleBenchmark {
         mutating func update(example k: Int) throws {
             let k = k % inputs.count
             let held = HeldNodes(nodes: topology.inputs, values: inputs[k])
-            let free = try solver.solveRetryingCold(parameters: gates, held: held, warmStart: previousFree)
+            let start = warmStart == .perExample ? freeSolutions[k] : previousFree
+            let free = try solver.solveRetryingCold(parameters: gates, held: held, warmStart: start)
             let nudged = Self.rule.clampValues(free: topology.outputs.map { free.voltages[$0] }, labels: targets[k])
             let clampedHeld = HeldNodes(nodes: topology.inputs + topology.outputs, values: inputs[k] + nudged)
             let clamped = try solver.solveRetryingCold(parameters: gates, held: clampedHeld, warmStart: free.voltages)
             accumulator.accumulate(topology: topology, parameters: gates, free: free.voltages, clamped: clamped.voltages, rule: Self.rule)
             accumulator.apply(to: &gates, topology: topology, rule: Self.rule)
             previousFree = free.voltages
+            freeSolutions[k] = free.voltages
             iterations.free += free.iterations
             iterations.clamped += clamped.iterations
         }
     }
 
-    private static func measure(_ topology: Topology, family: SpiceScaleBenchmark.Family, updates: Int) throws -> IdealScaleReport.Row {
-        var learner = try Learner(topology: topology, seed: 3, examples: 64)
+    private static func measure(
+        _ topology: Topology, family: SpiceScaleBenchmark.Family, updates: Int, warmStart: WarmStart
+    ) throws -> IdealScaleReport.Row {
+        var learner = try Learner(topology: topology, seed: 3, examples: examples, warmStart: warmStart)
         let first = try BenchClock.milliseconds { try learner.update(example: 0) }
+        let rest = try BenchClock.milliseconds { for k in 1..<examples { try learner.update(example: k) } }
         learner.iterations = (0, 0)
         let countsBefore = learner.solver.linearAlgebraCounts
         var durations: [Double] = []
         let cpuStart = BenchClock.processorMilliseconds()
-        for k in 1...updates { durations.append(try BenchClock.milliseconds { try learner.update(example: k) }) }
+        for k in examples..<(examples + updates) { durations.append(try BenchClock.milliseconds { try learner.update(example: k) }) }
         let cpu = (BenchClock.processorMilliseconds() - cpuStart) / Double(updates)
         let counts = learner.solver.linearAlgebraCounts
         let mean = durations.reduce(0, +) / Double(updates)
         return IdealScaleReport.Row(
             family: family.rawValue, nodes: topology.nodeCount, edges: topology.edgeCount, updates: updates,
-            firstUpdateMilliseconds: first, millisecondsPerUpdate: mean, medianMillisecondsPerUpdate: durations.sorted()[updates / 2],
+            firstUpdateMilliseconds: first, firstEpochMilliseconds: first + rest, millisecondsPerUpdate: mean, medianMillisecondsPerUpdate: durations.sorted()[updates / 2],
             updatesPerSecond: 1000 / mean, processorMillisecondsPerUpdate: cpu, meanFreeIterations: Double(learner.iterations.free) / Double(updates),
             meanClampedIterations: Double(learner.iterations.clamped) / Double(updates),
             factorizationsPerUpdate: Double(counts.factorizations - countsBefore.factorizations) / Double(updates),
             solvesPerUpdate: Double(counts.solves - countsBefore.solves) / Double(updates), residentMiB: SpiceBenchmark.residentMiB())
     }
 
-    private static func measureMemory(updates: Int) throws -> IdealScaleReport.Memory {
+    private static func measureMemory(updates: Int, warmStart: WarmStart) throws -> IdealScaleReport.Memory {
         let topology = SpiceScaleBenchmark.network(.lattice, side: memorySide)
-        var learner = try Learner(topology: topology, seed: 5, examples: 64)
+        var learner = try Learner(topology: topology, seed: 5, examples: examples, warmStart: warmStart)
         // Warm-up: the first analyses and the allocator's first pages.
         for k in 0..<min(200, updates) { try learner.update(example: k) }
         let start = SpiceBenchmark.residentMiB()
@@ -143,10 +171,13 @@ public struct IdealScaleReport: Codable, Sendable {
         public var family: String
         public var nodes: Int
         public var edges: Int
-        /// Updates timed after the first.
+        /// Updates timed after the first epoch.
         public var updates: Int
         /// The first update: symbolic analyses, first factorizations, cold solves.
         public var firstUpdateMilliseconds: Double
+        /// The untimed first epoch (one update per example, each example's free phase cold or
+        /// from the previous update's solution), the first update included.
+        public var firstEpochMilliseconds: Double
         /// Mean of the timed updates (free solve + clamped solve + gate update).
         public var millisecondsPerUpdate: Double
         public var medianMillisecondsPerUpdate: Double
@@ -174,7 +205,7 @@ public struct IdealScaleReport: Codable, Sendable {
         }
 
         enum CodingKeys: String, CodingKey {
-            case family, nodes, edges, updates, firstUpdateMilliseconds = "first_update_ms"
+            case family, nodes, edges, updates, firstUpdateMilliseconds = "first_update_ms", firstEpochMilliseconds = "first_epoch_ms"
             case millisecondsPerUpdate = "ms_per_update", medianMillisecondsPerUpdate = "median_ms_per_update"
             case updatesPerSecond = "updates_per_s", processorMillisecondsPerUpdate = "cpu_ms_per_update"
             case meanFreeIterations = "free_iterations"
@@ -207,7 +238,15 @@ public struct IdealScaleReport: Codable, Sendable {
         }
     }
 
+    /// Where the timed updates' free phases start (``IdealScaleBenchmark/WarmStart``).
+    public var warmStart: IdealScaleBenchmark.WarmStart
+    /// Examples in the data set the updates cycle over (the first epoch is untimed).
+    public var examples: Int
     public var rows: [Row]
     public var growth: [Growth]
     public var memory: Memory?
+
+    enum CodingKeys: String, CodingKey {
+        case warmStart = "warm_start", examples, rows, growth, memory
+    }
 }

@@ -21,6 +21,9 @@ struct BenchIdealScale: ParsableCommand {
     @Option(help: "Also run this many updates on the 3,200-edge lattice, printing resident memory at start and end (default 0).")
     var memoryUpdates = 0
 
+    @Option(help: "Where a timed update's free phase starts: per-example (the same example's previous solution, as training does; default) or previous-update.")
+    var warmStart: IdealScaleBenchmark.WarmStart = .perExample
+
     @Flag(help: "A run of a few seconds: 800, 3,200 and 7,200 edges, 5 updates.")
     var quick = false
 
@@ -39,12 +42,13 @@ struct BenchIdealScale: ParsableCommand {
             let report = try IdealScaleBenchmark.run(
                 edges: sizes.isEmpty ? (quick ? IdealScaleBenchmark.quickEdges : IdealScaleBenchmark.defaultEdges) : sizes,
                 families: families.isEmpty ? SpiceScaleBenchmark.Family.allCases : families,
-                updates: updates ?? (quick ? 5 : 20), memoryUpdates: memoryUpdates,
+                updates: updates ?? (quick ? 5 : 20), memoryUpdates: memoryUpdates, warmStart: warmStart,
                 progress: { FileHandle.standardError.write(Data("\($0)\n".utf8)) })
             let data = try JSONOutput.encode(report)
             if let out { try AtomicFile.write(data, to: URL(fileURLWithPath: out).appendingPathComponent("bench-ideal-scale.json")) }
             guard !json else { return printOut(String(decoding: data, as: UTF8.self)) }
-            var lines = ["family   edges    nodes   ms/update  updates/s  cpu ms/update  Newton free+clamped  LU factor+solve  first ms  MiB"]
+            var lines = ["free phases warm-started \(report.warmStart == .perExample ? "from the same example's previous solution" : "from the previous update's solution") (\(report.examples) examples, first epoch untimed)"]
+            lines.append("family   edges    nodes   ms/update  updates/s  cpu ms/update  Newton free+clamped  LU factor+solve  first ms  MiB")
             for r in report.rows {
                 lines.append(r.family.padding(toLength: 8, withPad: " ", startingAt: 0)
                     + String(format: " %7d %7d %10.2f %10.1f %14.2f %9.1f + %-9.1f %6.2f + %-7.1f %9.0f %4.0f", r.edges, r.nodes,
@@ -63,3 +67,5 @@ struct BenchIdealScale: ParsableCommand {
         }
     }
 }
+
+extension IdealScaleBenchmark.WarmStart: ExpressibleByArgument {}

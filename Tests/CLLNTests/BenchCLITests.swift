@@ -61,10 +61,21 @@ import Testing
         #expect(try clln(["bench", "spice-scale", "--sessions", "maybe"]).status == 64)
     }
 
+    /// `--warm-start previous-update`: the report says which warm start its figures are for.
+    @Test func idealScaleWarmStartChoiceIsReported() throws {
+        let r = try clln(["bench", "ideal-scale", "--sizes", "800", "--families", "lattice", "--updates", "2",
+                          "--warm-start", "previous-update", "--json"])
+        #expect(r.status == 0, "\(r.err)")
+        let report = try JSONDecoder().decode(IdealScaleReport.self, from: Data(r.out.utf8))
+        #expect(report.warm_start == "previous-update" && report.rows.map(\.edges) == [800])
+    }
+
     struct IdealScaleReport: Decodable {
         struct Row: Decodable { var family: String; var edges: Int; var ms_per_update: Double; var cpu_ms_per_update: Double }
         struct Growth: Decodable { var family: String; var exponent: Double }
         struct Memory: Decodable { var edges: Int; var updates: Int; var resident_mib_start: Double; var resident_mib_end: Double }
+        var warm_start: String
+        var examples: Int
         var rows: [Row]
         var growth: [Growth]
         var memory: Memory?
@@ -76,6 +87,7 @@ import Testing
         let r = try clln(["bench", "ideal-scale", "--quick", "--memory-updates", "20", "--json", "--out", out.path])
         #expect(r.status == 0, "\(r.err)")
         let report = try JSONDecoder().decode(IdealScaleReport.self, from: Data(r.out.utf8))
+        #expect(report.warm_start == "per-example" && report.examples == 64)
         #expect(report.rows.map(\.edges) == [800, 800, 3200, 3200, 7200, 7200])
         #expect(report.rows.map(\.family) == ["lattice", "dense", "lattice", "dense", "lattice", "dense"])
         #expect(report.rows.allSatisfy { $0.ms_per_update > 0 && $0.cpu_ms_per_update >= 0 })

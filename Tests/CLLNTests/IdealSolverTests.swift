@@ -199,4 +199,44 @@ import _CLLNTestSupport
         }
         #expect(worst <= 1e-11, "max |ΔV| between the reused and fresh solves: \(worst) V")
     }
+
+    /// Training's warm starts (`SupervisedTrainer`, `bench ideal-scale`): each example's free
+    /// phase from its own previous solution, with kept factors from another example's update (the
+    /// UMFPACK path), the clamped phase on its free phase's factors; the answers are a fresh
+    /// solver's cold solves to 1e-11 V, and the forcing relaxed near the tolerance still ends
+    /// every solve at it.
+    @Test func perExampleWarmStartsAgreeWithFreshSolves() throws {
+        let t = SpiceScaleBenchmark.network(.lattice, side: 40)
+        let rule = CoupledLearningRule(alpha: 1, eta: 0.5, batchSize: 1, updateClip: 0.05)
+        let reused = try IdealSolver(topology: t)
+        var rng = SeededGenerator(seed: 12)
+        var gates = t.edges.map { _ in rng.uniform(in: 1.5...3) }
+        let inputs = (0..<3).map { _ in t.inputs.map { _ in rng.uniform() } }
+        let targets = (0..<3).map { _ in t.outputs.map { _ in rng.uniform(in: 0.2...0.8) } }
+        var warm: [[Double]?] = [nil, nil, nil]
+        var worst = 0.0
+        var clampedFactorizations = 0
+        for update in 0..<9 {
+            let k = update % 3
+            let held = HeldNodes(nodes: t.inputs, values: inputs[k])
+            let free = try reused.solve(parameters: gates, held: held, warmStart: warm[k])
+            let afterFree = reused.linearAlgebraCounts.factorizations
+            let nudged = rule.clampValues(free: t.outputs.map { free.voltages[$0] }, labels: targets[k])
+            let clampedHeld = HeldNodes(nodes: t.inputs + t.outputs, values: inputs[k] + nudged)
+            let clamped = try reused.solve(parameters: gates, held: clampedHeld, warmStart: free.voltages)
+            clampedFactorizations += reused.linearAlgebraCounts.factorizations - afterFree
+            for (solution, h) in [(free, held), (clamped, clampedHeld)] {
+                let fresh = try IdealSolver(topology: t).solve(parameters: gates, held: h)
+                worst = max(worst, zip(solution.voltages, fresh.voltages).map { abs($0 - $1) }.max()!)
+                #expect(kclResidual(t, parameters: gates, voltages: solution.voltages, held: h) < 1e-11 * t.device.k)
+                #expect(obeysMaximumPrinciple(solution.voltages, held: h))
+            }
+            var accumulator = LocalRuleAccumulator(edgeCount: t.edgeCount)
+            accumulator.accumulate(topology: t, parameters: gates, free: free.voltages, clamped: clamped.voltages, rule: rule)
+            accumulator.apply(to: &gates, topology: t, rule: rule)
+            warm[k] = free.voltages
+        }
+        #expect(clampedFactorizations < 9, "the clamped phases run on their free phase's factors")
+        #expect(worst <= 1e-11, "max |ΔV| between the reused and fresh solves: \(worst) V")
+    }
 }

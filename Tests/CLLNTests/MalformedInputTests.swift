@@ -243,6 +243,8 @@ import Testing
         Row(label: "bench train: zero trials", arguments: ["bench", "train", "--trials", "0"], mentions: [["--trials"]]),
         Row(label: "bench ideal-scale: negative memory updates", arguments: ["bench", "ideal-scale", "--memory-updates=-1"],
             mentions: [["--memory-updates"]]),
+        Row(label: "bench ideal-scale: unknown warm start", arguments: ["bench", "ideal-scale", "--warm-start", "nearest"], status: 64,
+            mentions: [["--warm-start"], ["nearest"]]),
         Row(label: "bench train: negative trials", arguments: ["bench", "train", "--trials=-1"], mentions: [["--trials"]]),
 
         // dynamics train | align
