@@ -157,7 +157,7 @@ struct LocalAgent: BaselineAgent {
         let batch = chosen.count
         var below: [Float] = []
         var result: [[[Float]]] = []
-        for (l, cell) in networks.enumerated() {
+        for cell in networks {
             let width = cell.sizes[0]
             var x = [Float](repeating: 0, count: batch * width)
             let h = below.count / batch
