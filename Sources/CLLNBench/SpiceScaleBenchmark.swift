@@ -110,13 +110,16 @@ public enum SpiceScaleBenchmark {
     }
 
     /// Least-squares slope of log(ms per update) against log(edges) over ``growthRange``, per
-    /// family and backend with at least two sizes there.
+    /// family and backend with at least two sizes there: of wall time, and of processor time
+    /// (less disturbed by other jobs on a shared machine).
     static func growth(_ rows: [SpiceScaleReport.Row]) -> [SpiceScaleReport.Growth] {
         let keys = rows.map { [$0.family, $0.backend] }.reduce(into: [[String]]()) { if !$0.contains($1) { $0.append($1) } }
         return keys.compactMap { key in
-            SolveBenchmark.growth(
-                of: rows.filter { [$0.family, $0.backend] == key }, within: growthRange, edges: \.edges, milliseconds: \.millisecondsPerUpdate
-            ).map { SpiceScaleReport.Growth(family: key[0], backend: key[1], edges: $0.edges, exponent: $0.exponent) }
+            let rows = rows.filter { [$0.family, $0.backend] == key }
+            guard let wall = SolveBenchmark.growth(of: rows, within: growthRange, edges: \.edges, milliseconds: \.millisecondsPerUpdate),
+                  let cpu = SolveBenchmark.growth(of: rows, within: growthRange, edges: \.edges, milliseconds: \.processorMillisecondsPerUpdate)
+            else { return nil }
+            return SpiceScaleReport.Growth(family: key[0], backend: key[1], edges: wall.edges, exponent: wall.exponent, processorExponent: cpu.exponent)
         }
     }
 
@@ -159,8 +162,10 @@ public enum SpiceScaleBenchmark {
         var gates = topology.edges.map { _ in rng.uniform(in: 1.5...3) }
         let data = examples(topology, count: max(updates + 1, batchPoints), seed: 4)
         var previous: [Double]?
-        let first = try BenchClock.milliseconds { try update(solver, topology: topology, gates: &gates, example: data[0], previousFree: &previous) }
         let spice = solver as? SpiceSolver
+        let countsAtStart = NgspiceEngine.sessionPointCounts
+        let first = try BenchClock.milliseconds { try update(solver, topology: topology, gates: &gates, example: data[0], previousFree: &previous) }
+        let countsAfterFirst = NgspiceEngine.sessionPointCounts
         let before = spice?.timeSpentInNgspice
         var durations: [Double] = []
         let cpuStart = BenchClock.processorMilliseconds()
@@ -171,6 +176,8 @@ public enum SpiceScaleBenchmark {
         }
         let cpu = (BenchClock.processorMilliseconds() - cpuStart) / Double(max(1, updates))
         let after = spice?.timeSpentInNgspice
+        let firstCounts = countsAfterFirst.since(countsAtStart)
+        let timedCounts = NgspiceEngine.sessionPointCounts.since(countsAfterFirst)
         let count = Double(durations.count)
         let mean = durations.reduce(0, +) / count
         let inside = { (a: UInt64?, b: UInt64?) in a.flatMap { a in b.map { Double($0 - a) / 1e6 / count } } }
@@ -190,7 +197,10 @@ public enum SpiceScaleBenchmark {
             millisecondsPerUpdate: mean, medianMillisecondsPerUpdate: durations.sorted()[durations.count / 2],
             processorMillisecondsPerUpdate: cpu,
             analysisMilliseconds: analysis, otherNgspiceMilliseconds: allCalls.flatMap { all in analysis.map { all - $0 } },
-            firstBatchMilliseconds: batchFirst, batchMillisecondsPerPoint: batchPerPoint, residentMiB: SpiceBenchmark.residentMiB())
+            firstBatchMilliseconds: batchFirst, batchMillisecondsPerPoint: batchPerPoint, residentMiB: SpiceBenchmark.residentMiB(),
+            firstUpdateNewtonIterations: spice?.usesSessions == true ? firstCounts.firstPointIterations + firstCounts.iterations : nil,
+            newtonIterationsPerPoint: spice?.usesSessions == true && timedCounts.points > 0
+                ? Double(timedCounts.iterations + timedCounts.firstPointIterations) / Double(timedCounts.points + timedCounts.firstPoints) : nil)
     }
 
     private static func measureMemory(card: ModelCard, updates: Int, engine: NgspiceEngine, sessions: Bool?) throws -> SpiceScaleReport.Memory {
@@ -251,12 +261,19 @@ public struct SpiceScaleReport: Codable, Sendable {
         public var batchMillisecondsPerPoint: Double?
         /// Resident memory of the process after the row.
         public var residentMiB: Double
+        /// Sessions only: Newton iterations (matrix loads) of the first update's points, most of
+        /// them the cold first points of the free and the clamped session.
+        public var firstUpdateNewtonIterations: Int?
+        /// Sessions only: Newton iterations per point (a free or a clamped solve) over the timed
+        /// updates; `analysisMilliseconds` / (2 × this) is the cost of one iteration.
+        public var newtonIterationsPerPoint: Double?
 
         var summary: String {
             let split = analysisMilliseconds.map { String(format: " (op %.2f, other ngspice %.2f)", $0, otherNgspiceMilliseconds ?? 0) } ?? ""
             let batch = batchMillisecondsPerPoint.map { String(format: ", batched free phase %.2f ms/point", $0) } ?? ""
+            let newton = newtonIterationsPerPoint.map { String(format: ", %.1f Newton iterations/point (first update %d)", $0, firstUpdateNewtonIterations ?? 0) } ?? ""
             return "\(family) \(edges) edges, \(backend)\(gateStyle.map { " (\($0))" } ?? ""): "
-                + String(format: "%.2f ms/update (cpu %.2f)%@ first %.0f ms%@, %.0f MiB", millisecondsPerUpdate, processorMillisecondsPerUpdate, split, firstUpdateMilliseconds, batch, residentMiB)
+                + String(format: "%.2f ms/update (cpu %.2f)%@ first %.0f ms%@, %.0f MiB", millisecondsPerUpdate, processorMillisecondsPerUpdate, split, firstUpdateMilliseconds, batch, residentMiB) + newton
         }
 
         enum CodingKeys: String, CodingKey {
@@ -266,6 +283,7 @@ public struct SpiceScaleReport: Codable, Sendable {
             case processorMillisecondsPerUpdate = "cpu_ms_per_update"
             case otherNgspiceMilliseconds = "other_ngspice_ms", firstBatchMilliseconds = "first_batch_ms"
             case batchMillisecondsPerPoint = "batch_ms_per_point", residentMiB = "resident_mib"
+            case firstUpdateNewtonIterations = "first_update_newton_iterations", newtonIterationsPerPoint = "newton_iterations_per_point"
         }
     }
 
@@ -274,7 +292,14 @@ public struct SpiceScaleReport: Codable, Sendable {
         public var family: String
         public var backend: String
         public var edges: [Int]
+        /// Of wall time.
         public var exponent: Double
+        /// Of processor time.
+        public var processorExponent: Double
+
+        enum CodingKeys: String, CodingKey {
+            case family, backend, edges, exponent, processorExponent = "cpu_exponent"
+        }
     }
 
     /// Resident memory over many updates on the 3,200-edge lattice.

@@ -252,8 +252,8 @@ struct BenchSpiceScale: ParsableCommand {
                              Self.optional(r.batchMillisecondsPerPoint), r.firstUpdateMilliseconds, r.residentMiB))
             }
             for g in report.growth {
-                lines.append(String(format: "growth exponent (time ~ edges^p, %d–%d edges), %@ %@: p = %.2f",
-                                    g.edges.min() ?? 0, g.edges.max() ?? 0, g.family, g.backend, g.exponent))
+                lines.append(String(format: "growth exponent (time ~ edges^p, %d–%d edges), %@ %@: p = %.2f (processor time %.2f)",
+                                    g.edges.min() ?? 0, g.edges.max() ?? 0, g.family, g.backend, g.exponent, g.processorExponent))
             }
             if let m = report.memory {
                 lines.append(String(format: "resident memory over %d updates (%@, %d edges): %.1f → %.1f MiB, %.2f ms/update",

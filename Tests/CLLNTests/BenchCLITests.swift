@@ -1,3 +1,4 @@
+@testable import CLLNBench
 import Foundation
 import Testing
 
@@ -28,7 +29,10 @@ import Testing
     }
 
     struct ScaleReport: Decodable {
-        struct Row: Decodable { var family: String; var backend: String; var edges: Int; var ms_per_update: Double; var batch_ms_per_point: Double? }
+        struct Row: Decodable {
+            var family: String; var backend: String; var edges: Int; var ms_per_update: Double; var batch_ms_per_point: Double?
+            var gate_style: String?; var newton_iterations_per_point: Double?; var first_update_newton_iterations: Int?
+        }
         var linear_solver: String
         var rows: [Row]
     }
@@ -43,7 +47,35 @@ import Testing
         #expect(report.rows.map(\.edges) == [18, 18, 18, 18, 18, 18, 200, 200, 200, 200, 200, 200])
         #expect(report.rows.prefix(3).map(\.backend) == ["nmos-ideal", "ald1106", "ideal"])
         #expect(report.rows.allSatisfy { $0.ms_per_update > 0 && ($0.backend == "ideal") == ($0.batch_ms_per_point == nil) })
+        // Session rows count Newton iterations: at least two loads per point, and the first
+        // update's two cold first points at least that; `op` and idealized rows have none.
+        #expect(report.rows.contains { $0.gate_style == "session" })
+        for row in report.rows {
+            if row.gate_style == "session" {
+                #expect((row.newton_iterations_per_point ?? 0) >= 2 && (row.first_update_newton_iterations ?? 0) >= 4, "\(row)")
+            } else {
+                #expect(row.newton_iterations_per_point == nil && row.first_update_newton_iterations == nil, "\(row)")
+            }
+        }
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("bench-spice-scale.json").path))
+    }
+
+    /// The growth fit over 3,200–100,352 edges, of wall and of processor time separately (rows
+    /// outside the range and other backends left out).
+    @Test func spiceScaleGrowthFitsWallAndProcessorTime() {
+        func row(_ edges: Int, backend: String = "ald1106", wall: Double, cpu: Double) -> SpiceScaleReport.Row {
+            SpiceScaleReport.Row(
+                family: "lattice", backend: backend, gateStyle: "session", nodes: edges / 2, edges: edges, updates: 5,
+                firstUpdateMilliseconds: 1, millisecondsPerUpdate: wall, medianMillisecondsPerUpdate: wall,
+                processorMillisecondsPerUpdate: cpu, analysisMilliseconds: nil, otherNgspiceMilliseconds: nil,
+                firstBatchMilliseconds: nil, batchMillisecondsPerPoint: nil, residentMiB: 1)
+        }
+        let rows = [800, 3200, 20_000, 100_352].map { e in row(e, wall: 1e-3 * pow(Double(e), 1.5), cpu: 2e-3 * pow(Double(e), 1.25)) }
+            + [row(3200, backend: "ideal", wall: 1, cpu: 1)]
+        let growth = SpiceScaleBenchmark.growth(rows)
+        #expect(growth.count == 1)
+        #expect(growth.first?.edges == [3200, 20_000, 100_352])
+        #expect(abs((growth.first?.exponent ?? 0) - 1.5) < 1e-9 && abs((growth.first?.processorExponent ?? 0) - 1.25) < 1e-9)
     }
 
     /// `--pyclln`: the three variants side by side per size, each timed.

@@ -1,4 +1,4 @@
-import CLLN
+@testable import CLLN
 import Foundation
 import Testing
 import _CLLNTestSupport
@@ -134,6 +134,44 @@ import _CLLNTestSupport
     }
 
     /// The session form: external gate and held sources, the sweep source, `.save none`.
+    /// The Newton iterations counted per session point are ngspice's matrix loads: a point
+    /// repeated with unchanged inputs starts at its own solution and takes exactly two (one
+    /// load to take the step, one to confirm convergence), a cold first point more, a point after
+    /// changed gates at least two; the engine's and the process's counts see the same points.
+    @Test func sessionPointsCountNewtonIterations() throws {
+        let t = Self.lattice()
+        let card = try ModelCard.named("ald1106")
+        let solver = try SpiceSolver(topology: t, model: card, options: .init(diagnostics: false, sessions: true))
+        var rng = SeededGenerator(seed: 9)
+        var gates = t.edges.map { _ in rng.uniform(in: 1.5...3) }
+        let held = HeldNodes(nodes: t.inputs, values: t.inputs.map { _ in rng.uniform() })
+        let netlist = try NetlistCompiler.compile(t, parameters: gates, held: held, phaseLabel: "free", options: solver.sessionNetlistOptions)
+        let names = t.edges.indices.map(SpiceNames.gateSource) + held.nodes.map(SpiceNames.heldSource)
+        let inputs = NgspiceEngine.ExternalInputs(names: names, values: gates + held.values)
+        let engine = try NgspiceEngine.isolatedCopy()
+        var voltages = [Double](repeating: 0, count: t.nodeCount)
+        let processBefore = NgspiceEngine.sessionPointCounts
+        let id = try engine.withLock {
+            let id = try engine.loadCircuit(netlist.lines, probe: SpiceNames.dcProbe(source: SpiceNames.sweepSource))
+            try engine.beginSession(id, sweepSource: SpiceNames.sweepSource, inputs: inputs, nodeCount: t.nodeCount, into: &voltages)
+            return id
+        }
+        let first = engine.sessionPoints
+        try engine.withLock { try engine.stepSession(id, nodeCount: t.nodeCount, into: &voltages) }
+        let repeated = engine.sessionPoints.since(first)
+        gates = gates.map { $0 + 0.05 }
+        inputs.values = gates + held.values
+        try engine.withLock { try engine.stepSession(id, nodeCount: t.nodeCount, into: &voltages) }
+        let changed = engine.sessionPoints.since(first).since(repeated)
+        #expect(first.firstPoints == 1 && first.points == 0)
+        #expect(first.firstPointIterations > 2, "a cold first point: \(first)")
+        #expect(repeated == .init(firstPoints: 0, firstPointIterations: 0, points: 1, iterations: 2))
+        #expect(changed.points == 1 && changed.iterations >= 2)
+        let process = NgspiceEngine.sessionPointCounts.since(processBefore)
+        #expect(process.firstPoints >= 1 && process.points >= 2, "the process's counts include this engine's")
+        #expect(engine.sessionPoints.since(first) == .init(firstPoints: 0, firstPointIterations: 0, points: 2, iterations: 2 + changed.iterations))
+    }
+
     @Test func sessionNetlistDeclaresExternalSources() throws {
         let t = Self.lattice()
         let solver = try SpiceSolver(topology: t)

@@ -192,6 +192,8 @@ public final class NgspiceEngine: @unchecked Sendable {
         /// Inside analysis commands (`op`, and the `dc` of sweeps).
         var analysis: UInt64 = 0
         var allCalls: UInt64 = 0
+        /// This engine's session points and their Newton iterations.
+        var sessionPoints = SessionPointCounts()
     }
 
     /// ngspice copies a command into a 1,024-byte buffer without terminating it when longer
@@ -351,6 +353,9 @@ public final class NgspiceEngine: @unchecked Sendable {
         @exclusivity(unchecked) private var order: [(name: UnsafeMutablePointer<CChar>, column: Int)] = []
         /// Position in ``order`` of the next expected read.
         @exclusivity(unchecked) private var cursor = 0
+        /// Matrix loads so far: reads of the first source in ``order`` (ngspice loads, and so
+        /// reads every source, once per Newton iteration).
+        @exclusivity(unchecked) private(set) var loads = 0
 
         init(names: [String], values: [Double]) {
             precondition(names.count == values.count, "one value per external source")
@@ -361,11 +366,13 @@ public final class NgspiceEngine: @unchecked Sendable {
         @inline(__always)
         fileprivate func value(_ name: UnsafeMutablePointer<CChar>) -> Double {
             if cursor < order.count, order[cursor].name == name {
+                if cursor == 0 { loads += 1 }
                 cursor += 1
                 return values[order[cursor - 1].column]
             }
             if cursor == order.count, let first = order.first, first.name == name {
                 cursor = 1  // the next Newton iteration
+                loads += 1
                 return values[first.column]
             }
             return lookUp(name)
@@ -375,10 +382,12 @@ public final class NgspiceEngine: @unchecked Sendable {
         /// cursor moved to follow it.
         private func lookUp(_ name: UnsafeMutablePointer<CChar>) -> Double {
             if let position = order.firstIndex(where: { $0.name == name }) {
+                if position == 0 { loads += 1 }
                 cursor = position + 1
                 return values[order[position].column]
             }
             guard let column = index[String(cString: name)] else { return .nan }
+            if order.isEmpty { loads += 1 }
             order.append((name, column))
             cursor = order.count
             return values[column]
@@ -431,10 +440,14 @@ public final class NgspiceEngine: @unchecked Sendable {
         let mark = output.count
         point.prepare(nodeCount: nodeCount)
         let start = DispatchTime.now().uptimeNanoseconds
+        let loadsBefore = sessionInputs?.loads ?? 0
         inSessionCommand = true
         defer { inSessionCommand = false }
         try command(analysis)
         timing.analysis += DispatchTime.now().uptimeNanoseconds - start
+        let iterations = (sessionInputs?.loads ?? 0) - loadsBefore
+        timing.sessionPoints.add(first: analysis != "step", newtonIterations: iterations)
+        Self.countSessionPoint(first: analysis != "step", newtonIterations: iterations)
         let received = point
         guard received.points == 1 else { throw SpiceError.noConvergence(log: output.lines(since: mark)) }
         try check(received, nodeCount: nodeCount, since: mark)

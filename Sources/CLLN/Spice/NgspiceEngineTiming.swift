@@ -1,3 +1,5 @@
+import Foundation
+
 extension NgspiceEngine {
     /// Time spent inside ngspice since the engine started, in nanoseconds: what the SPICE
     /// benchmark (`CLLNBench`) subtracts to split a solve into ngspice's part and this package's.
@@ -13,4 +15,48 @@ extension NgspiceEngine {
         let timing = timingSnapshot
         return TimeSpent(analysis: timing.analysis, allCalls: timing.allCalls)
     }
+}
+
+extension NgspiceEngine {
+    /// Session points (of one engine, or of every engine of the process), and the Newton iterations
+    /// they took (matrix loads, counted as reads of a session's first `external` source:
+    /// ngspice reads every source once per load). A session's first point (`dc`, from
+    /// ngspice's cold initial guess, with its gmin or source stepping when Newton alone fails)
+    /// is counted apart from the later ones (`step`, from the previous point).
+    public struct SessionPointCounts: Sendable, Equatable {
+        public var firstPoints = 0
+        public var firstPointIterations = 0
+        public var points = 0
+        public var iterations = 0
+
+        mutating func add(first: Bool, newtonIterations: Int) {
+            if first {
+                firstPoints += 1
+                firstPointIterations += newtonIterations
+            } else {
+                points += 1
+                iterations += newtonIterations
+            }
+        }
+
+        /// Counts since `earlier`.
+        public func since(_ earlier: SessionPointCounts) -> SessionPointCounts {
+            SessionPointCounts(
+                firstPoints: firstPoints - earlier.firstPoints, firstPointIterations: firstPointIterations - earlier.firstPointIterations,
+                points: points - earlier.points, iterations: iterations - earlier.iterations)
+        }
+    }
+
+    /// The session points of every engine of the process so far (a consistent snapshot).
+    public static var sessionPointCounts: SessionPointCounts { sessionCountsLock.withLock { sessionCounts } }
+
+    /// This engine's session points so far.
+    public var sessionPoints: SessionPointCounts { timingSnapshot.sessionPoints }
+
+    static func countSessionPoint(first: Bool, newtonIterations: Int) {
+        sessionCountsLock.withLock { sessionCounts.add(first: first, newtonIterations: newtonIterations) }
+    }
+
+    private static let sessionCountsLock = NSLock()
+    nonisolated(unsafe) private static var sessionCounts = SessionPointCounts()
 }
