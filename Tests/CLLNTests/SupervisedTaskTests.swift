@@ -111,6 +111,40 @@ import Testing
         #expect(throws: LearningError.self) { try SupervisedConfig.parse(settings: ["task=nope"]).makeTask() }
     }
 
+    @Test func alphaDecaysGeometricallyToAlphaFinal() throws {
+        var task = try SupervisedConfig.parse(settings: ["task=xor", "epochs=3", "alpha=2", "alpha_final=0.5"]).makeTask()
+        #expect(task.alphaFinal == 0.5)
+        #expect((1...3).map { task.alpha(epoch: $0) } == [2, 1, 0.5])
+        task.alphaFinal = nil
+        #expect((1...3).map { task.alpha(epoch: $0) } == [2, 2, 2])
+        #expect(throws: LearningError.self) { try SupervisedConfig.parse(settings: ["task=xor", "alpha_final=0"]).makeTask() }
+        #expect(throws: LearningError.self) { try SupervisedConfig.parse(settings: ["task=xor", "alpha_final=-1"]).makeTask() }
+    }
+
+    @Test func anEpochsAlphaScalesItsUpdate() throws {
+        // One batch over the four XOR cases, no clip reached: the gates move by α times the same
+        // accumulated rule, so half the α moves them half as far.
+        var task = try SupervisedTasks.xor()
+        task.rule = CoupledLearningRule(alpha: 0.01, eta: 0.5, batchSize: 4, updateClip: 10)
+        var rng = SeededGenerator(seed: 3)
+        let start = task.initialGates.draw(for: task.topology, rng: &rng)
+        func step(alpha: Double?) throws -> [Double] {
+            let trainer = try SupervisedTrainer(topology: task.topology, rule: task.rule, solver: try IdealSolver(topology: task.topology), options: task.options)
+            var gates = start
+            var order = SeededGenerator(seed: 4)
+            try trainer.train(epoch: task.train, parameters: &gates, rng: &order, shuffle: false, alpha: alpha)
+            return zip(gates, start).map { $0 - $1 }
+        }
+        let full = try step(alpha: nil), half = try step(alpha: 0.005)
+        #expect(full.contains { abs($0) > 1e-6 })
+        for (f, h) in zip(full, half) { #expect(abs(h - f / 2) <= 1e-12, "\(h) vs \(f)/2") }
+        #expect(throws: LearningError.self) {
+            let trainer = try SupervisedTrainer(topology: task.topology, rule: task.rule, solver: try IdealSolver(topology: task.topology), options: task.options)
+            var gates = start
+            try trainer.train(epoch: task.train, parameters: &gates, rng: &rng, alpha: 0)
+        }
+    }
+
     @Test func trainerRejectsMismatchedShapes() throws {
         let t = Generators.lattice(shape: [4, 4], periodic: true, inputs: [0, 2], outputs: [5, 7, 13])
         let rule = CoupledLearningRule(alpha: 1, eta: 0.5, batchSize: 1, updateClip: 0.1)
