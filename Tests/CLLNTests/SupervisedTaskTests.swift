@@ -55,6 +55,8 @@ import Testing
         let hidden = try #require(try SupervisedTasks.named("digits-hidden"))
         #expect(hidden.topology.edgeCount == 64 * 64 + 64 * 20 && hidden.topology.edgeCount >= 5000)
         #expect(hidden.test.map(\.inputs) == digits.test.map(\.inputs) && hidden.topology.nodeCount == 64 + 64 + 20)
+        // Its settings: labels ±0.02 V, α 12, the input→hidden edges at 10 α.
+        #expect(hidden.train[0].targets.contains(0.02) && hidden.rule.alpha == 12 && hidden.options.hiddenAlphaScale == 10)
         // Single-ended variant: one output per class, labels around 0.5 V.
         let single = try SupervisedTasks.iris(TaskEncoding(differential: false, hidden: []))
         #expect(single.topology.outputs.count == 3 && single.topology.edgeCount == 18 && !single.options.differential)

@@ -43,6 +43,7 @@ public struct SupervisedOptionOverrides: Sendable, Hashable, Codable {
     public var adamEpsilon: Double?
     public var adamStep: Double?
     public var updateExponent: Double?
+    public var hiddenAlphaScale: Double?
 
     public init() {}
 
@@ -73,6 +74,7 @@ public struct SupervisedOptionOverrides: Sendable, Hashable, Codable {
         adamEpsilon = try c.decodeIfPresent(Double.self, forKey: .adamEpsilon)
         adamStep = try c.decodeIfPresent(Double.self, forKey: .adamStep)
         updateExponent = try c.decodeIfPresent(Double.self, forKey: .updateExponent)
+        hiddenAlphaScale = try c.decodeIfPresent(Double.self, forKey: .hiddenAlphaScale)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -92,6 +94,7 @@ public struct SupervisedOptionOverrides: Sendable, Hashable, Codable {
         try c.encodeIfPresent(adamEpsilon, forKey: .adamEpsilon)
         try c.encodeIfPresent(adamStep, forKey: .adamStep)
         try c.encodeIfPresent(updateExponent, forKey: .updateExponent)
+        try c.encodeIfPresent(hiddenAlphaScale, forKey: .hiddenAlphaScale)
     }
 
     /// `other`'s present keys over these.
@@ -108,6 +111,7 @@ public struct SupervisedOptionOverrides: Sendable, Hashable, Codable {
         r.adamEpsilon = other.adamEpsilon ?? adamEpsilon
         r.adamStep = other.adamStep ?? adamStep
         r.updateExponent = other.updateExponent ?? updateExponent
+        r.hiddenAlphaScale = other.hiddenAlphaScale ?? hiddenAlphaScale
         return r
     }
 
@@ -128,6 +132,7 @@ public struct SupervisedOptionOverrides: Sendable, Hashable, Codable {
         options.adam.epsilon = adamEpsilon ?? options.adam.epsilon
         options.adam.step = adamStep ?? options.adam.step
         options.updateExponent = updateExponent ?? options.updateExponent
+        options.hiddenAlphaScale = hiddenAlphaScale ?? options.hiddenAlphaScale
     }
 }
 
@@ -158,6 +163,7 @@ public struct SupervisedOptionOverrides: Sendable, Hashable, Codable {
 /// normalization: none     # none | batch | adam
 /// adam_beta1: 0.6
 /// update_exponent: 0      # (U_G − GMN)^q
+/// hidden_alpha: 1         # α factor of the edges not touching an output node
 /// initial_gate_low: 1     # uniform initial gates ...
 /// initial_gate_high: 3
 /// # initial_gate_mean: 1.5, initial_gate_spread: 0.1   ... or normal ones
