@@ -104,7 +104,8 @@ public struct SupervisedOptions: Sendable, Hashable, Codable {
     /// Learning-rate factor of the *inner* edges, those with neither end at an output node (in a
     /// layered network: every layer but the last), config key `hidden_alpha`; 1 = the same α as
     /// the edges into the outputs. The rule stays local: each edge still updates from its own
-    /// free and clamped voltage drops, only its rate differs.
+    /// free and clamped voltage drops, only its rate differs. Under Adam scaling it changes
+    /// little (Adam scales each edge's step to about `adam_step` whatever the rate).
     public var hiddenAlphaScale: Double
 
     public init(
