@@ -66,4 +66,24 @@ import Testing
         accumulator.apply(to: &gates, topology: t, rule: rule)
         #expect(abs(gates[0] - 3.01) < 1e-15 && accumulator.adam?.t == 1)
     }
+
+    @Test func hiddenAlphaScalesOnlyTheEdgesAwayFromTheOutputs() throws {
+        // Input 0 → hidden 1 → output 2: edge 0 is inner, edge 1 ends at the output.
+        let t = Topology(name: "chain", nodeCount: 3, edges: [Edge(0, 1), Edge(1, 2)], inputs: [0], outputs: [2])
+        let rule = CoupledLearningRule(alpha: 0.2, eta: 0.5, batchSize: 1, updateClip: 1)
+        func pending(_ scale: Double) -> [Double] {
+            let options = SupervisedOptions(hiddenAlphaScale: scale)
+            var accumulator = SupervisedAccumulator(topology: t, options: options)
+            accumulator.accumulate(
+                topology: t, parameters: [3, 3], free: [0.5, 0.3, 0.1], clamped: [0.5, 0.35, 0.3], rule: rule, options: options, weight: 1)
+            return accumulator.pending
+        }
+        let one = pending(1), three = pending(3)
+        // (α/η)(ΔV_free² − ΔV_clamped²): edge 0 0.4·(0.04 − 0.0225) = 0.007, edge 1 0.4·(0.04 − 0.0025) = 0.015.
+        #expect(abs(one[0] - 0.007) < 1e-15 && abs(one[1] - 0.015) < 1e-15)
+        #expect(abs(three[0] - 3 * one[0]) < 1e-15 && three[1] == one[1])
+        let task = try SupervisedConfig.parse(settings: ["task=iris", "hidden_alpha=3"]).makeTask()
+        #expect(task.options.hiddenAlphaScale == 3)
+        #expect(throws: LearningError.self) { try SupervisedConfig.parse(settings: ["task=iris", "hidden_alpha=0"]).makeTask() }
+    }
 }

@@ -55,6 +55,8 @@ import Testing
         let hidden = try #require(try SupervisedTasks.named("digits-hidden"))
         #expect(hidden.topology.edgeCount == 64 * 64 + 64 * 20 && hidden.topology.edgeCount >= 5000)
         #expect(hidden.test.map(\.inputs) == digits.test.map(\.inputs) && hidden.topology.nodeCount == 64 + 64 + 20)
+        // Its settings: labels ±0.02 V, α 12, the input→hidden edges at 10 α.
+        #expect(hidden.train[0].targets.contains(0.02) && hidden.rule.alpha == 12 && hidden.options.hiddenAlphaScale == 10)
         // Single-ended variant: one output per class, labels around 0.5 V.
         let single = try SupervisedTasks.iris(TaskEncoding(differential: false, hidden: []))
         #expect(single.topology.outputs.count == 3 && single.topology.edgeCount == 18 && !single.options.differential)
@@ -109,6 +111,40 @@ import Testing
         #expect(throws: SupervisedConfigError.self) { try SupervisedConfig.parse(settings: ["overclamp=[1]"]) }
         #expect(throws: LearningError.self) { try SupervisedConfig.parse(settings: ["task=xor", "eta=2"]).makeTask() }
         #expect(throws: LearningError.self) { try SupervisedConfig.parse(settings: ["task=nope"]).makeTask() }
+    }
+
+    @Test func alphaDecaysGeometricallyToAlphaFinal() throws {
+        var task = try SupervisedConfig.parse(settings: ["task=xor", "epochs=3", "alpha=2", "alpha_final=0.5"]).makeTask()
+        #expect(task.alphaFinal == 0.5)
+        #expect((1...3).map { task.alpha(epoch: $0) } == [2, 1, 0.5])
+        task.alphaFinal = nil
+        #expect((1...3).map { task.alpha(epoch: $0) } == [2, 2, 2])
+        #expect(throws: LearningError.self) { try SupervisedConfig.parse(settings: ["task=xor", "alpha_final=0"]).makeTask() }
+        #expect(throws: LearningError.self) { try SupervisedConfig.parse(settings: ["task=xor", "alpha_final=-1"]).makeTask() }
+    }
+
+    @Test func anEpochsAlphaScalesItsUpdate() throws {
+        // One batch over the four XOR cases, no clip reached: the gates move by α times the same
+        // accumulated rule, so half the α moves them half as far.
+        var task = try SupervisedTasks.xor()
+        task.rule = CoupledLearningRule(alpha: 0.01, eta: 0.5, batchSize: 4, updateClip: 10)
+        var rng = SeededGenerator(seed: 3)
+        let start = task.initialGates.draw(for: task.topology, rng: &rng)
+        func step(alpha: Double?) throws -> [Double] {
+            let trainer = try SupervisedTrainer(topology: task.topology, rule: task.rule, solver: try IdealSolver(topology: task.topology), options: task.options)
+            var gates = start
+            var order = SeededGenerator(seed: 4)
+            try trainer.train(epoch: task.train, parameters: &gates, rng: &order, shuffle: false, alpha: alpha)
+            return zip(gates, start).map { $0 - $1 }
+        }
+        let full = try step(alpha: nil), half = try step(alpha: 0.005)
+        #expect(full.contains { abs($0) > 1e-6 })
+        for (f, h) in zip(full, half) { #expect(abs(h - f / 2) <= 1e-12, "\(h) vs \(f)/2") }
+        #expect(throws: LearningError.self) {
+            let trainer = try SupervisedTrainer(topology: task.topology, rule: task.rule, solver: try IdealSolver(topology: task.topology), options: task.options)
+            var gates = start
+            try trainer.train(epoch: task.train, parameters: &gates, rng: &rng, alpha: 0)
+        }
     }
 
     @Test func trainerRejectsMismatchedShapes() throws {

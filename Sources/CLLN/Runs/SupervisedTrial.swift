@@ -23,6 +23,8 @@ public struct SupervisedSummary: Sendable, Codable {
 
     public struct Settings: Sendable, Codable {
         public var alpha: Double
+        /// α of the last epoch when α decays (`alpha_final`), else absent.
+        public var alphaFinal: Double?
         public var eta: Double
         public var batch: Int
         public var clip: Double
@@ -31,7 +33,7 @@ public struct SupervisedSummary: Sendable, Codable {
         public var splitSeed: UInt64
         public var options: SupervisedOptions
         enum CodingKeys: String, CodingKey {
-            case alpha, eta, batch, clip, shuffle, initialGates = "initial_gates", splitSeed = "split_seed", options
+            case alpha, alphaFinal = "alpha_final", eta, batch, clip, shuffle, initialGates = "initial_gates", splitSeed = "split_seed", options
         }
     }
 
@@ -132,7 +134,8 @@ public struct SupervisedTrial: Trial {
         try evaluate(epoch: 0, nudged: 0, trainSeconds: 0)
         for epoch in stride(from: 1, through: task.epochs, by: 1) {
             let t0 = ContinuousClock.now
-            let stats = try trainer.train(epoch: task.train, parameters: &gates, rng: &rng, shuffle: task.shuffle)
+            let stats = try trainer.train(
+                epoch: task.train, parameters: &gates, rng: &rng, shuffle: task.shuffle, alpha: task.alpha(epoch: epoch))
             let seconds = (ContinuousClock.now - t0).seconds
             trainTime += seconds
             if epoch % max(task.evaluateEvery, 1) == 0 || epoch == task.epochs {
@@ -164,7 +167,7 @@ public struct SupervisedTrial: Trial {
             network: layers, nodes: task.topology.nodeCount, edges: task.topology.edgeCount,
             trainCount: task.train.count, testCount: task.test.count,
             settings: .init(
-                alpha: task.rule.alpha, eta: task.rule.eta, batch: task.rule.batchSize, clip: task.rule.updateClip,
+                alpha: task.rule.alpha, alphaFinal: task.alphaFinal, eta: task.rule.eta, batch: task.rule.batchSize, clip: task.rule.updateClip,
                 shuffle: task.shuffle, initialGates: task.initialGates.description, splitSeed: task.splitSeed, options: task.options),
             trials: results.map {
                 .init(trial: $0.trial, seed: $0.seed, trainMetric: $0.trainMetric, testMetric: $0.testMetric, trainLoss: $0.trainLoss,

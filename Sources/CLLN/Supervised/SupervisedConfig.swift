@@ -43,6 +43,7 @@ public struct SupervisedOptionOverrides: Sendable, Hashable, Codable {
     public var adamEpsilon: Double?
     public var adamStep: Double?
     public var updateExponent: Double?
+    public var hiddenAlphaScale: Double?
 
     public init() {}
 
@@ -73,6 +74,7 @@ public struct SupervisedOptionOverrides: Sendable, Hashable, Codable {
         adamEpsilon = try c.decodeIfPresent(Double.self, forKey: .adamEpsilon)
         adamStep = try c.decodeIfPresent(Double.self, forKey: .adamStep)
         updateExponent = try c.decodeIfPresent(Double.self, forKey: .updateExponent)
+        hiddenAlphaScale = try c.decodeIfPresent(Double.self, forKey: .hiddenAlphaScale)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -92,6 +94,7 @@ public struct SupervisedOptionOverrides: Sendable, Hashable, Codable {
         try c.encodeIfPresent(adamEpsilon, forKey: .adamEpsilon)
         try c.encodeIfPresent(adamStep, forKey: .adamStep)
         try c.encodeIfPresent(updateExponent, forKey: .updateExponent)
+        try c.encodeIfPresent(hiddenAlphaScale, forKey: .hiddenAlphaScale)
     }
 
     /// `other`'s present keys over these.
@@ -108,6 +111,7 @@ public struct SupervisedOptionOverrides: Sendable, Hashable, Codable {
         r.adamEpsilon = other.adamEpsilon ?? adamEpsilon
         r.adamStep = other.adamStep ?? adamStep
         r.updateExponent = other.updateExponent ?? updateExponent
+        r.hiddenAlphaScale = other.hiddenAlphaScale ?? hiddenAlphaScale
         return r
     }
 
@@ -128,6 +132,7 @@ public struct SupervisedOptionOverrides: Sendable, Hashable, Codable {
         options.adam.epsilon = adamEpsilon ?? options.adam.epsilon
         options.adam.step = adamStep ?? options.adam.step
         options.updateExponent = updateExponent ?? options.updateExponent
+        options.hiddenAlphaScale = hiddenAlphaScale ?? options.hiddenAlphaScale
     }
 }
 
@@ -140,6 +145,7 @@ public struct SupervisedOptionOverrides: Sendable, Hashable, Codable {
 /// split_seed: 0           # train/test split
 /// shuffle: true
 /// alpha: 0.5              # learning rate α
+/// alpha_final: 0.05       # α of the last epoch: α decays geometrically from alpha (epoch 1)
 /// eta: 0.5                # nudge η
 /// batch: 1                # B
 /// clip: 0.1               # DGC
@@ -157,6 +163,7 @@ public struct SupervisedOptionOverrides: Sendable, Hashable, Codable {
 /// normalization: none     # none | batch | adam
 /// adam_beta1: 0.6
 /// update_exponent: 0      # (U_G − GMN)^q
+/// hidden_alpha: 1         # α factor of the edges not touching an output node
 /// initial_gate_low: 1     # uniform initial gates ...
 /// initial_gate_high: 3
 /// # initial_gate_mean: 1.5, initial_gate_spread: 0.1   ... or normal ones
@@ -169,6 +176,7 @@ public struct SupervisedConfig: Sendable, Codable {
     public var splitSeed: UInt64?
     public var shuffle: Bool?
     public var alpha: Double?
+    public var alphaFinal: Double?
     public var eta: Double?
     public var batch: Int?
     public var clip: Double?
@@ -191,7 +199,7 @@ public struct SupervisedConfig: Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case task, epochs, trials, splitSeed = "split_seed", shuffle, alpha, eta, batch, clip, margin, hidden
+        case task, epochs, trials, splitSeed = "split_seed", shuffle, alpha, alphaFinal = "alpha_final", eta, batch, clip, margin, hidden
         case pixels, pixelHigh = "pixel_high", rails, shifts, skip
         case initialGateLow = "initial_gate_low", initialGateHigh = "initial_gate_high"
         case initialGateMean = "initial_gate_mean", initialGateSpread = "initial_gate_spread", evaluateEvery = "eval_every"
@@ -209,6 +217,7 @@ public struct SupervisedConfig: Sendable, Codable {
         splitSeed = try c.decodeIfPresent(UInt64.self, forKey: .splitSeed)
         shuffle = try c.decodeIfPresent(Bool.self, forKey: .shuffle)
         alpha = try c.decodeIfPresent(Double.self, forKey: .alpha)
+        alphaFinal = try c.decodeIfPresent(Double.self, forKey: .alphaFinal)
         eta = try c.decodeIfPresent(Double.self, forKey: .eta)
         batch = try c.decodeIfPresent(Int.self, forKey: .batch)
         clip = try c.decodeIfPresent(Double.self, forKey: .clip)
@@ -235,6 +244,7 @@ public struct SupervisedConfig: Sendable, Codable {
         try c.encodeIfPresent(splitSeed, forKey: .splitSeed)
         try c.encodeIfPresent(shuffle, forKey: .shuffle)
         try c.encodeIfPresent(alpha, forKey: .alpha)
+        try c.encodeIfPresent(alphaFinal, forKey: .alphaFinal)
         try c.encodeIfPresent(eta, forKey: .eta)
         try c.encodeIfPresent(batch, forKey: .batch)
         try c.encodeIfPresent(clip, forKey: .clip)
@@ -262,6 +272,7 @@ public struct SupervisedConfig: Sendable, Codable {
         r.splitSeed = other.splitSeed ?? splitSeed
         r.shuffle = other.shuffle ?? shuffle
         r.alpha = other.alpha ?? alpha
+        r.alphaFinal = other.alphaFinal ?? alphaFinal
         r.eta = other.eta ?? eta
         r.batch = other.batch ?? batch
         r.clip = other.clip ?? clip
@@ -352,6 +363,7 @@ public struct SupervisedConfig: Sendable, Codable {
         t.trials = trials ?? t.trials
         t.shuffle = shuffle ?? t.shuffle
         t.rule = t.rule.overriding(alpha: alpha, eta: eta, batchSize: batch, updateClip: clip)
+        t.alphaFinal = alphaFinal ?? t.alphaFinal
         options.apply(to: &t.options)
         if initialGateMean != nil || initialGateSpread != nil {
             guard initialGateLow == nil, initialGateHigh == nil else {

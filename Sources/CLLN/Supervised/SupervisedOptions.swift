@@ -101,11 +101,17 @@ public struct SupervisedOptions: Sendable, Hashable, Codable {
     /// q in the per-edge factor (U_G − GMN)^q of every update (0: off); q > 0 slows edges near
     /// the lower gate bound (an edge at GMN stays there).
     public var updateExponent: Double
+    /// Learning-rate factor of the *inner* edges, those with neither end at an output node (in a
+    /// layered network: every layer but the last), config key `hidden_alpha`; 1 = the same α as
+    /// the edges into the outputs. The rule stays local: each edge still updates from its own
+    /// free and clamped voltage drops, only its rate differs. Under Adam scaling it changes
+    /// little (Adam scales each edge's step to about `adam_step` whatever the rate).
+    public var hiddenAlphaScale: Double
 
     public init(
         loss: SupervisedLoss = .mse, hingeCenter: Double = 0, differential: Bool = false,
         overclamp: OverclampRails? = nil, errorWeightExponent: Double = 0, normalization: UpdateNormalization = .none,
-        adam: AdamParameters = AdamParameters(), updateExponent: Double = 0
+        adam: AdamParameters = AdamParameters(), updateExponent: Double = 0, hiddenAlphaScale: Double = 1
     ) {
         self.loss = loss
         self.hingeCenter = hingeCenter
@@ -115,6 +121,7 @@ public struct SupervisedOptions: Sendable, Hashable, Codable {
         self.normalization = normalization
         self.adam = adam
         self.updateExponent = updateExponent
+        self.hiddenAlphaScale = hiddenAlphaScale
     }
 
     /// Checks the values are usable.
@@ -132,6 +139,9 @@ public struct SupervisedOptions: Sendable, Hashable, Codable {
         guard updateExponent.isFinite, updateExponent >= 0 else {
             throw bad("update_exponent must be ≥ 0 (got \(updateExponent))")
         }
+        guard hiddenAlphaScale.isFinite, hiddenAlphaScale > 0 else {
+            throw bad("hidden_alpha must be a positive finite factor (got \(hiddenAlphaScale)), e.g. hidden_alpha: 3")
+        }
         guard (0..<1).contains(adam.beta1), (0..<1).contains(adam.beta2) else {
             throw bad("adam_beta1 and adam_beta2 must lie in [0, 1) (got \(adam.beta1), \(adam.beta2))")
         }
@@ -144,7 +154,7 @@ public struct SupervisedOptions: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey, CaseIterable {
         case loss, hingeCenter = "hinge_center", differential, overclamp, errorWeightExponent = "error_weight"
         case normalization, adamBeta1 = "adam_beta1", adamBeta2 = "adam_beta2", adamEpsilon = "adam_epsilon"
-        case adamStep = "adam_step", updateExponent = "update_exponent"
+        case adamStep = "adam_step", updateExponent = "update_exponent", hiddenAlphaScale = "hidden_alpha"
     }
 
     /// Decodes the keys present over the defaults (see ``SupervisedOptionOverrides``).
@@ -166,5 +176,6 @@ public struct SupervisedOptions: Sendable, Hashable, Codable {
         try c.encode(adam.epsilon, forKey: .adamEpsilon)
         try c.encode(adam.step, forKey: .adamStep)
         try c.encode(updateExponent, forKey: .updateExponent)
+        if hiddenAlphaScale != 1 { try c.encode(hiddenAlphaScale, forKey: .hiddenAlphaScale) }
     }
 }

@@ -82,6 +82,9 @@ public struct SupervisedTask: Sendable, Codable {
     public var classNames: [String]
     public var decoder: ClassDecoder
     public var rule: CoupledLearningRule
+    /// α of the last epoch (config key `alpha_final`): α falls geometrically from `rule.alpha`
+    /// in epoch 1 to this in the last epoch (``alpha(epoch:)``); `nil` keeps α constant.
+    public var alphaFinal: Double?
     public var options: SupervisedOptions
     public var epochs: Int
     public var shuffle: Bool
@@ -122,12 +125,25 @@ public struct SupervisedTask: Sendable, Codable {
 
     public var metric: SupervisedMetric { classNames.isEmpty ? .mse : .accuracy }
 
+    /// α of training epoch `epoch` (1…`epochs`): `rule.alpha`·(alphaFinal/rule.alpha)^((epoch − 1)/(epochs − 1)),
+    /// so `rule.alpha` in epoch 1 and `alphaFinal` in the last (with one epoch, `rule.alpha`);
+    /// `rule.alpha` throughout without `alphaFinal`.
+    public func alpha(epoch: Int) -> Double {
+        guard let final = alphaFinal, epochs > 1 else { return rule.alpha }
+        let progress = Double(min(max(epoch, 1), epochs) - 1) / Double(epochs - 1)
+        return rule.alpha * pow(final / rule.alpha, progress)
+    }
+
     /// Checks that the pieces fit together.
     public func validate() throws {
         try topology.validate()
         try rule.validate()
         try options.validate()
         try initialGates.validate()
+        if let final = alphaFinal, !(final > 0 && final.isFinite && rule.alpha > 0) {
+            throw LearningError.invalidHyperparameter(
+                "alpha_final must be a positive finite learning rate with alpha > 0 (got alpha_final \(final), alpha \(rule.alpha)), e.g. alpha_final: 0.5")
+        }
         guard (0...InputLimits.maximumEpochs).contains(epochs) else {
             throw LearningError.invalidHyperparameter("epochs must be a whole number in 0...\(InputLimits.maximumEpochs) (got \(epochs)), e.g. epochs: 200")
         }

@@ -138,12 +138,16 @@ public final class SupervisedTrainer {
     }
 
     /// One epoch over `examples`; returns what it did. Pass the same example array every epoch:
-    /// warm starts and error weights are kept per example index.
+    /// warm starts and error weights are kept per example index. `alpha`, if given, replaces the
+    /// rule's α for this epoch (a learning-rate schedule, ``SupervisedTask/alpha(epoch:)``).
     @discardableResult
     public func train(
-        epoch examples: [SupervisedExample], parameters: inout [Double], rng: inout SeededGenerator, shuffle: Bool = true
+        epoch examples: [SupervisedExample], parameters: inout [Double], rng: inout SeededGenerator, shuffle: Bool = true,
+        alpha: Double? = nil
     ) throws -> EpochStatistics {
         try checkShapes(examples)
+        let rule = self.rule.overriding(alpha: alpha)
+        try rule.validate()
         try topology.validateParameters(parameters)
         if errorWeights.count != examples.count {
             errorWeights = ErrorWeights(

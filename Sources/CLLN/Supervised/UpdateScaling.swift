@@ -77,9 +77,10 @@ public struct ErrorWeights: Sendable, Hashable, Codable {
 /// Accumulates the local rule over a batch with the supervised options' per-example and per-edge
 /// factors, and applies it:
 ///
-///     Δp_e += (α/η) · f_example · (p_e − lower_e)^q · s_e · (ΔV_free,e² − ΔV_clamped,e²)
+///     Δp_e += (α/η) · f_example · (p_e − lower_e)^q · s_e · h_e · (ΔV_free,e² − ΔV_clamped,e²)
 ///
-/// (s_e as in ``LocalRuleAccumulator``: 1 for a MOSFET gate). At the end of a batch: optional
+/// (s_e as in ``LocalRuleAccumulator``: 1 for a MOSFET gate; h_e the option's `hiddenAlphaScale`
+/// on edges with neither end at an output node, 1 on the others). At the end of a batch: optional
 /// Adam scaling, clip to ±DGC, add, clip to the parameter bounds.
 public struct SupervisedAccumulator: Sendable {
     public private(set) var pending: [Double]
@@ -90,10 +91,14 @@ public struct SupervisedAccumulator: Sendable {
     public private(set) var adam: AdamScaler?
     private let edgeA: [Int]
     private let edgeB: [Int]
+    /// h_e: `hiddenAlphaScale` on inner edges, 1 on edges at an output node.
+    private let innerScale: [Double]
 
     public init(topology: Topology, options: SupervisedOptions) {
         pending = [Double](repeating: 0, count: topology.edgeCount)
         edgeFactor = pending
+        let outputs = Set(topology.outputs)
+        innerScale = topology.edges.map { outputs.contains($0.a) || outputs.contains($0.b) ? 1 : options.hiddenAlphaScale }
         adam = options.normalization == .adam ? AdamScaler(parameters: options.adam, count: topology.edgeCount) : nil
         edgeA = topology.edges.map(\.a)
         edgeB = topology.edges.map(\.b)
@@ -116,7 +121,8 @@ public struct SupervisedAccumulator: Sendable {
         steps += 1
         guard let clamped, weight != 0 else { return }
         if !edgeFactorValid {
-            edgeFactor = Self.edgeFactors(topology: topology, parameters: parameters, updateExponent: options.updateExponent)
+            edgeFactor = zip(Self.edgeFactors(topology: topology, parameters: parameters, updateExponent: options.updateExponent), innerScale)
+                .map { $0 * $1 }
             edgeFactorValid = true
         }
         let scale = rule.alpha / rule.eta * weight
