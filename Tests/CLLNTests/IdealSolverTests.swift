@@ -182,19 +182,12 @@ import _CLLNTestSupport
         for _ in 0..<12 {
             let held = HeldNodes(nodes: t.inputs, values: t.inputs.map { _ in rng.uniform() })
             let free = try reused.solve(parameters: gates, held: held, warmStart: previousFree)
-            let freshFree = try IdealSolver(topology: t).solve(parameters: gates, held: held)
             let nudged = rule.clampValues(free: t.outputs.map { free.voltages[$0] }, labels: t.outputs.map { _ in rng.uniform(in: 0.2...0.8) })
             let clampedHeld = HeldNodes(nodes: t.inputs + t.outputs, values: held.values + nudged)
             let clamped = try reused.solve(parameters: gates, held: clampedHeld, warmStart: free.voltages)
-            let freshClamped = try IdealSolver(topology: t).solve(parameters: gates, held: clampedHeld)
-            for (solution, fresh, h) in [(free, freshFree, held), (clamped, freshClamped, clampedHeld)] {
-                worst = max(worst, zip(solution.voltages, fresh.voltages).map { abs($0 - $1) }.max()!)
-                #expect(kclResidual(t, parameters: gates, voltages: solution.voltages, held: h) < 1e-11 * t.device.k)
-                #expect(obeysMaximumPrinciple(solution.voltages, held: h))
-            }
-            var accumulator = LocalRuleAccumulator(edgeCount: t.edgeCount)
-            accumulator.accumulate(topology: t, parameters: gates, free: free.voltages, clamped: clamped.voltages, rule: rule)
-            accumulator.apply(to: &gates, topology: t, rule: rule)
+            worst = max(worst, try distanceFromFreshSolve(free, topology: t, parameters: gates, held: held),
+                        try distanceFromFreshSolve(clamped, topology: t, parameters: gates, held: clampedHeld))
+            applyLocalRule(to: &gates, topology: t, free: free, clamped: clamped, rule: rule)
             previousFree = free.voltages
         }
         #expect(worst <= 1e-11, "max |ΔV| between the reused and fresh solves: \(worst) V")
@@ -225,18 +218,28 @@ import _CLLNTestSupport
             let clampedHeld = HeldNodes(nodes: t.inputs + t.outputs, values: inputs[k] + nudged)
             let clamped = try reused.solve(parameters: gates, held: clampedHeld, warmStart: free.voltages)
             clampedFactorizations += reused.linearAlgebraCounts.factorizations - afterFree
-            for (solution, h) in [(free, held), (clamped, clampedHeld)] {
-                let fresh = try IdealSolver(topology: t).solve(parameters: gates, held: h)
-                worst = max(worst, zip(solution.voltages, fresh.voltages).map { abs($0 - $1) }.max()!)
-                #expect(kclResidual(t, parameters: gates, voltages: solution.voltages, held: h) < 1e-11 * t.device.k)
-                #expect(obeysMaximumPrinciple(solution.voltages, held: h))
-            }
-            var accumulator = LocalRuleAccumulator(edgeCount: t.edgeCount)
-            accumulator.accumulate(topology: t, parameters: gates, free: free.voltages, clamped: clamped.voltages, rule: rule)
-            accumulator.apply(to: &gates, topology: t, rule: rule)
+            worst = max(worst, try distanceFromFreshSolve(free, topology: t, parameters: gates, held: held),
+                        try distanceFromFreshSolve(clamped, topology: t, parameters: gates, held: clampedHeld))
+            applyLocalRule(to: &gates, topology: t, free: free, clamped: clamped, rule: rule)
             warm[k] = free.voltages
         }
         #expect(clampedFactorizations < 9, "the clamped phases run on their free phase's factors")
         #expect(worst <= 1e-11, "max |ΔV| between the reused and fresh solves: \(worst) V")
     }
+}
+
+/// Checks KCL and the maximum principle on `solution`, and returns its largest |ΔV| from a
+/// fresh solver's cold solve of the same problem.
+private func distanceFromFreshSolve(_ solution: Equilibrium, topology t: Topology, parameters: [Double], held: HeldNodes) throws -> Double {
+    #expect(kclResidual(t, parameters: parameters, voltages: solution.voltages, held: held) < 1e-11 * t.device.k)
+    #expect(obeysMaximumPrinciple(solution.voltages, held: held))
+    let fresh = try IdealSolver(topology: t).solve(parameters: parameters, held: held)
+    return zip(solution.voltages, fresh.voltages).map { abs($0 - $1) }.max()!
+}
+
+/// One update of the local rule from a free and a clamped solution.
+private func applyLocalRule(to gates: inout [Double], topology t: Topology, free: Equilibrium, clamped: Equilibrium, rule: CoupledLearningRule) {
+    var accumulator = LocalRuleAccumulator(edgeCount: t.edgeCount)
+    accumulator.accumulate(topology: t, parameters: gates, free: free.voltages, clamped: clamped.voltages, rule: rule)
+    accumulator.apply(to: &gates, topology: t, rule: rule)
 }
