@@ -89,12 +89,17 @@ func supervisedHumanSummary(_ s: SupervisedSummary, folder: URL) -> String {
     ]
     for t in s.trials {
         lines.append("trial \(t.trial): train \(s.metric.rawValue) \(metric(t.trainMetric)), test \(metric(t.testMetric))"
+            + (s.metric == .mse ? " (\(metric(t.initialTestMetric)) before training)" : "")
             + (t.solvedAtEpoch.map { " (training set solved at epoch \($0))" } ?? "")
             + ", \(time(t.wallSeconds)), \(time(t.epochSeconds)) per epoch")
     }
     for f in s.failedTrials { lines.append("trial \(f.trial) FAILED: \(f.error)") }
     lines.append("mean train \(s.metric.rawValue) \(metric(s.trainMetric)), test \(metric(s.testMetric))"
         + (s.solvedCount.map { "; training set solved in \($0)/\(s.trials.count + s.failedTrials.count) trials" } ?? "")
+        + (s.testPooled.map { "; pooled test accuracy \($0.description)" } ?? "")
+        + (s.testMSERatio.map { ratio in
+            "; test MSE after/before training ×" + String(format: "%.3g", ratio)
+                + (s.testMSERatioRange.map { String(format: " (%.3g–%.3g over trials)", $0[0], $0[1]) } ?? "") } ?? "")
         + "; \(time(s.epochSeconds)) per epoch (training pass), \(time(s.evalSeconds)) per evaluation of both sets; wall \(time(s.wallSeconds))")
     lines.append("results: \(folder.path)")
     return lines.joined(separator: "\n")

@@ -21,6 +21,8 @@ import Testing
         Case(golden: "train-compare-backends",
              arguments: ["train", "four-state", "--trials", "1", "--steps", "1000", "--compare-backends", "--json", "OUT"]),
         Case(golden: "train-supervised", arguments: ["train", "xor", "--trials", "2", "--epochs", "5", "--json", "OUT"]),
+        Case(golden: "train-supervised-regression",
+             arguments: ["train", "lattice-teacher", "--set", "side=8", "--trials", "2", "--epochs", "2", "--json", "OUT"]),
         Case(golden: "compile-autonomous-run",
              arguments: ["compile", "--circuit", "autonomous", "--task", "xor", "--epochs", "5", "--run", "--json", "OUT"]),
         Case(golden: "validate", arguments: ["validate", "four-state", "--samples", "2", "--json", "OUT"]),

@@ -3,6 +3,7 @@ import CLLNRuns
 import CLLNReport
 import Foundation
 import Testing
+import _CLLNTestSupport
 
 /// The task presets, their training, the run report, config files and the CLI.
 @Suite struct SupervisedTaskTests {
@@ -24,6 +25,7 @@ import Testing
         #expect(result.finalGates.allSatisfy { (1.0...5.5).contains($0) })
         // The report: summary, tables, plots.
         #expect(summary.metric == .accuracy && summary.testMetric == 1 && summary.solvedCount == 1)
+        #expect(summary.testPooled?.successes == 4 && summary.testPooled?.trials == 4 && summary.testMSERatio == nil)
         for file in ["summary.json", "epochs.csv", "gates.csv", "predictions.csv", "loss.svg", "accuracy.svg", "confusion.svg", "confusion.csv"] {
             #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), "\(file)")
         }
@@ -42,6 +44,51 @@ import Testing
         #expect(result.testMetric < result.history[0].testMetric / 20, "test MSE \(result.history[0].testMetric) → \(result.testMetric)")
         let svg = try String(contentsOf: folder.appendingPathComponent("curve.svg"), encoding: .utf8)
         #expect(svg.contains("learned vs target") && svg.contains("training points"))
+    }
+
+    @Test func latticeTeacherTargetsAreTheTeachersEquilibriumOutputs() throws {
+        let task = try SupervisedTasks.latticeTeacher(TaskEncoding(splitSeed: 3, side: 12))
+        let topology = task.topology
+        #expect(topology.nodeCount == 144 && topology.edgeCount == 288)
+        #expect(topology.inputs.count == 6 && topology.outputs.count == 2 && Set(topology.inputs + topology.outputs).count == 8)
+        #expect(task.train.count == 16 && task.test.count == 64 && task.metric == .mse)
+        // Rails last, data inputs in [0, 1] V.
+        for example in task.train + task.test {
+            #expect(example.inputs.suffix(2) == [0, 1] && example.inputs.prefix(4).allSatisfy { (0...1).contains($0) })
+        }
+        // The targets are an equilibrium of the teacher: KCL holds there, and they obey the maximum principle.
+        let teacher = SupervisedTasks.latticeTeacherGates(topology, splitSeed: 3)
+        let solver = try IdealSolver(topology: topology)
+        for example in task.test.prefix(4) {
+            let held = HeldNodes(nodes: topology.inputs, values: example.inputs)
+            let v = try solver.solve(parameters: teacher, held: held).voltages
+            #expect(maxDifference(topology.outputs.map { v[$0] }, example.targets) < 1e-10)
+            #expect(kclResidual(topology, parameters: teacher, voltages: v, held: held) < 1e-12)
+            #expect(example.targets.allSatisfy { (0...1).contains($0) })
+        }
+        // The split seed moves teacher and data; the same seed rebuilds the same task.
+        #expect(try SupervisedTasks.latticeTeacher(TaskEncoding(splitSeed: 3, side: 12)).test == task.test)
+        #expect(try SupervisedTasks.latticeTeacher(TaskEncoding(splitSeed: 4, side: 12)).test != task.test)
+        #expect(throws: LearningError.self) { try SupervisedTasks.latticeTeacher(TaskEncoding(side: 7)) }
+    }
+
+    @Test func latticeTeacherIsRealizableAndTheStudentLearnsIt() throws {
+        var task = try SupervisedTasks.latticeTeacher(TaskEncoding(splitSeed: 5, side: 12))
+        let teacher = SupervisedTasks.latticeTeacherGates(task.topology, splitSeed: 5)
+        let trainer = try SupervisedTrainer(
+            topology: task.topology, rule: task.rule, solver: try IdealSolver(topology: task.topology), options: task.options)
+        // At the teacher's gates the student has no error: the task is realizable.
+        #expect(try trainer.loss(task.test, parameters: teacher) < 1e-20)
+        // From its own gates, the preset's 320 updates at least halve the test error (MSE; ×0.33 at this
+        // size and seed, ×0.01 on the 100×100 lattice).
+        task.epochs = 20
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let summary = try RunScheduler(jobs: 1).run(SupervisedTrial(task: task, seed: 9), on: SolverBackend(), in: RunFolder(folder))
+        let ratio = try #require(summary.testMSERatio)
+        #expect(ratio < 0.5, "test MSE after/before \(ratio)")
+        #expect(summary.trials[0].initialTestMetric > summary.trials[0].testMetric)
+        #expect(summary.testPooled == nil)
     }
 
     @Test func classificationPresetsBuildTheirNetworksAndSplits() throws {

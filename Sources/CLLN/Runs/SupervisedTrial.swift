@@ -12,12 +12,15 @@ public struct SupervisedSummary: Sendable, Codable {
         public var testMetric: Double
         public var trainLoss: Double
         public var testLoss: Double
+        /// The test metric before training (epoch 0).
+        public var initialTestMetric: Double
         public var solvedAtEpoch: Int?
         public var wallSeconds: Double
         public var epochSeconds: Double
         enum CodingKeys: String, CodingKey {
             case trial, seed, trainMetric = "train_metric", testMetric = "test_metric", trainLoss = "train_loss"
-            case testLoss = "test_loss", solvedAtEpoch = "solved_at_epoch", wallSeconds = "wall_s", epochSeconds = "epoch_s"
+            case testLoss = "test_loss", initialTestMetric = "initial_test_metric", solvedAtEpoch = "solved_at_epoch"
+            case wallSeconds = "wall_s", epochSeconds = "epoch_s"
         }
     }
 
@@ -46,6 +49,13 @@ public struct SupervisedSummary: Sendable, Codable {
     public var testMetric: Double
     /// Classification: trials whose training set ends fully classified right.
     public var solvedCount: Int?
+    /// Classification: the test examples classified right, pooled over the finished trials, with
+    /// the 95 % (Wilson) interval of the rate.
+    public var testPooled: SuccessRate?
+    /// Regression: the final test MSE over the test MSE before training, per trial: mean, least
+    /// and largest (1 = nothing learned).
+    public var testMSERatio: Double?
+    public var testMSERatioRange: [Double]?
     public var wallSeconds: Double
     /// Mean seconds per epoch of the training pass (free + clamped solves, updates), and of one
     /// evaluation of both sets.
@@ -63,7 +73,8 @@ public struct SupervisedSummary: Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case preset, task, backend, epochs, metric, trainMetric = "train_metric", testMetric = "test_metric"
-        case solvedCount = "solved_count", wallSeconds = "wall_s", epochSeconds = "epoch_s", evalSeconds = "eval_s"
+        case solvedCount = "solved_count", testPooled = "test_pooled", testMSERatio = "test_mse_ratio"
+        case testMSERatioRange = "test_mse_ratio_range", wallSeconds = "wall_s", epochSeconds = "epoch_s", evalSeconds = "eval_s"
         case network, nodes, edges, trainCount = "train_count", testCount = "test_count", settings, trials
         case failedTrials = "failed_trials", backendInfo = "backend_info"
     }
@@ -159,10 +170,15 @@ public struct SupervisedTrial: Trial {
         let results = outcome.results.map(\.result)
         func mean(_ values: [Double]) -> Double { values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count) }
         let layers = task.topology.name
+        let correct = results.reduce(0) { total, r in total + zip(r.testPredicted, task.testClasses).filter { $0 == $1 }.count }
+        let ratios = results.compactMap { r in r.history.first.map { r.testMetric / $0.testMetric } }
         let summary = SupervisedSummary(
             preset: task.name, task: task.summary, backend: outcome.backend.kind.rawValue, epochs: task.epochs, metric: task.metric,
             trainMetric: mean(results.map(\.trainMetric)), testMetric: mean(results.map(\.testMetric)),
             solvedCount: task.metric == .accuracy ? results.filter { $0.trainMetric == 1 }.count : nil,
+            testPooled: task.metric == .accuracy ? SuccessRate(successes: correct, trials: results.count * task.test.count) : nil,
+            testMSERatio: task.metric == .mse && !ratios.isEmpty ? mean(ratios) : nil,
+            testMSERatioRange: task.metric == .mse && !ratios.isEmpty ? [ratios.min()!, ratios.max()!] : nil,
             wallSeconds: outcome.wallSeconds, epochSeconds: mean(results.map(\.epochSeconds)), evalSeconds: mean(results.map(\.evalSeconds)),
             network: layers, nodes: task.topology.nodeCount, edges: task.topology.edgeCount,
             trainCount: task.train.count, testCount: task.test.count,
@@ -171,7 +187,7 @@ public struct SupervisedTrial: Trial {
                 shuffle: task.shuffle, initialGates: task.initialGates.description, splitSeed: task.splitSeed, options: task.options),
             trials: results.map {
                 .init(trial: $0.trial, seed: $0.seed, trainMetric: $0.trainMetric, testMetric: $0.testMetric, trainLoss: $0.trainLoss,
-                      testLoss: $0.testLoss, solvedAtEpoch: $0.solvedAtEpoch, wallSeconds: $0.wallSeconds, epochSeconds: $0.epochSeconds)
+                      testLoss: $0.testLoss, initialTestMetric: $0.history.first?.testMetric ?? .nan, solvedAtEpoch: $0.solvedAtEpoch, wallSeconds: $0.wallSeconds, epochSeconds: $0.epochSeconds)
             },
             failedTrials: outcome.failures, backendInfo: outcome.backendInfo)
         try folder.writeJSON(summary, to: "summary.json")

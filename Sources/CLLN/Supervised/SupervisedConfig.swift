@@ -139,7 +139,7 @@ public struct SupervisedOptionOverrides: Sendable, Hashable, Codable {
 /// A supervised training configuration (YAML or JSON): a task preset plus overrides. Every key
 /// but `task` is optional; unknown keys are an error:
 /// ```yaml
-/// task: iris              # xor | regression | iris | digits
+/// task: iris              # xor | regression | iris | digits | digits-hidden | lattice-teacher
 /// epochs: 200
 /// trials: 5
 /// split_seed: 0           # train/test split
@@ -158,6 +158,7 @@ public struct SupervisedOptionOverrides: Sendable, Hashable, Codable {
 /// rails: [0, 1]           # digits: constant inputs after the pixels
 /// shifts: 4               # digits: train also on 4 one-pixel moves of each training image
 /// skip: true              # with hidden layers: also link every input to every output
+/// side: 100               # lattice-teacher: L of the L×L periodic lattice (2·L² edges)
 /// overclamp: [0, 1]       # rails, or null
 /// error_weight: 1         # |error|^p per example
 /// normalization: none     # none | batch | adam
@@ -187,6 +188,7 @@ public struct SupervisedConfig: Sendable, Codable {
     public var rails: [Double]?
     public var shifts: Int?
     public var skip: Bool?
+    public var side: Int?
     public var initialGateLow: Double?
     public var initialGateHigh: Double?
     public var initialGateMean: Double?
@@ -200,7 +202,7 @@ public struct SupervisedConfig: Sendable, Codable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case task, epochs, trials, splitSeed = "split_seed", shuffle, alpha, alphaFinal = "alpha_final", eta, batch, clip, margin, hidden
-        case pixels, pixelHigh = "pixel_high", rails, shifts, skip
+        case pixels, pixelHigh = "pixel_high", rails, shifts, skip, side
         case initialGateLow = "initial_gate_low", initialGateHigh = "initial_gate_high"
         case initialGateMean = "initial_gate_mean", initialGateSpread = "initial_gate_spread", evaluateEvery = "eval_every"
     }
@@ -228,6 +230,7 @@ public struct SupervisedConfig: Sendable, Codable {
         rails = try c.decodeIfPresent([Double].self, forKey: .rails)
         shifts = try c.decodeIfPresent(Int.self, forKey: .shifts)
         skip = try c.decodeIfPresent(Bool.self, forKey: .skip)
+        side = try c.decodeIfPresent(Int.self, forKey: .side)
         initialGateLow = try c.decodeIfPresent(Double.self, forKey: .initialGateLow)
         initialGateHigh = try c.decodeIfPresent(Double.self, forKey: .initialGateHigh)
         initialGateMean = try c.decodeIfPresent(Double.self, forKey: .initialGateMean)
@@ -255,6 +258,7 @@ public struct SupervisedConfig: Sendable, Codable {
         try c.encodeIfPresent(rails, forKey: .rails)
         try c.encodeIfPresent(shifts, forKey: .shifts)
         try c.encodeIfPresent(skip, forKey: .skip)
+        try c.encodeIfPresent(side, forKey: .side)
         try c.encodeIfPresent(initialGateLow, forKey: .initialGateLow)
         try c.encodeIfPresent(initialGateHigh, forKey: .initialGateHigh)
         try c.encodeIfPresent(initialGateMean, forKey: .initialGateMean)
@@ -283,6 +287,7 @@ public struct SupervisedConfig: Sendable, Codable {
         r.rails = other.rails ?? rails
         r.shifts = other.shifts ?? shifts
         r.skip = other.skip ?? skip
+        r.side = other.side ?? side
         r.initialGateLow = other.initialGateLow ?? initialGateLow
         r.initialGateHigh = other.initialGateHigh ?? initialGateHigh
         r.initialGateMean = other.initialGateMean ?? initialGateMean
@@ -354,7 +359,7 @@ public struct SupervisedConfig: Sendable, Codable {
         }
         let encoding = TaskEncoding(
             differential: options.differential, margin: margin, hidden: hidden, splitSeed: splitSeed ?? 0,
-            pixels: pixels, pixelHigh: pixelHigh, rails: rails, shifts: shifts, skip: skip)
+            pixels: pixels, pixelHigh: pixelHigh, rails: rails, shifts: shifts, skip: skip, side: side)
         guard var t = try SupervisedTasks.named(name, encoding: encoding) else {
             throw LearningError.invalidHyperparameter(
                 "unknown supervised task \"\(name)\"; use \(SupervisedTasks.names.joined(separator: ", "))")
