@@ -81,17 +81,26 @@ public struct SupervisedSummary: Sendable, Codable {
 }
 
 /// The trials of a supervised task as a run of the run layer: trial k draws its initial gates
-/// and shuffles from (seed, k) and trains every epoch; the report is `summary.json`, the CSV
-/// tables and the SVG plots.
+/// and shuffles from (seed, k) and trains every epoch, saving a ``Checkpoint`` after an epoch
+/// once `checkpointSeconds` have passed since the last one; the report is `summary.json`, the
+/// CSV tables and the SVG plots.
 public struct SupervisedTrial: Trial {
     public static let kind = "supervised"
     public var task: SupervisedTask
     /// Base seed: trial k draws its initial gates and shuffles from (seed, k).
     public var seed: UInt64
+    /// Least seconds of a trial's time between two checkpoints (and before the first): after an
+    /// epoch a checkpoint is saved when this much has passed; 0 saves after every epoch but the
+    /// last. A killed trial loses at most this long plus one epoch. (A checkpoint of the
+    /// 20,000-edge `lattice-teacher` is ~1 MB of JSON and takes ~30 ms to write, under 0.1 % of
+    /// its transistor-level epoch; the default keeps the 4-example `xor` epochs of ~1 ms from
+    /// writing a file each.)
+    public var checkpointSeconds: Double
 
-    public init(task: SupervisedTask, seed: UInt64) {
+    public init(task: SupervisedTask, seed: UInt64, checkpointSeconds: Double = 10) {
         self.task = task
         self.seed = seed
+        self.checkpointSeconds = checkpointSeconds
     }
 
     public var name: String { task.name }
@@ -102,13 +111,97 @@ public struct SupervisedTrial: Trial {
         result.seed == seed && result.trial == k && result.epochs == task.epochs && result.finalGates.count == task.topology.edgeCount
     }
 
-    /// Trains trial `k` (the clamped phase on the chip's twin network when it has one, read noise
-    /// on every measured voltage); `progress` advances once per epoch.
-    public func run(_ k: Int, on backend: SolverBackend, context: TrialContext<NoCheckpoint>) throws -> SupervisedTrialResult {
-        try train(k, devices: try backend.trialDevices(for: task.topology)) { context.progress(1) }
+    /// Trial `k` after `epochsDone` of its `epochs` epochs: all that its remaining epochs read, so
+    /// that a resumed trial ends as the uninterrupted one would. On the idealized solver's dense
+    /// path (≤ 96 free nodes) that is bit for bit, given the warm starts, which are kept when they
+    /// hold at most ``SupervisedTrial/warmStartLimit`` numbers; without them (larger networks)
+    /// the first solves after a resume start cold and their solutions differ within the solver's
+    /// tolerance (1e-13 V), as do those of the sparse path, whose factors carry over between
+    /// solves. On SPICE warm starts are not used. The initial gates are drawn again from (seed, k).
+    public struct Checkpoint: Sendable, Codable {
+        /// What the checkpoint belongs to: a trial resumes only from its own.
+        public var owner: Owner
+        /// Epochs trained; the trial continues with epoch `epochsDone + 1`.
+        public var epochsDone: Int
+        public var gates: [Double]
+        /// The trial's generator (shuffles) after epoch `epochsDone`.
+        public var rng: SeededGenerator
+        public var learning: SupervisedTrainer.LearningState
+        public var history: [SupervisedEpochRecord]
+        public var solvedAtEpoch: Int?
+        public var initialTestOutputs: [[Double]]
+        /// The last evaluation of the test set: its score and outputs.
+        public var lastTest: SetScore
+        public var lastTestOutputs: [[Double]]
+        /// Seconds so far: training passes, evaluations (and their count), the whole trial.
+        public var trainSeconds: Double
+        public var evalSeconds: Double
+        public var evaluations: Int
+        public var wallSeconds: Double
+        /// The evaluations' warm starts per training and test example, when kept.
+        public var trainWarmStarts: [[Double]?]?
+        public var testWarmStarts: [[Double]?]?
+
+        /// A trial of a run, as far as a checkpoint can tell: its task (by name), trial, seed,
+        /// epoch count, edge and example counts.
+        public struct Owner: Sendable, Codable, Hashable, CustomStringConvertible {
+            public var task: String
+            public var trial: Int
+            public var seed: UInt64
+            public var epochs: Int
+            public var edges: Int
+            public var trainCount: Int
+            public var testCount: Int
+
+            public var description: String {
+                "\(task) trial \(trial), seed \(seed), \(epochs) epochs, \(edges) edges, \(trainCount)/\(testCount) examples"
+            }
+        }
     }
 
-    func train(_ k: Int, devices: TrialDevices, progress: () -> Void) throws -> SupervisedTrialResult {
+    /// Trial `k` of this run as its checkpoints name it.
+    func owner(ofTrial k: Int) -> Checkpoint.Owner {
+        Checkpoint.Owner(
+            task: task.name, trial: k, seed: seed, epochs: task.epochs, edges: task.topology.edgeCount,
+            trainCount: task.train.count, testCount: task.test.count)
+    }
+
+    /// Most numbers (node voltages) of warm starts a checkpoint keeps: the trainer's, and the
+    /// evaluations' of both sets, nodes × (2 × training + test examples). 65,536 numbers are
+    /// ~1.5 MB of JSON: `xor`, `regression`, `iris` and a small `lattice-teacher` keep them; the
+    /// digits tasks and the 100×100 lattice do not.
+    public static let warmStartLimit = 1 << 16
+
+    /// Whether checkpoints of this task keep warm starts (``warmStartLimit``).
+    var keepsWarmStarts: Bool {
+        task.topology.nodeCount * (2 * task.train.count + task.test.count) <= Self.warmStartLimit
+    }
+
+    /// Trains trial `k` (the clamped phase on the chip's twin network when it has one, read noise
+    /// on every measured voltage), or continues it from `context.resumeFrom`; `progress` advances
+    /// once per epoch, and a resumed trial first reports the epochs its checkpoint holds.
+    public func run(_ k: Int, on backend: SolverBackend, context: TrialContext<Checkpoint>) throws -> SupervisedTrialResult {
+        try train(
+            k, devices: try backend.trialDevices(for: task.topology), resume: context.resumeFrom, checkpoint: context.saveCheckpoint,
+            progress: context.progress)
+    }
+
+    /// Throws ``LearningError/checkpoint(_:)`` unless `c` is trial `k`'s of this run.
+    func check(_ c: Checkpoint, trial k: Int) throws {
+        guard c.owner == owner(ofTrial: k) else {
+            throw LearningError.checkpoint(
+                "the checkpoint (\(c.owner)) belongs to another run than this one (\(owner(ofTrial: k))); rerun without --resume, "
+                    + "or with another --out folder")
+        }
+        guard (1...task.epochs).contains(c.epochsDone), c.gates.count == task.topology.edgeCount, !c.history.isEmpty,
+            c.lastTestOutputs.count == task.test.count, c.learning.errorWeights.count == task.train.count
+        else { throw LearningError.checkpoint("the checkpoint of trial \(k) is inconsistent (epochs done, gates, history or outputs)") }
+    }
+
+    func train(
+        _ k: Int, devices: TrialDevices, resume: Checkpoint? = nil, checkpoint save: (Checkpoint) throws -> Void = { _ in },
+        progress: (Int) -> Void = { _ in }
+    ) throws -> SupervisedTrialResult {
         let start = ContinuousClock.now
         var rng = SeededGenerator(seed: seed, stream: UInt64(k))
         let trainer = try SupervisedTrainer(
@@ -124,6 +217,8 @@ public struct SupervisedTrial: Trial {
         var lastTest = SetScore(loss: .nan, metric: .nan, predicted: [])
         var lastTestOutputs: [[Double]] = []
         var trainTime = 0.0, evalTime = 0.0, evaluations = 0
+        var previousWall = 0.0
+        func wall() -> Double { previousWall + (ContinuousClock.now - start).seconds }
 
         func evaluate(epoch: Int, nudged: Int, trainSeconds: Double) throws {
             let t0 = ContinuousClock.now
@@ -142,8 +237,32 @@ public struct SupervisedTrial: Trial {
             if task.metric == .accuracy, solvedAt == nil, trainScore.metric == 1 { solvedAt = epoch }
         }
 
-        try evaluate(epoch: 0, nudged: 0, trainSeconds: 0)
-        for epoch in stride(from: 1, through: task.epochs, by: 1) {
+        func checkpoint(after epoch: Int) -> Checkpoint {
+            var learning = trainer.learningState
+            if !keepsWarmStarts { learning.warmStarts = nil }
+            return Checkpoint(
+                owner: owner(ofTrial: k), epochsDone: epoch, gates: gates, rng: rng,
+                learning: learning, history: history, solvedAtEpoch: solvedAt, initialTestOutputs: initialTestOutputs,
+                lastTest: lastTest, lastTestOutputs: lastTestOutputs, trainSeconds: trainTime, evalSeconds: evalTime,
+                evaluations: evaluations, wallSeconds: wall(), trainWarmStarts: keepsWarmStarts ? trainCache : nil,
+                testWarmStarts: keepsWarmStarts ? testCache : nil)
+        }
+
+        var firstEpoch = 1
+        if let c = resume {
+            try check(c, trial: k)
+            try trainer.restore(c.learning)
+            (gates, rng, history, solvedAt) = (c.gates, c.rng, c.history, c.solvedAtEpoch)
+            (initialTestOutputs, lastTest, lastTestOutputs) = (c.initialTestOutputs, c.lastTest, c.lastTestOutputs)
+            (trainTime, evalTime, evaluations, previousWall) = (c.trainSeconds, c.evalSeconds, c.evaluations, c.wallSeconds)
+            (trainCache, testCache) = (c.trainWarmStarts ?? [], c.testWarmStarts ?? [])
+            firstEpoch = c.epochsDone + 1
+            progress(c.epochsDone)
+        } else {
+            try evaluate(epoch: 0, nudged: 0, trainSeconds: 0)
+        }
+        var lastSave = ContinuousClock.now
+        for epoch in stride(from: firstEpoch, through: task.epochs, by: 1) {
             let t0 = ContinuousClock.now
             let stats = try trainer.train(
                 epoch: task.train, parameters: &gates, rng: &rng, shuffle: task.shuffle, alpha: task.alpha(epoch: epoch))
@@ -152,14 +271,18 @@ public struct SupervisedTrial: Trial {
             if epoch % max(task.evaluateEvery, 1) == 0 || epoch == task.epochs {
                 try evaluate(epoch: epoch, nudged: stats.nudged, trainSeconds: seconds)
             }
-            progress()
+            if epoch < task.epochs, (ContinuousClock.now - lastSave).seconds >= checkpointSeconds {
+                try save(checkpoint(after: epoch))
+                lastSave = ContinuousClock.now
+            }
+            progress(1)
         }
         let last = history[history.count - 1]
         return SupervisedTrialResult(
             trial: k, seed: seed, epochs: task.epochs, trainLoss: last.trainLoss, trainMetric: last.trainMetric,
             testLoss: last.testLoss, testMetric: last.testMetric, solvedAtEpoch: solvedAt, history: history,
             initialGates: initialGates, finalGates: gates, testOutputs: lastTestOutputs, initialTestOutputs: initialTestOutputs,
-            testPredicted: lastTest.predicted, wallSeconds: (ContinuousClock.now - start).seconds,
+            testPredicted: lastTest.predicted, wallSeconds: wall(),
             epochSeconds: task.epochs > 0 ? trainTime / Double(task.epochs) : 0, evalSeconds: evalTime / Double(max(evaluations, 1)),
             freeSolves: trainer.freeSolves, clampedSolves: trainer.clampedSolves)
     }

@@ -90,6 +90,54 @@ public final class SupervisedTrainer {
     /// The Adam state, when Adam scaling is on.
     public var adam: AdamScaler? { accumulator.adam }
 
+    /// What the trainer carries from one epoch to the next that changes its results: the Adam
+    /// moments, the per-example error weights, the read-noise generator, and each training
+    /// example's last free solution (its warm start). Taken between epochs (where no batch is
+    /// pending) and given to a new trainer of the same network and options through
+    /// ``restore(_:)``, it continues exactly where this one stopped; without warm starts the next
+    /// solves start cold, which moves each solution only within the solver's tolerance.
+    public struct LearningState: Sendable, Codable, Hashable {
+        public var adam: AdamScaler?
+        public var errorWeights: ErrorWeights
+        public var noise: SeededGenerator
+        /// Solves so far (``SupervisedTrainer/freeSolves``, ``SupervisedTrainer/clampedSolves``).
+        public var freeSolves: Int
+        public var clampedSolves: Int
+        /// Each training example's last free solution, by example index (nil: none yet); nil
+        /// when not kept.
+        public var warmStarts: [[Double]?]?
+    }
+
+    /// The trainer's ``LearningState`` now. Take it between epochs: a batch still pending (an
+    /// epoch stopped midway) is not part of it.
+    public var learningState: LearningState {
+        let slots = (warmStarts.keys.max() ?? -1) + 1
+        return LearningState(
+            adam: accumulator.adam, errorWeights: errorWeights, noise: noise, freeSolves: freeSolves, clampedSolves: clampedSolves,
+            warmStarts: (0..<slots).map { warmStarts[$0] })
+    }
+
+    /// Continues from `state`, taken from a trainer of the same network and options. Throws
+    /// ``LearningError/checkpoint(_:)`` when it cannot belong to this trainer (Adam moments of
+    /// another edge count or normalization, error weights of other options, warm starts of
+    /// another node count).
+    public func restore(_ state: LearningState) throws {
+        guard (state.adam == nil) == (accumulator.adam == nil), state.adam.map({ $0.m.count == topology.edgeCount }) ?? true else {
+            throw LearningError.checkpoint("its Adam state does not fit this network's \(topology.edgeCount) edges and normalization")
+        }
+        guard state.errorWeights.exponent == options.errorWeightExponent, state.errorWeights.normalized == (options.normalization == .batch)
+        else { throw LearningError.checkpoint("its error weights were taken with other error_weight or normalization options") }
+        guard (state.warmStarts ?? []).allSatisfy({ $0.map { $0.count == topology.nodeCount } ?? true }) else {
+            throw LearningError.checkpoint("its warm starts are not of this network's \(topology.nodeCount) nodes")
+        }
+        accumulator.adam = state.adam
+        errorWeights = state.errorWeights
+        noise = state.noise
+        (freeSolves, clampedSolves) = (state.freeSolves, state.clampedSolves)
+        warmStarts = [:]
+        for (i, solution) in (state.warmStarts ?? []).enumerated() { warmStarts[i] = solution }
+    }
+
     /// Free-phase logical outputs for `inputs`.
     public func predict(_ inputs: [Double], parameters: [Double]) throws -> [Double] {
         var cache: [[Double]?] = [nil]

@@ -88,7 +88,8 @@ public struct SupervisedAccumulator: Sendable {
     public private(set) var steps = 0
     private var edgeFactor: [Double]
     private var edgeFactorValid = false
-    public private(set) var adam: AdamScaler?
+    /// Settable so that a trainer can continue from saved moments (``SupervisedTrainer/restore(_:)``).
+    public internal(set) var adam: AdamScaler?
     private let edgeA: [Int]
     private let edgeB: [Int]
     /// h_e: `hiddenAlphaScale` on inner edges, 1 on edges at an output node.
