@@ -91,10 +91,10 @@ public struct SupervisedTrial: Trial {
     public var seed: UInt64
     /// Least seconds of a trial's time between two checkpoints (and before the first): after an
     /// epoch a checkpoint is saved when this much has passed; 0 saves after every epoch but the
-    /// last. A killed trial loses at most this long plus one epoch. (A checkpoint of the
-    /// 20,000-edge `lattice-teacher` is ~1 MB of JSON and takes ~30 ms to write, under 0.1 % of
-    /// its transistor-level epoch; the default keeps the 4-example `xor` epochs of ~1 ms from
-    /// writing a file each.)
+    /// last. A killed trial loses at most this long plus one epoch. (Measured, debug build: a
+    /// checkpoint of the 20,000-edge `lattice-teacher` is 0.48 MB of JSON, 1.7 MB with Adam
+    /// moments, written in 10 ms (30 ms), ~0.1 % of its ~30 s transistor-level epoch; one of
+    /// `xor` takes ~2 ms, 4× its 0.4 ms epoch, hence a spacing in seconds rather than epochs.)
     public var checkpointSeconds: Double
 
     public init(task: SupervisedTask, seed: UInt64, checkpointSeconds: Double = 10) {
@@ -112,12 +112,14 @@ public struct SupervisedTrial: Trial {
     }
 
     /// Trial `k` after `epochsDone` of its `epochs` epochs: all that its remaining epochs read, so
-    /// that a resumed trial ends as the uninterrupted one would. On the idealized solver's dense
-    /// path (≤ 96 free nodes) that is bit for bit, given the warm starts, which are kept when they
-    /// hold at most ``SupervisedTrial/warmStartLimit`` numbers; without them (larger networks)
-    /// the first solves after a resume start cold and their solutions differ within the solver's
-    /// tolerance (1e-13 V), as do those of the sparse path, whose factors carry over between
-    /// solves. On SPICE warm starts are not used. The initial gates are drawn again from (seed, k).
+    /// that a resumed trial ends as the uninterrupted one would. On the idealized solver that is
+    /// bit for bit given the warm starts, which are kept when they hold at most
+    /// ``SupervisedTrial/warmStartLimit`` numbers (tested on the dense and KLU paths; the UMFPACK
+    /// path of large networks keeps factors between solves); without them the first solves after
+    /// a resume start cold and their solutions differ within the solver's tolerance (1e-13 V:
+    /// measured 2e-15 V in the final gates of 6 `xor` epochs). SPICE ignores warm starts and
+    /// starts a session's solve from its previous one, so there the solutions after a resume
+    /// differ within ngspice's tolerances. The initial gates are drawn again from (seed, k).
     public struct Checkpoint: Sendable, Codable {
         /// What the checkpoint belongs to: a trial resumes only from its own.
         public var owner: Owner
@@ -168,8 +170,8 @@ public struct SupervisedTrial: Trial {
 
     /// Most numbers (node voltages) of warm starts a checkpoint keeps: the trainer's, and the
     /// evaluations' of both sets, nodes × (2 × training + test examples). 65,536 numbers are
-    /// ~1.5 MB of JSON: `xor`, `regression`, `iris` and a small `lattice-teacher` keep them; the
-    /// digits tasks and the 100×100 lattice do not.
+    /// ~1.5 MB of JSON: `xor`, `regression`, `iris` and `lattice-teacher` up to side 26 keep
+    /// them; the digits tasks and the 100×100 lattice do not.
     public static let warmStartLimit = 1 << 16
 
     /// Whether checkpoints of this task keep warm starts (``warmStartLimit``).
