@@ -119,9 +119,9 @@ public struct SupervisedTrial: Trial {
     /// a resume start cold and their solutions differ within the solver's tolerance (1e-13 V),
     /// which later updates carry on (measured in the final gates: 2e-15 V after 3 more `xor`
     /// epochs; 1.2e-11 V after 13 more epochs of `lattice-teacher` side 40, α 100, whose test
-    /// MSE moved by 1e-11 of itself). SPICE ignores warm starts and
-    /// starts a session's solve from its previous one, so there the solutions after a resume
-    /// differ within ngspice's tolerances. The initial gates are drawn again from (seed, k).
+    /// MSE moved by 1e-11 of itself). SPICE ignores warm starts and starts a session's solve
+    /// from its previous one, so there the solutions after a resume differ within ngspice's
+    /// tolerances. The initial gates are drawn again from (seed, k).
     public struct Checkpoint: Sendable, Codable {
         /// What the checkpoint belongs to: a trial resumes only from its own.
         public var owner: Owner
@@ -197,7 +197,7 @@ public struct SupervisedTrial: Trial {
                 "the checkpoint (\(c.owner)) belongs to another run than this one (\(owner(ofTrial: k))); rerun without --resume, "
                     + "or with another --out folder")
         }
-        guard (1...task.epochs).contains(c.epochsDone), c.gates.count == task.topology.edgeCount, !c.history.isEmpty,
+        guard c.epochsDone >= 1, c.epochsDone <= task.epochs, c.gates.count == task.topology.edgeCount, !c.history.isEmpty,
             c.lastTestOutputs.count == task.test.count, c.learning.errorWeights.count == task.train.count
         else { throw LearningError.checkpoint("the checkpoint of trial \(k) is inconsistent (epochs done, gates, history or outputs)") }
     }
