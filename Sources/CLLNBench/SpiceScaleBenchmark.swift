@@ -163,9 +163,9 @@ public enum SpiceScaleBenchmark {
         let data = examples(topology, count: max(updates + 1, batchPoints), seed: 4)
         var previous: [Double]?
         let spice = solver as? SpiceSolver
-        let countsAtStart = NgspiceEngine.sessionPointCounts
+        let countsAtStart = spice?.sessionPointCounts ?? .init()
         let first = try BenchClock.milliseconds { try update(solver, topology: topology, gates: &gates, example: data[0], previousFree: &previous) }
-        let countsAfterFirst = NgspiceEngine.sessionPointCounts
+        let countsAfterFirst = spice?.sessionPointCounts ?? .init()
         let before = spice?.timeSpentInNgspice
         var durations: [Double] = []
         let cpuStart = BenchClock.processorMilliseconds()
@@ -177,7 +177,7 @@ public enum SpiceScaleBenchmark {
         let cpu = (BenchClock.processorMilliseconds() - cpuStart) / Double(max(1, updates))
         let after = spice?.timeSpentInNgspice
         let firstCounts = countsAfterFirst.since(countsAtStart)
-        let timedCounts = NgspiceEngine.sessionPointCounts.since(countsAfterFirst)
+        let timedCounts = (spice?.sessionPointCounts ?? .init()).since(countsAfterFirst)
         let count = Double(durations.count)
         let mean = durations.reduce(0, +) / count
         let inside = { (a: UInt64?, b: UInt64?) in a.flatMap { a in b.map { Double($0 - a) / 1e6 / count } } }
@@ -196,7 +196,7 @@ public enum SpiceScaleBenchmark {
             nodes: topology.nodeCount, edges: topology.edgeCount, updates: durations.count, firstUpdateMilliseconds: first,
             millisecondsPerUpdate: mean, medianMillisecondsPerUpdate: durations.sorted()[durations.count / 2],
             processorMillisecondsPerUpdate: cpu,
-            analysisMilliseconds: analysis, otherNgspiceMilliseconds: allCalls.flatMap { all in analysis.map { all - $0 } },
+            analysisMilliseconds: analysis, otherNgspiceMilliseconds: allCalls.flatMap { all in analysis.map { max(0, all - $0) } },
             firstBatchMilliseconds: batchFirst, batchMillisecondsPerPoint: batchPerPoint, residentMiB: SpiceBenchmark.residentMiB(),
             firstUpdateNewtonIterations: spice?.usesSessions == true ? firstCounts.firstPointIterations + firstCounts.iterations : nil,
             newtonIterationsPerPoint: spice?.usesSessions == true && timedCounts.points > 0
@@ -254,6 +254,8 @@ public struct SpiceScaleReport: Codable, Sendable {
         /// Per update, inside ngspice's `op`s (SPICE only).
         public var analysisMilliseconds: Double?
         /// Per update, inside ngspice's other calls: sending gates and held values, `setcirc`, `destroy all`.
+        /// At least 0: a session sends no other command, and its analysis timer encloses the
+        /// call timer, whose difference (a few ns, negative) is reported as 0.
         public var otherNgspiceMilliseconds: Double?
         /// The first batch of ``SpiceScaleBenchmark/batchPoints`` free phases (loads the sweep circuit).
         public var firstBatchMilliseconds: Double?

@@ -137,7 +137,7 @@ import _CLLNTestSupport
     /// The Newton iterations counted per session point are ngspice's matrix loads: a point
     /// repeated with unchanged inputs starts at its own solution and takes exactly two (one
     /// load to take the step, one to confirm convergence), a cold first point more, a point after
-    /// changed gates at least two; the engine's and the process's counts see the same points.
+    /// changed gates at least two.
     @Test func sessionPointsCountNewtonIterations() throws {
         let t = Self.lattice()
         let card = try ModelCard.named("ald1106")
@@ -150,7 +150,6 @@ import _CLLNTestSupport
         let inputs = NgspiceEngine.ExternalInputs(names: names, values: gates + held.values)
         let engine = try NgspiceEngine.isolatedCopy()
         var voltages = [Double](repeating: 0, count: t.nodeCount)
-        let processBefore = NgspiceEngine.sessionPointCounts
         let id = try engine.withLock {
             let id = try engine.loadCircuit(netlist.lines, probe: SpiceNames.dcProbe(source: SpiceNames.sweepSource))
             try engine.beginSession(id, sweepSource: SpiceNames.sweepSource, inputs: inputs, nodeCount: t.nodeCount, into: &voltages)
@@ -167,9 +166,47 @@ import _CLLNTestSupport
         #expect(first.firstPointIterations > 2, "a cold first point: \(first)")
         #expect(repeated == .init(firstPoints: 0, firstPointIterations: 0, points: 1, iterations: 2))
         #expect(changed.points == 1 && changed.iterations >= 2)
-        let process = NgspiceEngine.sessionPointCounts.since(processBefore)
-        #expect(process.firstPoints >= 1 && process.points >= 2, "the process's counts include this engine's")
         #expect(engine.sessionPoints.since(first) == .init(firstPoints: 0, firstPointIterations: 0, points: 2, iterations: 2 + changed.iterations))
+    }
+
+    /// A solver counts the session points of its own engines only: one cold first point per
+    /// held-node set, then one point per solve, at least two Newton iterations each; another
+    /// solver's solves in between leave its counts alone, and a solver on engines that served
+    /// an earlier solver starts from zero.
+    @Test func solversCountTheirOwnSessionPoints() throws {
+        let t = Self.lattice()
+        let card = try ModelCard.named("ald1106")
+        let options = SpiceSolver.Options(diagnostics: false, sessions: true)
+        var rng = SeededGenerator(seed: 10)
+        let gates = t.edges.map { _ in rng.uniform(in: 1.5...3) }
+        func problems() -> [HeldNodes] {
+            let inputs = t.inputs.map { _ in rng.uniform() }
+            return [HeldNodes(nodes: t.inputs, values: inputs),
+                    HeldNodes(nodes: t.inputs + t.outputs, values: inputs + t.outputs.map { _ in rng.uniform(in: 0.2...0.8) })]
+        }
+        do {  // a's and b's engines go back to the pool at the end of this block
+            let a = try SpiceSolver(topology: t, model: card, options: options)
+            let b = try SpiceSolver(topology: t, model: card, options: options)
+            #expect(a.sessionPointCounts == .init())
+            for held in problems() { _ = try a.solve(parameters: gates, held: held) }
+            let afterFirst = a.sessionPointCounts
+            #expect(afterFirst.firstPoints == 2 && afterFirst.points == 0 && afterFirst.firstPointIterations >= 4, "\(afterFirst)")
+            for _ in 0..<3 {
+                for held in problems() {
+                    _ = try a.solve(parameters: gates, held: held)
+                    let before = a.sessionPointCounts
+                    _ = try b.solve(parameters: gates, held: held)
+                    #expect(a.sessionPointCounts == before, "b's points are not a's")
+                }
+            }
+            let later = a.sessionPointCounts.since(afterFirst)
+            #expect(later.firstPoints == 0 && later.points == 6 && later.iterations >= 12, "\(later)")
+            #expect(b.sessionPointCounts.firstPoints == 2 && b.sessionPointCounts.points == 4)
+        }
+        let reused = try SpiceSolver(topology: t, model: card, options: options)
+        _ = try reused.solve(parameters: gates, held: problems()[0])
+        let counts = reused.sessionPointCounts
+        #expect(counts.firstPoints == 1 && counts.points == 0 && counts.iterations == 0, "\(counts)")
     }
 
     @Test func sessionNetlistDeclaresExternalSources() throws {

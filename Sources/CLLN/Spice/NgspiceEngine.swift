@@ -447,7 +447,6 @@ public final class NgspiceEngine: @unchecked Sendable {
         timing.analysis += DispatchTime.now().uptimeNanoseconds - start
         let iterations = (sessionInputs?.loads ?? 0) - loadsBefore
         timing.sessionPoints.add(first: analysis != "step", newtonIterations: iterations)
-        Self.countSessionPoint(first: analysis != "step", newtonIterations: iterations)
         let received = point
         guard received.points == 1 else { throw SpiceError.noConvergence(log: output.lines(since: mark)) }
         try check(received, nodeCount: nodeCount, since: mark)

@@ -18,7 +18,7 @@ extension NgspiceEngine {
 }
 
 extension NgspiceEngine {
-    /// Session points (of one engine, or of every engine of the process), and the Newton iterations
+    /// Session points (of one engine, or of a solver's: ``SpiceSolver/sessionPointCounts``), and the Newton iterations
     /// they took (matrix loads, counted as reads of a session's first `external` source:
     /// ngspice reads every source once per load). A session's first point (`dc`, from
     /// ngspice's cold initial guess, with its gmin or source stepping when Newton alone fails)
@@ -28,6 +28,13 @@ extension NgspiceEngine {
         public var firstPointIterations = 0
         public var points = 0
         public var iterations = 0
+
+        public init(firstPoints: Int = 0, firstPointIterations: Int = 0, points: Int = 0, iterations: Int = 0) {
+            self.firstPoints = firstPoints
+            self.firstPointIterations = firstPointIterations
+            self.points = points
+            self.iterations = iterations
+        }
 
         mutating func add(first: Bool, newtonIterations: Int) {
             if first {
@@ -45,18 +52,15 @@ extension NgspiceEngine {
                 firstPoints: firstPoints - earlier.firstPoints, firstPointIterations: firstPointIterations - earlier.firstPointIterations,
                 points: points - earlier.points, iterations: iterations - earlier.iterations)
         }
-    }
 
-    /// The session points of every engine of the process so far (a consistent snapshot).
-    public static var sessionPointCounts: SessionPointCounts { sessionCountsLock.withLock { sessionCounts } }
+        /// These counts and `other`'s together.
+        public func adding(_ other: SessionPointCounts) -> SessionPointCounts {
+            SessionPointCounts(
+                firstPoints: firstPoints + other.firstPoints, firstPointIterations: firstPointIterations + other.firstPointIterations,
+                points: points + other.points, iterations: iterations + other.iterations)
+        }
+    }
 
     /// This engine's session points so far.
     public var sessionPoints: SessionPointCounts { timingSnapshot.sessionPoints }
-
-    static func countSessionPoint(first: Bool, newtonIterations: Int) {
-        sessionCountsLock.withLock { sessionCounts.add(first: first, newtonIterations: newtonIterations) }
-    }
-
-    private static let sessionCountsLock = NSLock()
-    nonisolated(unsafe) private static var sessionCounts = SessionPointCounts()
 }

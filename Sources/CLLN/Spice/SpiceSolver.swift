@@ -143,8 +143,11 @@ public final class SpiceSolver: EquilibriumSolver {
     /// Session circuits, most recently used first (at most one per session engine).
     private var sessions: [SessionCircuit] = []
     /// This solver's session engines, slot k at index k (claimed from ``SessionEngines`` when
-    /// slot k first starts a session, returned at deinit), and their time spent when claimed.
-    private(set) var sessionEngines: [(engine: NgspiceEngine, spentAtClaim: NgspiceEngine.TimeSpent)] = []
+    /// slot k first starts a session, returned at deinit), and their time spent and session
+    /// points when claimed.
+    private(set) var sessionEngines: [
+        (engine: NgspiceEngine, spentAtClaim: NgspiceEngine.TimeSpent, pointsAtClaim: NgspiceEngine.SessionPointCounts)
+    ] = []
     private var voltages: [Double]
 
     /// A solver for `topology` with the model card `model`. Validates the topology and the card
@@ -262,6 +265,15 @@ public final class SpiceSolver: EquilibriumSolver {
             return NgspiceEngine.TimeSpent(
                 analysis: total.analysis + now.analysis - claimed.spentAtClaim.analysis,
                 allCalls: total.allCalls + now.allCalls - claimed.spentAtClaim.allCalls)
+        }
+    }
+
+    /// The session points this solver ran and their Newton iterations: the sum over its session
+    /// engines since it claimed them (an engine runs the sessions of one solver at a time, so
+    /// these are exactly this solver's). Zero without sessions.
+    public var sessionPointCounts: NgspiceEngine.SessionPointCounts {
+        sessionEngines.reduce(NgspiceEngine.SessionPointCounts()) { total, claimed in
+            total.adding(claimed.engine.sessionPoints.since(claimed.pointsAtClaim))
         }
     }
 
@@ -458,7 +470,7 @@ public final class SpiceSolver: EquilibriumSolver {
     private func startSession(parameters: [Double], held: HeldNodes, values: [Double], slot: Int) throws {
         while sessionEngines.count <= slot {
             let claimed = try SessionEngines.claim()
-            sessionEngines.append((claimed, claimed.timeSpent))
+            sessionEngines.append((claimed, claimed.timeSpent, claimed.sessionPoints))
         }
         let engine = sessionEngines[slot].engine
         let edgeCount = parameters.count - removedEdges.count
