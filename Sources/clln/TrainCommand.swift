@@ -14,9 +14,9 @@ extension QTarget: ExpressibleByArgument {}
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a CLLN: Q-learning (four-state, navigation, grid-5x5, grid-7x7[-slip], cartpole, mountaincar), a supervised task (xor, regression, iris, digits, digits-hidden), or a YAML/JSON config of either.")
+        abstract: "Train a CLLN: Q-learning (four-state, navigation, grid-5x5, grid-7x7[-slip], cartpole, mountaincar), a supervised task (xor, regression, iris, digits, digits-hidden, lattice-teacher), or a YAML/JSON config of either.")
 
-    @Argument(help: "A Q-learning preset (four-state, navigation, grid-5x5, grid-7x7, grid-5x5-slip, grid-7x7-slip, cartpole, mountaincar), a supervised task (xor, regression, iris, digits, digits-hidden), or a config file.")
+    @Argument(help: "A Q-learning preset (four-state, navigation, grid-5x5, grid-7x7, grid-5x5-slip, grid-7x7-slip, cartpole, mountaincar), a supervised task (xor, regression, iris, digits, digits-hidden, lattice-teacher), or a config file.")
     var experiment: String
 
     @OptionGroup var backendOptions: BackendOptions

@@ -209,6 +209,30 @@ import _CLLNTestSupport
         #expect(counts.firstPoints == 1 && counts.points == 0 && counts.iterations == 0, "\(counts)")
     }
 
+    /// From ``SpiceSolver/coarseBatchMinimumEdges`` edges a session solver runs a batch as session
+    /// points (no sweep circuit, no cold `op`); they agree with the `op` path's batch sweep.
+    @Test func largeSessionBatchesRunAsSessionPoints() throws {
+        let side = 71  // 10,082 edges, just above the threshold
+        let t = Generators.lattice(
+            shape: [side, side], periodic: true, inputs: [0, side / 2, side * (side / 2), side * (side / 2) + side / 2],
+            outputs: [side * (side / 4) + side / 4])
+        #expect(t.edgeCount >= SpiceSolver.coarseBatchMinimumEdges)
+        let card = try ModelCard.named("nmos-ideal")
+        var rng = SeededGenerator(seed: 12)
+        let gates = t.edges.map { _ in rng.uniform(in: 1.5...3) }
+        let held = (0..<3).map { _ in HeldNodes(nodes: t.inputs, values: t.inputs.map { _ in rng.uniform() }) }
+        let session = try SpiceSolver(topology: t, model: card, options: SpiceSolver.Options(diagnostics: false, sessions: true))
+        let sweep = try SpiceSolver(topology: t, model: card, options: SpiceSolver.Options(diagnostics: false, sessions: false))
+        let points = try session.solveBatch(parameters: gates, held: held, warmStarts: [])
+        let counts = session.sessionPointCounts
+        #expect(counts.firstPoints + counts.points == held.count, "\(counts)")
+        let swept = try sweep.solveBatch(parameters: gates, held: held, warmStarts: [])
+        for k in held.indices {
+            #expect(maxDifference(points[k].voltages, swept[k].voltages) < 1e-9)
+            #expect(obeysMaximumPrinciple(points[k].voltages, held: held[k]))
+        }
+    }
+
     @Test func sessionNetlistDeclaresExternalSources() throws {
         let t = Self.lattice()
         let solver = try SpiceSolver(topology: t)

@@ -89,6 +89,28 @@ import _CLLNTestSupport
         #expect(ratio < 0.5, "test MSE after/before \(ratio)")
         #expect(summary.trials[0].initialTestMetric > summary.trials[0].testMetric)
         #expect(summary.testPooled == nil)
+        // The trial labelled the sets on its own backend: on the idealized one, the task's labels.
+        let result = try #require(RunFolder(folder).result(SupervisedTrialResult.self, trial: 0))
+        let labels = try #require(result.testTargets)
+        #expect(maxDifference(labels.flatMap { $0 }, task.test.flatMap(\.targets)) < 1e-12)
+        for file in ["summary.json", "epochs.csv", "predictions.csv", "loss.svg", "parity.svg"] {
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(file).path), "\(file)")
+        }
+    }
+
+    /// On a SPICE card other than the idealized model, the teacher's labels are its own outputs
+    /// there, so the student at the teacher's gates has no error at transistor level either.
+    @Test func latticeTeacherIsRealizableAtTransistorLevel() throws {
+        let task = try SupervisedTasks.latticeTeacher(TaskEncoding(splitSeed: 2, side: 8))
+        let teacher = try #require(task.teacherParameters)
+        let spice = try SpiceSolver(topology: task.topology, model: try ModelCard.named("ald1106"))
+        let sets = try SupervisedTrial(task: task, seed: 0).labeledSets(on: spice)
+        #expect(sets.train.count == 16 && sets.test.count == 64)
+        #expect(zip(sets.test, task.test).allSatisfy { $0.inputs == $1.inputs })
+        let trainer = try SupervisedTrainer(topology: task.topology, rule: task.rule, solver: spice, options: task.options)
+        #expect(try trainer.loss(sets.test, parameters: teacher) < 1e-16)
+        // The idealized model's labels are not the card's: that error is what the relabelling removes.
+        #expect(try trainer.loss(task.test, parameters: teacher) > 1e-8)
     }
 
     @Test func classificationPresetsBuildTheirNetworksAndSplits() throws {

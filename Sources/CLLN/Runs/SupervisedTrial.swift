@@ -163,6 +163,23 @@ public struct SupervisedTrial: Trial {
         }
     }
 
+    /// The training and test sets as this trial's devices label them: the task's own, or for a
+    /// teacher–student task (``SupervisedTask/teacherParameters``) the teacher's free outputs on
+    /// `solver` (noiseless), so that the task is realizable on every backend and chip.
+    public func labeledSets(on solver: any EquilibriumSolver) throws -> (train: [SupervisedExample], test: [SupervisedExample]) {
+        guard let teacher = task.teacherParameters else { return (task.train, task.test) }
+        let examples = task.train + task.test
+        let solutions = try solver.solveBatch(
+            parameters: teacher, held: examples.map { HeldNodes(nodes: task.topology.inputs, values: $0.inputs) }, warmStarts: [])
+        let labeled = zip(examples, solutions).map { example, solution in
+            SupervisedExample(
+                inputs: example.inputs,
+                targets: SupervisedClamp.logicalOutputs(
+                    nodes: task.topology.outputs.map { solution.voltages[$0] }, differential: task.options.differential))
+        }
+        return (Array(labeled.prefix(task.train.count)), Array(labeled.dropFirst(task.train.count)))
+    }
+
     /// Trial `k` of this run as its checkpoints name it.
     func owner(ofTrial k: Int) -> Checkpoint.Owner {
         Checkpoint.Owner(
@@ -211,6 +228,7 @@ public struct SupervisedTrial: Trial {
         let trainer = try SupervisedTrainer(
             topology: task.topology, rule: task.rule, solver: devices.solver, options: task.options,
             clampedSolver: devices.clampedSolver, readNoise: devices.readNoise, noiseSeed: seed &+ UInt64(k) &* 0x9E37_79B9_7F4A_7C15)
+        let sets = try labeledSets(on: devices.solver)
         var gates = task.initialGates.draw(for: task.topology, rng: &rng)
         let initialGates = gates
         var trainCache: [[Double]?] = []
@@ -226,10 +244,10 @@ public struct SupervisedTrial: Trial {
 
         func evaluate(epoch: Int, nudged: Int, trainSeconds: Double) throws {
             let t0 = ContinuousClock.now
-            let trainOut = try trainer.outputs(for: task.train, parameters: gates, warmStarts: &trainCache)
-            let testOut = try trainer.outputs(for: task.test, parameters: gates, warmStarts: &testCache)
-            let trainScore = task.score(outputs: trainOut, examples: task.train, classes: task.trainClasses)
-            lastTest = task.score(outputs: testOut, examples: task.test, classes: task.testClasses)
+            let trainOut = try trainer.outputs(for: sets.train, parameters: gates, warmStarts: &trainCache)
+            let testOut = try trainer.outputs(for: sets.test, parameters: gates, warmStarts: &testCache)
+            let trainScore = task.score(outputs: trainOut, examples: sets.train, classes: task.trainClasses)
+            lastTest = task.score(outputs: testOut, examples: sets.test, classes: task.testClasses)
             lastTestOutputs = testOut
             if epoch == 0 { initialTestOutputs = testOut }
             let seconds = (ContinuousClock.now - t0).seconds
@@ -269,7 +287,7 @@ public struct SupervisedTrial: Trial {
         for epoch in stride(from: firstEpoch, through: task.epochs, by: 1) {
             let t0 = ContinuousClock.now
             let stats = try trainer.train(
-                epoch: task.train, parameters: &gates, rng: &rng, shuffle: task.shuffle, alpha: task.alpha(epoch: epoch))
+                epoch: sets.train, parameters: &gates, rng: &rng, shuffle: task.shuffle, alpha: task.alpha(epoch: epoch))
             let seconds = (ContinuousClock.now - t0).seconds
             trainTime += seconds
             if epoch % max(task.evaluateEvery, 1) == 0 || epoch == task.epochs {
@@ -286,7 +304,8 @@ public struct SupervisedTrial: Trial {
             trial: k, seed: seed, epochs: task.epochs, trainLoss: last.trainLoss, trainMetric: last.trainMetric,
             testLoss: last.testLoss, testMetric: last.testMetric, solvedAtEpoch: solvedAt, history: history,
             initialGates: initialGates, finalGates: gates, testOutputs: lastTestOutputs, initialTestOutputs: initialTestOutputs,
-            testPredicted: lastTest.predicted, wallSeconds: wall(),
+            testPredicted: lastTest.predicted, testTargets: task.teacherParameters == nil ? nil : sets.test.map(\.targets),
+            wallSeconds: wall(),
             epochSeconds: task.epochs > 0 ? trainTime / Double(task.epochs) : 0, evalSeconds: evalTime / Double(max(evaluations, 1)),
             freeSolves: trainer.freeSolves, clampedSolves: trainer.clampedSolves)
     }

@@ -22,8 +22,10 @@ struct SupervisedPlots {
             for (c, row) in matrix.enumerated() { csv.append([task.classNames[c]] + row.map(String.init)) }
             try AtomicFile.write(csv.text, to: file("confusion.csv"))
             try AtomicFile.write(confusionChart(matrix).svg(), to: file("confusion.svg"))
-        case .mse:
+        case .mse where task.curveInput != nil:
             try AtomicFile.write(curveChart().svg(), to: file("curve.svg"))
+        case .mse:
+            try AtomicFile.write(parityChart().svg(), to: file("parity.svg"))
         }
     }
 
@@ -64,16 +66,19 @@ struct SupervisedPlots {
                 }
             }
         case .mse:
-            csv = CSVTable(header: ["trial", "example", "x", "target"] + outputs)
+            csv = CSVTable(header: ["trial", "example", "x"] + (0..<width).map { "target\($0)" } + outputs)
             for r in results {
                 for (i, out) in r.testOutputs.enumerated() {
                     let x = task.curveInput.map { task.test[i].inputs[$0] } ?? .nan
-                    csv.append(["\(r.trial)", "\(i)", "\(x)", "\(task.test[i].targets[0])"] + out.map { "\($0)" })
+                    csv.append(["\(r.trial)", "\(i)", "\(x)"] + targets(r)[i].map { "\($0)" } + out.map { "\($0)" })
                 }
             }
         }
         return csv
     }
+
+    /// The test labels trial `r` was scored on (its backend's teacher outputs, or the task's).
+    func targets(_ r: SupervisedTrialResult) -> [[Double]] { r.testTargets ?? task.test.map(\.targets) }
 
     /// One solid (training set) and one dashed (test set) curve per trial of a per-epoch score.
     private func historyChart(
@@ -130,6 +135,35 @@ struct SupervisedPlots {
         map.xLabel = results.count > 1 ? "predicted (\(results.count) trials)" : "predicted"
         map.yLabel = "true"
         return map
+    }
+
+    /// Regression without a curve input: every test output against its label, before training
+    /// (grey) and after (one colour per trial), as plus signs, with the diagonal y = x.
+    func parityChart() -> LineChart {
+        var chart = LineChart(title: "\(task.name): test outputs against their labels", xLabel: "label (V)", yLabel: "output (V)")
+        let labels = results.flatMap { targets($0).flatMap { $0 } }
+        let (low, high) = (labels.min() ?? 0, labels.max() ?? 1)
+        chart.series.append(LineSeries(name: "y = x", x: [low, high], y: [low, high], dashed: true, color: "#222222"))
+        let size = 0.006 * max(high - low, 1e-6)
+        func marks(_ r: SupervisedTrialResult, _ outputs: [[Double]]) -> (x: [Double], y: [Double]) {
+            var px: [Double] = [], py: [Double] = []
+            for (label, output) in zip(targets(r).flatMap { $0 }, outputs.flatMap { $0 }) {
+                px += [label - size, label + size, .nan, label, label, .nan]
+                py += [output, output, .nan, output - size, output + size, .nan]
+            }
+            return (px, py)
+        }
+        if let first = results.first {
+            let before = marks(first, first.initialTestOutputs)
+            chart.series.append(LineSeries(name: "before training", x: before.x, y: before.y, color: "#aaaaaa"))
+        }
+        for (index, r) in results.enumerated() {
+            let after = marks(r, r.testOutputs)
+            chart.series.append(LineSeries(
+                name: results.count == 1 ? "learned" : (index < 6 ? "trial \(r.trial)" : ""), x: after.x, y: after.y,
+                color: ColorScale.categorical(index)))
+        }
+        return chart
     }
 
     /// Regression: the target curve (dashed), the network's output before training (grey) and

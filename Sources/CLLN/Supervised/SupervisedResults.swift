@@ -41,6 +41,9 @@ public struct SupervisedTrialResult: Sendable, Codable {
     public var initialTestOutputs: [[Double]]
     /// Classification: decoded classes of the test examples after training.
     public var testPredicted: [Int]
+    /// Teacher–student tasks: the test labels as this trial's backend gave them
+    /// (``SupervisedTask/teacherParameters``); `nil` when they are the task's own.
+    public var testTargets: [[Double]]?
     public var wallSeconds: Double
     /// Mean seconds per epoch of the training pass alone, and of one evaluation of both sets.
     public var epochSeconds: Double
@@ -52,7 +55,7 @@ public struct SupervisedTrialResult: Sendable, Codable {
         case trial, seed, epochs, trainLoss = "train_loss", trainMetric = "train_metric", testLoss = "test_loss"
         case testMetric = "test_metric", solvedAtEpoch = "solved_at_epoch", history, initialGates = "initial_gates"
         case finalGates = "final_gates", testOutputs = "test_outputs", initialTestOutputs = "initial_test_outputs"
-        case testPredicted = "test_predicted", wallSeconds = "wall_s", epochSeconds = "epoch_s", evalSeconds = "eval_s"
+        case testPredicted = "test_predicted", testTargets = "test_targets", wallSeconds = "wall_s", epochSeconds = "epoch_s", evalSeconds = "eval_s"
         case freeSolves = "free_solves", clampedSolves = "clamped_solves"
     }
 }

@@ -96,6 +96,10 @@ public struct SupervisedTask: Sendable, Codable {
     public var curveInput: Int?
     /// The seed of the train/test split (classification data).
     public var splitSeed: UInt64
+    /// Teacher–student tasks: the teacher's parameters (one per edge). A trial labels both sets
+    /// with the teacher's free outputs on its own backend and chip, so the task is realizable
+    /// there; `train` and `test` hold the idealized solver's labels.
+    public var teacherParameters: [Double]?
 
     public init(
         name: String, summary: String, topology: Topology, train: [SupervisedExample], test: [SupervisedExample],
@@ -154,6 +158,7 @@ public struct SupervisedTask: Sendable, Codable {
             throw LearningError.invalidHyperparameter("eval_every must be ≥ 1 epoch (got \(evaluateEvery)), e.g. eval_every: 1")
         }
         guard !train.isEmpty, !test.isEmpty else { throw LearningError.mismatch("the task needs training and test examples") }
+        if let teacher = teacherParameters { try topology.validateParameters(teacher) }
         if metric == .accuracy {
             guard trainClasses.count == train.count, testClasses.count == test.count else {
                 throw LearningError.mismatch("every example of a classification task needs its class")

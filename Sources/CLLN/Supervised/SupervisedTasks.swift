@@ -144,9 +144,10 @@ public enum SupervisedTasks {
     /// about the centre at six equally spaced angles (data, rail, data, data, rail, data); the two
     /// outputs sit L/8 left and right of the centre. Every example's inputs are uniform in
     /// [0, 1] V; its two targets are the outputs of the *teacher*, the same lattice with gates
-    /// uniform in [1.5, 3] V, solved by the idealized solver to 1e-13 V. The student starts from
-    /// its own gates, uniform in the same range, so the task is realizable on the idealized model
-    /// (on a SPICE card, up to the model's difference). Teacher gates and data come from
+    /// uniform in [1.5, 3] V (``latticeTeacherGates(_:splitSeed:)``), solved on the trial's own
+    /// backend and chip (``SupervisedTask/teacherParameters``; the task's stored labels are the
+    /// idealized solver's, to 1e-13 V), so the task is realizable wherever it runs. The student
+    /// starts from its own gates, uniform in the same range. Teacher gates and data come from
     /// `split_seed`; 16 training examples, 64 test examples; MSE. α 100 (η 0.5, batch 1, clip 0.05,
     /// 20 epochs = 320 updates) was chosen on split seed 0 and trial seed 1 at L = 100 on the
     /// idealized solver (α 1/5/20/50/100/200: test MSE ×0.52/0.23/0.075/0.024/0.012/0.007, α 200
@@ -178,15 +179,18 @@ public enum SupervisedTasks {
         let examples = zip(data, solutions).map { x, solution in
             SupervisedExample(inputs: x, targets: outputs.map { solution.voltages[$0] })
         }
-        return SupervisedTask(
+        var task = SupervisedTask(
             name: "lattice-teacher",
             summary: "teacher–student regression on the \(side)×\(side) periodic lattice (\(topology.edgeCount) MOSFETs): 4 inputs "
                 + "uniform in [0, 1] V and rails 0/1 V on a circle of radius L/4, 2 outputs L/8 either side of the centre, targets "
-                + "from a teacher lattice with gates uniform in [1.5, 3] V (split seed \(encoding.splitSeed)), 16 training / 64 test examples",
+                + "from a teacher lattice with gates uniform in [1.5, 3] V solved on the trial's backend (split seed \(encoding.splitSeed)), "
+                + "16 training / 64 test examples",
             topology: named(topology, "lattice-teacher"), train: Array(examples.prefix(16)), test: Array(examples.dropFirst(16)),
             rule: CoupledLearningRule(alpha: 100, eta: 0.5, batchSize: 1, updateClip: 0.05),
             options: SupervisedOptions(loss: .mse), epochs: 20, shuffle: true, initialGates: .uniform(low: 1.5, high: 3),
             evaluateEvery: 5, splitSeed: encoding.splitSeed)
+        task.teacherParameters = teacherGates
+        return task
     }
 
     /// The teacher's parameters of `lattice-teacher` on its `topology`: gates uniform in
