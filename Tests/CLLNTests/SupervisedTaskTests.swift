@@ -113,6 +113,25 @@ import _CLLNTestSupport
         #expect(try trainer.loss(task.test, parameters: teacher) > 1e-8)
     }
 
+    /// `--resume` keeps a stored result only for the same task and split: `xor` and `regression`
+    /// share their 32-edge lattice, and a split seed changes a task's data.
+    @Test func aStoredResultBelongsToItsTaskAndSplit() throws {
+        var xor = try SupervisedTasks.xor()
+        xor.epochs = 1
+        var regression = try SupervisedTasks.regression()
+        regression.epochs = 1
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        _ = try RunScheduler(jobs: 1).run(SupervisedTrial(task: xor, seed: 0), on: SolverBackend(), in: RunFolder(folder))
+        let result = try #require(RunFolder(folder).result(SupervisedTrialResult.self, trial: 0))
+        #expect(result.task == "xor" && result.splitSeed == 0)
+        #expect(SupervisedTrial(task: xor, seed: 0).isResult(result, ofTrial: 0))
+        #expect(!SupervisedTrial(task: regression, seed: 0).isResult(result, ofTrial: 0))
+        var otherSplit = xor
+        otherSplit.splitSeed = 1
+        #expect(!SupervisedTrial(task: otherSplit, seed: 0).isResult(result, ofTrial: 0))
+    }
+
     @Test func classificationPresetsBuildTheirNetworksAndSplits() throws {
         let iris = try SupervisedTasks.iris()
         #expect(iris.train.count == 120 && iris.test.count == 30 && iris.topology.outputs.count == 6)

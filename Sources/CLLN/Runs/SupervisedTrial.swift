@@ -109,6 +109,8 @@ public struct SupervisedTrial: Trial {
 
     public func isResult(_ result: SupervisedTrialResult, ofTrial k: Int) -> Bool {
         result.seed == seed && result.trial == k && result.epochs == task.epochs && result.finalGates.count == task.topology.edgeCount
+            && result.testOutputs.count == task.test.count && (result.task ?? task.name) == task.name
+            && (result.splitSeed ?? task.splitSeed) == task.splitSeed
     }
 
     /// Trial `k` after `epochsDone` of its `epochs` epochs: all that its remaining epochs read, so
@@ -301,7 +303,7 @@ public struct SupervisedTrial: Trial {
         }
         let last = history[history.count - 1]
         return SupervisedTrialResult(
-            trial: k, seed: seed, epochs: task.epochs, trainLoss: last.trainLoss, trainMetric: last.trainMetric,
+            task: task.name, splitSeed: task.splitSeed, trial: k, seed: seed, epochs: task.epochs, trainLoss: last.trainLoss, trainMetric: last.trainMetric,
             testLoss: last.testLoss, testMetric: last.testMetric, solvedAtEpoch: solvedAt, history: history,
             initialGates: initialGates, finalGates: gates, testOutputs: lastTestOutputs, initialTestOutputs: initialTestOutputs,
             testPredicted: lastTest.predicted, testTargets: task.teacherParameters == nil ? nil : sets.test.map(\.targets),

@@ -353,7 +353,8 @@ public final class SpiceSolver: EquilibriumSolver {
     /// ``coarseBatchMinimumEdges`` edges solve a batch as session points instead: a sweep starts
     /// with a cold `op` and a sweep circuit takes every changed gate as an `alter`, while the
     /// session goes on from its last point with its gates `external` (measured on the 100×100
-    /// `ald1106` lattice after 5 training epochs: … per evaluation of 80 examples instead of ~200 s).
+    /// `ald1106` lattice of `lattice-teacher`, two runs side by side on 2 cores: 18–24 s per
+    /// evaluation of its 80 examples after training epochs, instead of 198–248 s as sweeps).
     public func solveBatch(parameters: [Double], held: [HeldNodes], warmStarts: [[Double]?]) throws -> [Equilibrium] {
         guard held.count > 1, !(usesSessions && topology.edgeCount >= Self.coarseBatchMinimumEdges) else {
             return try solveOneByOne(parameters: parameters, held: held, warmStarts: warmStarts)

@@ -23,6 +23,9 @@ public struct SupervisedEpochRecord: Sendable, Codable, Hashable {
 
 /// The outcome of one trial (one seed) of a supervised task.
 public struct SupervisedTrialResult: Sendable, Codable {
+    /// The task's name and split seed (absent in results written before they were recorded).
+    public var task: String?
+    public var splitSeed: UInt64?
     public var trial: Int
     public var seed: UInt64
     public var epochs: Int
@@ -52,7 +55,7 @@ public struct SupervisedTrialResult: Sendable, Codable {
     public var clampedSolves: Int
 
     enum CodingKeys: String, CodingKey {
-        case trial, seed, epochs, trainLoss = "train_loss", trainMetric = "train_metric", testLoss = "test_loss"
+        case task, splitSeed = "split_seed", trial, seed, epochs, trainLoss = "train_loss", trainMetric = "train_metric", testLoss = "test_loss"
         case testMetric = "test_metric", solvedAtEpoch = "solved_at_epoch", history, initialGates = "initial_gates"
         case finalGates = "final_gates", testOutputs = "test_outputs", initialTestOutputs = "initial_test_outputs"
         case testPredicted = "test_predicted", testTargets = "test_targets", wallSeconds = "wall_s", epochSeconds = "epoch_s", evalSeconds = "eval_s"
