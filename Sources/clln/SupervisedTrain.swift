@@ -89,7 +89,7 @@ func supervisedHumanSummary(_ s: SupervisedSummary, folder: URL) -> String {
     ]
     for t in s.trials {
         lines.append("trial \(t.trial): train \(s.metric.rawValue) \(metric(t.trainMetric)), test \(metric(t.testMetric))"
-            + (s.metric == .mse ? " (\(metric(t.initialTestMetric)) before training)" : "")
+            + (s.metric == .mse ? t.initialTestMetric.map { " (\(metric($0)) before training)" } ?? "" : "")
             + (t.solvedAtEpoch.map { " (training set solved at epoch \($0))" } ?? "")
             + ", \(time(t.wallSeconds)), \(time(t.epochSeconds)) per epoch")
     }

@@ -12,8 +12,8 @@ public struct SupervisedSummary: Sendable, Codable {
         public var testMetric: Double
         public var trainLoss: Double
         public var testLoss: Double
-        /// The test metric before training (epoch 0).
-        public var initialTestMetric: Double
+        /// The test metric before training (epoch 0); absent in summaries written before it was recorded.
+        public var initialTestMetric: Double?
         public var solvedAtEpoch: Int?
         public var wallSeconds: Double
         public var epochSeconds: Double
@@ -335,7 +335,7 @@ public struct SupervisedTrial: Trial {
                 shuffle: task.shuffle, initialGates: task.initialGates.description, splitSeed: task.splitSeed, options: task.options),
             trials: results.map {
                 .init(trial: $0.trial, seed: $0.seed, trainMetric: $0.trainMetric, testMetric: $0.testMetric, trainLoss: $0.trainLoss,
-                      testLoss: $0.testLoss, initialTestMetric: $0.history.first?.testMetric ?? .nan, solvedAtEpoch: $0.solvedAtEpoch, wallSeconds: $0.wallSeconds, epochSeconds: $0.epochSeconds)
+                      testLoss: $0.testLoss, initialTestMetric: $0.history.first?.testMetric, solvedAtEpoch: $0.solvedAtEpoch, wallSeconds: $0.wallSeconds, epochSeconds: $0.epochSeconds)
             },
             failedTrials: outcome.failures, backendInfo: outcome.backendInfo)
         try folder.writeJSON(summary, to: "summary.json")
