@@ -93,7 +93,7 @@ public struct SupervisedTrial: Trial {
     /// epoch a checkpoint is saved when this much has passed; 0 saves after every epoch but the
     /// last. A killed trial loses at most this long plus one epoch. (Measured, debug build: a
     /// checkpoint of the 20,000-edge `lattice-teacher` is 0.48 MB of JSON, 1.7 MB with Adam
-    /// moments, written in 10 ms (30 ms), ~0.1 % of its ~30 s transistor-level epoch; one of
+    /// moments, written in 10 ms (30 ms), ~0.1 % of its 7.6 s transistor-level epoch; one of
     /// `xor` takes ~2 ms, 4× its 0.4 ms epoch, hence a spacing in seconds rather than epochs.)
     public var checkpointSeconds: Double
 

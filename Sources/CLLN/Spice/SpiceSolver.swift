@@ -291,10 +291,11 @@ public final class SpiceSolver: EquilibriumSolver {
 
     /// Batch circuits of networks from this many edges use ``sessionTolerances`` instead of
     /// ``batchTolerances``: a sweep point starts from the previous point as a session point does,
-    /// and at the tighter tolerances rounding keeps Newton's test from passing on large networks,
-    /// so ngspice re-solves every point by gmin stepping. Measured on the 100×100 `ald1106`
-    /// lattice (`lattice-teacher`, gates after 20 training epochs, 16 examples): ≈ 2.3 s per point
-    /// at ``batchTolerances``; batches of the 8,192-edge lattice still converge at them.
+    /// and the tighter tolerances are near rounding on large networks (see ``sessionTolerances``).
+    /// Measured on the 100×100 `ald1106` lattice (`lattice-teacher`, trained gates, a sweep of 16
+    /// examples, debug build on a loaded machine): 36 s at ``batchTolerances``, 22 s at these;
+    /// batches of the 8,192-edge lattice converge at both. Session solvers of such networks run
+    /// their batches as session points instead (``solveBatch(parameters:held:warmStarts:)``).
     public static let coarseBatchMinimumEdges = 10_000
 
     /// Newton's tolerances in session circuits: each point starts from the previous solve, so it
@@ -351,7 +352,7 @@ public final class SpiceSolver: EquilibriumSolver {
     /// ≤ 4e-12 V). `warmStarts` are checked for their count and otherwise ignored (ngspice chains
     /// the points itself); a batch of one is a single solve. With sessions, networks from
     /// ``coarseBatchMinimumEdges`` edges solve a batch as session points instead: a sweep starts
-    /// with a cold `op` and a sweep circuit takes every changed gate as an `alter`, while the
+    /// with a cold `op` and a sweep circuit takes every changed gate as an `altermod`, while the
     /// session goes on from its last point with its gates `external` (measured on the 100×100
     /// `ald1106` lattice of `lattice-teacher`, two runs side by side on 2 cores: 18–24 s per
     /// evaluation of its 80 examples after training epochs, instead of 198–248 s as sweeps).
