@@ -113,6 +113,27 @@ import _CLLNTestSupport
         #expect(try trainer.loss(task.test, parameters: teacher) > 1e-8)
     }
 
+    /// An idealized solver keeps the task's labels (they are its own teacher outputs); one with
+    /// device mismatch labels the sets on its own devices, where the teacher again has no error.
+    @Test func latticeTeacherLabelsFollowTheIdealizedChip() throws {
+        let task = try SupervisedTasks.latticeTeacher(TaskEncoding(splitSeed: 6, side: 10))
+        let teacher = try #require(task.teacherParameters)
+        let plain = try IdealSolver(topology: task.topology)
+        let kept = try SupervisedTrial(task: task, seed: 0).labeledSets(on: plain)
+        #expect(kept.test == task.test && kept.train == task.train)
+        let fresh = try plain.solveBatch(
+            parameters: teacher, held: task.test.map { HeldNodes(nodes: task.topology.inputs, values: $0.inputs) }, warmStarts: [])
+        #expect(maxDifference(fresh.flatMap { v in task.topology.outputs.map { v.voltages[$0] } }, task.test.flatMap(\.targets)) < 1e-12)
+        let chip = try IdealSolver(topology: task.topology)
+        var rng = SeededGenerator(seed: 3)
+        chip.mismatch = DeviceMismatch(
+            thresholdOffsets: task.topology.edges.map { _ in 0.01 * rng.gaussian() }, gainFactors: task.topology.edges.map { _ in 1 })
+        let relabeled = try SupervisedTrial(task: task, seed: 0).labeledSets(on: chip)
+        #expect(maxDifference(relabeled.test.flatMap(\.targets), task.test.flatMap(\.targets)) > 1e-6)
+        let trainer = try SupervisedTrainer(topology: task.topology, rule: task.rule, solver: chip, options: task.options)
+        #expect(try trainer.loss(relabeled.test, parameters: teacher) < 1e-20)
+    }
+
     /// `--resume` keeps a stored result only for the same task and split: `xor` and `regression`
     /// share their 32-edge lattice, and a split seed changes a task's data.
     @Test func aStoredResultBelongsToItsTaskAndSplit() throws {

@@ -167,9 +167,12 @@ public struct SupervisedTrial: Trial {
 
     /// The training and test sets as this trial's devices label them: the task's own, or for a
     /// teacher–student task (``SupervisedTask/teacherParameters``) the teacher's free outputs on
-    /// `solver` (noiseless), so that the task is realizable on every backend and chip.
+    /// `solver` (noiseless), so that the task is realizable on every backend and chip. The task's
+    /// own labels are the idealized solver's teacher outputs, so an idealized solver without
+    /// device mismatch keeps them instead of solving the teacher again.
     public func labeledSets(on solver: any EquilibriumSolver) throws -> (train: [SupervisedExample], test: [SupervisedExample]) {
         guard let teacher = task.teacherParameters else { return (task.train, task.test) }
+        if let ideal = solver as? IdealSolver, ideal.mismatch == nil { return (task.train, task.test) }
         let examples = task.train + task.test
         let solutions = try solver.solveBatch(
             parameters: teacher, held: examples.map { HeldNodes(nodes: task.topology.inputs, values: $0.inputs) }, warmStarts: [])
