@@ -146,12 +146,7 @@ struct SupervisedPlots {
         chart.series.append(LineSeries(name: "y = x", x: [low, high], y: [low, high], dashed: true, color: "#222222"))
         let size = 0.006 * max(high - low, 1e-6)
         func marks(_ r: SupervisedTrialResult, _ outputs: [[Double]]) -> (x: [Double], y: [Double]) {
-            var px: [Double] = [], py: [Double] = []
-            for (label, output) in zip(targets(r).flatMap { $0 }, outputs.flatMap { $0 }) {
-                px += [label - size, label + size, .nan, label, label, .nan]
-                py += [output, output, .nan, output - size, output + size, .nan]
-            }
-            return (px, py)
+            Self.plusSigns(x: targets(r).flatMap { $0 }, y: outputs.flatMap { $0 }, size: size)
         }
         if let first = results.first {
             let before = marks(first, first.initialTestOutputs)
@@ -182,16 +177,22 @@ struct SupervisedPlots {
                 name: results.count == 1 ? "learned" : (index < 6 ? "trial \(r.trial)" : ""), x: x, y: r.testOutputs.map { $0[0] },
                 color: ColorScale.categorical(index)))
         }
-        // Training points as plus signs: two short segments each, separated by NaN.
+        // Training points as plus signs.
         let all = x + task.train.map { $0.inputs[input] }
         let size = 0.012 * ((all.max() ?? 1) - (all.min() ?? 0))
+        let points = Self.plusSigns(x: task.train.map { $0.inputs[input] }, y: task.train.map { $0.targets[0] }, size: size)
+        chart.series.append(LineSeries(name: "training points", x: points.x, y: points.y, color: "#d62728"))
+        return chart
+    }
+
+    /// A plus sign of half-width `size` at every point (x[i], y[i]) as one line series' data: two
+    /// short segments each, separated by NaN.
+    static func plusSigns(x: [Double], y: [Double], size: Double) -> (x: [Double], y: [Double]) {
         var px: [Double] = [], py: [Double] = []
-        for e in task.train {
-            let (cx, cy) = (e.inputs[input], e.targets[0])
+        for (cx, cy) in zip(x, y) {
             px += [cx - size, cx + size, .nan, cx, cx, .nan]
             py += [cy, cy, .nan, cy - size, cy + size, .nan]
         }
-        chart.series.append(LineSeries(name: "training points", x: px, y: py, color: "#d62728"))
-        return chart
+        return (px, py)
     }
 }
