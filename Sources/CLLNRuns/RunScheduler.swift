@@ -107,6 +107,8 @@ public struct RunScheduler: Sendable {
                 let process = Process()
                 process.executableURL = worker.executable
                 process.arguments = worker.arguments + [folder.workerOrderFile.path, "\(k)"]
+                process.environment = ProcessInfo.processInfo.environment.merging(
+                    [RunWorker.parentEnvironmentKey: "\(getpid())"]) { $1 }
                 let reader = WorkerOutputReader(progress: progress)
                 process.standardOutput = reader.pipe
                 try process.run()
@@ -162,6 +164,7 @@ public enum RunWorker {
     /// order's run folder; `kinds` are registered first. Throws only when the order itself is
     /// unreadable or of an unknown kind.
     public static func main(order path: String, trial k: Int, kinds: [any Trial.Type] = []) throws {
+        exitWithParent()
         for kind in kinds { register(kind) }
         let url = URL(fileURLWithPath: path)
         let data: Data
@@ -174,6 +177,24 @@ public enum RunWorker {
             throw RunError.badWorkerOrder(path, "unknown trial kind \"\(header.kind)\"; register it with RunWorker.register(_:)")
         }
         try runner(data, k, RunFolder(url.deletingLastPathComponent()))
+    }
+
+    /// The environment variable in which the run layer gives a worker its parent's process id.
+    static let parentEnvironmentKey = "CLLN_WORKER_PARENT"
+
+    /// Ends this worker process within ~0.2 s of its parent's end. Workers run in their own
+    /// process groups, so a Ctrl-C or a kill of the parent does not reach them; without this they
+    /// would run their trial to its end unwatched, and a `--resume` started meanwhile would run
+    /// the same trial twice. A watcher thread compares the parent process id with the one the run
+    /// layer passed (``parentEnvironmentKey``; else the parent at start) and exits with status 143
+    /// (as SIGTERM would) once they differ; the trial's last checkpoint stays for `--resume`.
+    static func exitWithParent() {
+        let parent = ProcessInfo.processInfo.environment[parentEnvironmentKey].flatMap { Int32($0) } ?? getppid()
+        let watcher = Thread {
+            while getppid() == parent { Thread.sleep(forTimeInterval: 0.2) }
+            _exit(143)
+        }
+        watcher.start()
     }
 
     /// In a worker process: tells the parent that `units` more units of work are done.

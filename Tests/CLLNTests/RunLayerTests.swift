@@ -121,4 +121,49 @@ import Testing
         #expect(throws: (any Error).self) { try RunScheduler().run(QLearningTrial(experiment: zeroTrials, seed: 0), on: SolverBackend(), in: folder) }
         #expect(!FileManager.default.fileExists(atPath: folder.url.path))
     }
+
+    /// Worker processes end with their parent although they run in their own process groups: a
+    /// parent killed outright (as by Ctrl-C) leaves none running. Two SPICE `lattice-teacher`
+    /// trials at side 100 spend ~20 s labelling their sets before their first progress report
+    /// (the write that would otherwise end an orphaned worker), so a worker still alive 5 s after
+    /// its parent's death would be one left running (without the watcher they outlive it by > 30 s).
+    @Test func workersEndWithTheirParent() throws {
+        #if os(Linux)
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("clln-orphans-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: out) }
+        let parent = Process()
+        parent.executableURL = Bundle.module.bundleURL.deletingLastPathComponent().appendingPathComponent("clln")
+        parent.arguments = ["train", "lattice-teacher", "--backend", "spice", "--model", "ald1106", "--trials", "2", "--jobs", "2", "--out", out.path]
+        parent.standardOutput = FileHandle.nullDevice
+        parent.standardError = FileHandle.nullDevice
+        try parent.run()
+        func children(of pid: Int32) -> [Int32] {
+            let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+            return entries.compactMap(Int32.init).filter { child in
+                guard let stat = try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8),
+                    let close = stat.lastIndex(of: ")")
+                else { return false }
+                // Fields after the command name: state, then the parent's process id.
+                let fields = stat[stat.index(after: close)...].split(separator: " ")
+                return fields.count > 1 && Int32(fields[1]) == pid
+            }
+        }
+        var workers: [Int32] = []
+        for _ in 0..<600 where workers.count < 2 {
+            Thread.sleep(forTimeInterval: 0.1)
+            workers = children(of: parent.processIdentifier)
+        }
+        #expect(workers.count == 2, "the run started \(workers.count) workers")
+        kill(parent.processIdentifier, SIGKILL)
+        parent.waitUntilExit()
+        func alive(_ pid: Int32) -> Bool {
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return false }
+            return !stat.contains(") Z ")
+        }
+        for _ in 0..<50 where workers.contains(where: alive) { Thread.sleep(forTimeInterval: 0.1) }
+        let orphans = workers.filter(alive)
+        for pid in orphans { kill(pid, SIGKILL) }
+        #expect(orphans.isEmpty, "workers \(orphans) outlived their parent by 5 s")
+        #endif
+    }
 }
