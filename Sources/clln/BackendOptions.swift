@@ -14,7 +14,7 @@ struct BackendOptions: ParsableArguments {
     @Option(help: "SPICE model card: a name from templates/models or a .lib file (spice backend).")
     var model = ModelCard.defaultName
 
-    @Option(help: "Tie every MOSFET's bulk to ground or to its source terminal (default: the card's setting).")
+    @Option(help: "Tie every MOSFET's bulk to ground, to its source (the edge's b end) or to its drain (its a end) (default: the card's setting).")
     var bulk: BulkTie?
 
     @Option(help: "A chip: JSON with sigma_vto, sigma_kp, seed, twin, read_noise (device mismatch and read noise).")

@@ -57,7 +57,7 @@ struct CompileCommand: ParsableCommand {
     @Option(help: "Model card: a name from templates/models or a .lib file.")
     var model = ModelCard.defaultName
 
-    @Option(help: "Tie every MOSFET's bulk to ground or to its source terminal (default: the card's setting).")
+    @Option(help: "Tie every MOSFET's bulk to ground, to its source (the edge's b end) or to its drain (its a end) (default: the card's setting).")
     var bulk: BulkTie?
 
     @Option(help: "Gate form: sources (vg<e> per gate) or threshold-per-edge (vto trick).")

@@ -14,7 +14,7 @@ struct ValidateCommand: ParsableCommand {
     @Option(help: "SPICE model card: a name from templates/models or a .lib file.")
     var model = ModelCard.defaultName
 
-    @Option(help: "Tie every MOSFET's bulk to ground or to its source terminal (default: the card's setting).")
+    @Option(help: "Tie every MOSFET's bulk to ground, to its source (the edge's b end) or to its drain (its a end) (default: the card's setting).")
     var bulk: BulkTie?
 
     @Option(help: "Random gate vectors (uniform in the gate bounds).")

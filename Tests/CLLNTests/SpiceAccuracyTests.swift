@@ -59,6 +59,35 @@ import _CLLNTestSupport
         #expect(difference <= 1e-9, "\(difference) V")
     }
 
+    /// Bulk at the drain (`bulk=drain`, the edge's `a` end, as the published scikit-digits trainer
+    /// wires its devices): a symmetric level-1 device is the same transistor whichever end the
+    /// netlist calls its drain, so the network equals the one with every edge reversed and the
+    /// bulk at the source (`b`, now the same node), to 1e-9 V, free and clamped. The bulk
+    /// junctions keep IS = 1e-14 A, so they conduct where `a` rises above `b`.
+    @Test func bulkAtTheDrainEqualsReversedEdgesWithBulkAtTheSource() throws {
+        let t = TopologyPresets.fourState
+        var reversed = t
+        reversed.edges = t.edges.map { Edge($0.b, $0.a, element: $0.element) }
+        let text = ".model {{model}} nmos level=1 vto={{vto}} kp={{kp}} gamma=1.09 phi=0.95 lambda=0.2"
+        let drain = try SpiceSolver(topology: t, model: try ModelCard(name: "bulk-at-drain", origin: "test", text: "*@ bulk=drain\n" + text))
+        let source = try SpiceSolver(
+            topology: reversed, model: try ModelCard(name: "bulk-at-source", origin: "test", text: "*@ bulk=source\n" + text))
+        #expect(drain.netlistOptions.gateStyle == .sources)
+        let netlist = try drain.netlist(parameters: [Double](repeating: 2, count: t.edgeCount), held: try t.freeHeld(state: 0))
+        let first = t.edges[0]
+        #expect(netlist.text.contains("\(SpiceNames.mosfet(edge: 0)) \(SpiceNames.node(first.a)) \(SpiceNames.gateNode(edge: 0)) \(SpiceNames.node(first.b)) \(SpiceNames.node(first.a)) "))
+        var rng = SeededGenerator(seed: 23)
+        for trial in 0..<6 {
+            let gates = randomGates(t, &rng)
+            let held = trial % 2 == 0
+                ? try t.freeHeld(state: rng.index(t.states.count))
+                : try t.clampedHeld(state: rng.index(t.states.count), outputValues: t.outputs.map { _ in rng.uniform() })
+            let a = try drain.solve(parameters: gates, held: held).voltages
+            let b = try source.solve(parameters: gates, held: held).voltages
+            #expect(maxDifference(a, b) <= 1e-9, "trial \(trial)")
+        }
+    }
+
     /// Cards that fix their `vto` and have body effect, channel-length modulation and series
     /// resistance (`ald1106`, `pyclln-ald1106`), bulk at ground: the per-edge threshold form
     /// (the default there) equals the gate-source form, free and clamped, on both presets, with

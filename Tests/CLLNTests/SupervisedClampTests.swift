@@ -105,4 +105,34 @@ import Testing
         #expect(SupervisedClamp.clampValues(freeNodes: [0.05, 0.2, 0.04], labels: labels, eta: 0.5, options: options) == nil)
         #expect(SupervisedClamp.loss(outputs: [0.05, 0.2, 0.04], labels: labels, options: options) == 0)
     }
+
+    /// A fixed nudge (`nudge`, the scikit-digits trainer's `delta`): while the margin is unmet,
+    /// each node of the true class's pair moves by nudge/2 away from its partner and the rival's
+    /// pair by nudge/2 toward it, whatever the shortfall; everything else holds its free value.
+    @Test func multiclassHingeWithAFixedNudgeMovesEachPairByHalfOfIt() throws {
+        let options = SupervisedOptions(loss: .multiclassHinge, differential: true, hingeNudge: 0.05)
+        // Logical outputs: 0.1 − 0.3 = −0.2, 0.5 − 0.45 = 0.05 (true), 0.2 − 0.1 = 0.1 (rival);
+        // labels ±0.01 → margin 0.02, gap 0.05 − 0.1 = −0.05: unmet.
+        let free = [0.1, 0.3, 0.5, 0.45, 0.2, 0.1]
+        let labels = [-0.01, 0.01, -0.01]
+        let c = try #require(SupervisedClamp.clampValues(freeNodes: free, labels: labels, eta: 1, options: options))
+        #expect(close(c, [0.1, 0.3, 0.525, 0.425, 0.175, 0.125]))
+        // A shortfall ten times larger gets the same step.
+        let far = try #require(SupervisedClamp.clampValues(freeNodes: [0.1, 0.3, 0.5, 0.45, 0.7, 0.1], labels: labels, eta: 1, options: options))
+        #expect(close(far, [0.1, 0.3, 0.525, 0.425, 0.675, 0.125]))
+        // Met by 0.001: no clamped phase.
+        #expect(SupervisedClamp.clampValues(freeNodes: [0.1, 0.3, 0.5, 0.379, 0.2, 0.1], labels: labels, eta: 1, options: options) == nil)
+    }
+
+    @Test func aFixedNudgeNeedsTheMulticlassHingeAndAPositiveValue() {
+        for bad in [
+            SupervisedOptions(loss: .multiclassHinge, hingeNudge: -0.05),
+            SupervisedOptions(loss: .multiclassHinge, hingeNudge: .nan),
+            SupervisedOptions(loss: .mse, hingeNudge: 0.05),
+            SupervisedOptions(loss: .multiclassHinge, overclamp: OverclampRails(low: 0, high: 1), hingeNudge: 0.05),
+        ] {
+            #expect(throws: LearningError.self) { try bad.validate() }
+        }
+        #expect(throws: Never.self) { try SupervisedOptions(loss: .multiclassHinge, hingeNudge: 0.05).validate() }
+    }
 }

@@ -7,6 +7,10 @@ public enum BulkTie: String, Sendable, Codable, CaseIterable {
     case ground
     /// Bulk tied to the edge's `b` terminal (no body effect from that side).
     case source
+    /// Bulk tied to the edge's `a` terminal, written as the drain: in a layered network the
+    /// lower layer's node (a pixel input in the digits tasks), as the published scikit-digits
+    /// trainer wires its devices. The bulk–source junction forward-biases when `a` rises above `b`.
+    case drain
 }
 
 /// A SPICE model card from `templates/models` or a file, with its metadata (`*@ key=value`).
@@ -53,7 +57,7 @@ public struct ModelCard: Sendable, Hashable {
         }
         if let tie = meta["bulk"] {
             guard let parsed = BulkTie(rawValue: tie) else {
-                throw NetlistError.badModelCard(name: name, reason: "bulk must be ground or source (got \(tie))")
+                throw NetlistError.badModelCard(name: name, reason: "bulk must be ground, source or drain (got \(tie))")
             }
             bulk = parsed
         } else {

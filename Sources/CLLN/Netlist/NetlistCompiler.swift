@@ -92,7 +92,7 @@ public enum NetlistError: Error, CustomStringConvertible {
             "no model card \"\(name)\"; shipped cards: \(available.joined(separator: ", ")) (or give a path to a .lib file)"
         case let .badModelCard(name, reason): "model card \(name) is unusable: \(reason)"
         case let .thresholdStyleUnsupported(model):
-            "model card \(model) ties the bulk to the source or has no vto on its .model line ({{vto}} or a number), which the per-edge threshold form cannot express; use --gate-style sources"
+            "model card \(model) does not tie the bulk to ground or has no vto on its .model line ({{vto}} or a number), which the per-edge threshold form cannot express; use --gate-style sources"
         }
     }
 }
@@ -173,7 +173,11 @@ public enum NetlistCompiler {
             switch forms[e] {
             case .mosfet:
                 let gate = value
-                let bulk = card.bulk == .ground ? "0" : b
+                let bulk = switch card.bulk {
+                case .ground: "0"
+                case .source: b
+                case .drain: a
+                }
                 let mosfet = SpiceNames.mosfet(edge: e)
                 switch options.gateStyle {
                 case .sources:

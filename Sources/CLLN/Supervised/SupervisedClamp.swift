@@ -9,7 +9,7 @@ import Foundation
 ///
 /// 1. per logical output O with label L, a *target* T: L (MSE); O itself when the shifted hinge
 ///    is satisfied (no nudge); with overclamping the rail on the label's side instead of L
-///    (for a difference: ±(high − low));
+///    (for a difference: ±(high − low)); multiclass hinge: see ``targets(outputs:labels:options:)``;
 /// 2. the nudged value N = (1 − η)·O + η·T;
 /// 3. single-ended: the node at N; differential: the pair at m ± N/2, with m the pair's free mean.
 public enum SupervisedClamp {
@@ -34,6 +34,9 @@ public enum SupervisedClamp {
 
     /// The target T of every logical output (step 1): the label, the output itself when the
     /// hinge is satisfied (or the output equals its label exactly under overclamping), or a rail.
+    /// Multiclass hinge, while O_y − O_r falls short of the margin: T_y, T_r = the rails under
+    /// overclamping, O_y ± `hingeNudge` when that is set, else O_y + shortfall/2 and O_r − shortfall/2;
+    /// every other output's target is itself.
     public static func targets(outputs: [Double], labels: [Double], options: SupervisedOptions) -> [Double] {
         if options.loss == .multiclassHinge {
             guard let (y, r, shortfall) = rivalShortfall(outputs: outputs, labels: labels), shortfall > 0 else { return outputs }
@@ -42,6 +45,8 @@ public enum SupervisedClamp {
                 let span = options.differential ? rails.high - rails.low : rails.high
                 let floor = options.differential ? rails.low - rails.high : rails.low
                 (t[y], t[r]) = (span, floor)
+            } else if let nudge = options.hingeNudge {
+                (t[y], t[r]) = (outputs[y] + nudge, outputs[r] - nudge)
             } else {
                 (t[y], t[r]) = (outputs[y] + shortfall / 2, outputs[r] - shortfall / 2)
             }

@@ -44,6 +44,7 @@ public struct SupervisedOptionOverrides: Sendable, Hashable, Codable {
     public var adamStep: Double?
     public var updateExponent: Double?
     public var hiddenAlphaScale: Double?
+    public var hingeNudge: Double?
 
     public init() {}
 
@@ -75,6 +76,7 @@ public struct SupervisedOptionOverrides: Sendable, Hashable, Codable {
         adamStep = try c.decodeIfPresent(Double.self, forKey: .adamStep)
         updateExponent = try c.decodeIfPresent(Double.self, forKey: .updateExponent)
         hiddenAlphaScale = try c.decodeIfPresent(Double.self, forKey: .hiddenAlphaScale)
+        hingeNudge = try c.decodeIfPresent(Double.self, forKey: .hingeNudge)
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -95,6 +97,7 @@ public struct SupervisedOptionOverrides: Sendable, Hashable, Codable {
         try c.encodeIfPresent(adamStep, forKey: .adamStep)
         try c.encodeIfPresent(updateExponent, forKey: .updateExponent)
         try c.encodeIfPresent(hiddenAlphaScale, forKey: .hiddenAlphaScale)
+        try c.encodeIfPresent(hingeNudge, forKey: .hingeNudge)
     }
 
     /// `other`'s present keys over these.
@@ -112,6 +115,7 @@ public struct SupervisedOptionOverrides: Sendable, Hashable, Codable {
         r.adamStep = other.adamStep ?? adamStep
         r.updateExponent = other.updateExponent ?? updateExponent
         r.hiddenAlphaScale = other.hiddenAlphaScale ?? hiddenAlphaScale
+        r.hingeNudge = other.hingeNudge ?? hingeNudge
         return r
     }
 
@@ -133,6 +137,7 @@ public struct SupervisedOptionOverrides: Sendable, Hashable, Codable {
         options.adam.step = adamStep ?? options.adam.step
         options.updateExponent = updateExponent ?? options.updateExponent
         options.hiddenAlphaScale = hiddenAlphaScale ?? options.hiddenAlphaScale
+        options.hingeNudge = hingeNudge ?? options.hingeNudge
     }
 }
 
@@ -165,6 +170,7 @@ public struct SupervisedOptionOverrides: Sendable, Hashable, Codable {
 /// adam_beta1: 0.6
 /// update_exponent: 0      # (U_G − GMN)^q
 /// hidden_alpha: 1         # α factor of the edges not touching an output node
+/// gate_bounds: [1, 5.5]   # [GMN, GMX]: the gates' clip range (V)
 /// initial_gate_low: 1     # uniform initial gates ...
 /// initial_gate_high: 3
 /// # initial_gate_mean: 1.5, initial_gate_spread: 0.1   ... or normal ones
@@ -189,6 +195,7 @@ public struct SupervisedConfig: Sendable, Codable {
     public var shifts: Int?
     public var skip: Bool?
     public var side: Int?
+    public var gateBounds: [Double]?
     public var initialGateLow: Double?
     public var initialGateHigh: Double?
     public var initialGateMean: Double?
@@ -202,7 +209,7 @@ public struct SupervisedConfig: Sendable, Codable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case task, epochs, trials, splitSeed = "split_seed", shuffle, alpha, alphaFinal = "alpha_final", eta, batch, clip, margin, hidden
-        case pixels, pixelHigh = "pixel_high", rails, shifts, skip, side
+        case pixels, pixelHigh = "pixel_high", rails, shifts, skip, side, gateBounds = "gate_bounds"
         case initialGateLow = "initial_gate_low", initialGateHigh = "initial_gate_high"
         case initialGateMean = "initial_gate_mean", initialGateSpread = "initial_gate_spread", evaluateEvery = "eval_every"
     }
@@ -231,6 +238,7 @@ public struct SupervisedConfig: Sendable, Codable {
         shifts = try c.decodeIfPresent(Int.self, forKey: .shifts)
         skip = try c.decodeIfPresent(Bool.self, forKey: .skip)
         side = try c.decodeIfPresent(Int.self, forKey: .side)
+        gateBounds = try c.decodeIfPresent([Double].self, forKey: .gateBounds)
         initialGateLow = try c.decodeIfPresent(Double.self, forKey: .initialGateLow)
         initialGateHigh = try c.decodeIfPresent(Double.self, forKey: .initialGateHigh)
         initialGateMean = try c.decodeIfPresent(Double.self, forKey: .initialGateMean)
@@ -259,6 +267,7 @@ public struct SupervisedConfig: Sendable, Codable {
         try c.encodeIfPresent(shifts, forKey: .shifts)
         try c.encodeIfPresent(skip, forKey: .skip)
         try c.encodeIfPresent(side, forKey: .side)
+        try c.encodeIfPresent(gateBounds, forKey: .gateBounds)
         try c.encodeIfPresent(initialGateLow, forKey: .initialGateLow)
         try c.encodeIfPresent(initialGateHigh, forKey: .initialGateHigh)
         try c.encodeIfPresent(initialGateMean, forKey: .initialGateMean)
@@ -288,6 +297,7 @@ public struct SupervisedConfig: Sendable, Codable {
         r.shifts = other.shifts ?? shifts
         r.skip = other.skip ?? skip
         r.side = other.side ?? side
+        r.gateBounds = other.gateBounds ?? gateBounds
         r.initialGateLow = other.initialGateLow ?? initialGateLow
         r.initialGateHigh = other.initialGateHigh ?? initialGateHigh
         r.initialGateMean = other.initialGateMean ?? initialGateMean
@@ -370,6 +380,13 @@ public struct SupervisedConfig: Sendable, Codable {
         t.rule = t.rule.overriding(alpha: alpha, eta: eta, batchSize: batch, updateClip: clip)
         t.alphaFinal = alphaFinal ?? t.alphaFinal
         options.apply(to: &t.options)
+        if let gateBounds {
+            guard gateBounds.count == 2, gateBounds.allSatisfy(\.isFinite), gateBounds[0] < gateBounds[1] else {
+                throw LearningError.invalidHyperparameter(
+                    "gate_bounds must be two finite voltages [low, high] with low < high (got \(gateBounds)), e.g. gate_bounds: [0.4, 8]")
+            }
+            t.topology.gateBounds = gateBounds[0]...gateBounds[1]
+        }
         if initialGateMean != nil || initialGateSpread != nil {
             guard initialGateLow == nil, initialGateHigh == nil else {
                 throw LearningError.invalidHyperparameter("give uniform (initial_gate_low/high) or normal (initial_gate_mean/spread) initial gates, not both")

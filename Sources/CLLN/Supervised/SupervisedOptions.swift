@@ -13,7 +13,8 @@ public enum SupervisedLoss: String, Sendable, Codable, CaseIterable, ConfigChoic
     /// Multiclass hinge for one logical output per class (labels: the true class's is the
     /// largest): only the true class y and its strongest rival r (the largest other output) are
     /// nudged, toward meeting the margin Δ = L_y − L_r symmetrically, and only while
-    /// O_y − O_r < Δ (as in the published PySpice digits trainer).
+    /// O_y − O_r < Δ (as in the published PySpice digits trainer; ``SupervisedOptions/hingeNudge``
+    /// makes the nudge a fixed step instead).
     case multiclassHinge = "multiclass-hinge"
 }
 
@@ -107,11 +108,18 @@ public struct SupervisedOptions: Sendable, Hashable, Codable {
     /// free and clamped voltage drops, only its rate differs. Under Adam scaling it changes
     /// little (Adam scales each edge's step to about `adam_step` whatever the rate).
     public var hiddenAlphaScale: Double
+    /// Multiclass hinge only, config key `nudge`: while the margin is not met, the clamped phase
+    /// moves the true class's logical output up and its rival's down by this fixed amount (V),
+    /// whatever the shortfall (as the published scikit-digits trainer's `delta`; with differential
+    /// outputs each node of the two pairs moves by half of it), instead of η·shortfall/2 toward
+    /// the margin; `nil` for the latter. Positive and finite.
+    public var hingeNudge: Double?
 
     public init(
         loss: SupervisedLoss = .mse, hingeCenter: Double = 0, differential: Bool = false,
         overclamp: OverclampRails? = nil, errorWeightExponent: Double = 0, normalization: UpdateNormalization = .none,
-        adam: AdamParameters = AdamParameters(), updateExponent: Double = 0, hiddenAlphaScale: Double = 1
+        adam: AdamParameters = AdamParameters(), updateExponent: Double = 0, hiddenAlphaScale: Double = 1,
+        hingeNudge: Double? = nil
     ) {
         self.loss = loss
         self.hingeCenter = hingeCenter
@@ -122,6 +130,7 @@ public struct SupervisedOptions: Sendable, Hashable, Codable {
         self.adam = adam
         self.updateExponent = updateExponent
         self.hiddenAlphaScale = hiddenAlphaScale
+        self.hingeNudge = hingeNudge
     }
 
     /// Checks the values are usable.
@@ -142,6 +151,17 @@ public struct SupervisedOptions: Sendable, Hashable, Codable {
         guard hiddenAlphaScale.isFinite, hiddenAlphaScale > 0 else {
             throw bad("hidden_alpha must be a positive finite factor (got \(hiddenAlphaScale)), e.g. hidden_alpha: 3")
         }
+        if let nudge = hingeNudge {
+            guard nudge.isFinite, nudge > 0 else {
+                throw bad("nudge must be a positive finite voltage (got \(nudge)), e.g. nudge: 0.05")
+            }
+            guard loss == .multiclassHinge else {
+                throw bad("nudge sets the multiclass hinge's fixed step; use it with loss: multiclass-hinge (got loss: \(loss.rawValue))")
+            }
+            guard overclamp == nil else {
+                throw bad("nudge and overclamp both set where the clamped outputs go; give one of them")
+            }
+        }
         guard (0..<1).contains(adam.beta1), (0..<1).contains(adam.beta2) else {
             throw bad("adam_beta1 and adam_beta2 must lie in [0, 1) (got \(adam.beta1), \(adam.beta2))")
         }
@@ -155,6 +175,7 @@ public struct SupervisedOptions: Sendable, Hashable, Codable {
         case loss, hingeCenter = "hinge_center", differential, overclamp, errorWeightExponent = "error_weight"
         case normalization, adamBeta1 = "adam_beta1", adamBeta2 = "adam_beta2", adamEpsilon = "adam_epsilon"
         case adamStep = "adam_step", updateExponent = "update_exponent", hiddenAlphaScale = "hidden_alpha"
+        case hingeNudge = "nudge"
     }
 
     /// Decodes the keys present over the defaults (see ``SupervisedOptionOverrides``).
@@ -177,5 +198,6 @@ public struct SupervisedOptions: Sendable, Hashable, Codable {
         try c.encode(adam.step, forKey: .adamStep)
         try c.encode(updateExponent, forKey: .updateExponent)
         if hiddenAlphaScale != 1 { try c.encode(hiddenAlphaScale, forKey: .hiddenAlphaScale) }
+        try c.encodeIfPresent(hingeNudge, forKey: .hingeNudge)
     }
 }
