@@ -323,6 +323,9 @@ public struct SupervisedConfig: Sendable, Codable {
         var lines: [String] = []
         for setting in settings {
             let parts = setting.split(separator: "=", maxSplits: 1)
+            if parts.count == 1, setting.hasSuffix("=") {
+                throw LearningError.invalidHyperparameter("--set \(setting) gives \(parts[0]) no value; write --set \(parts[0])=VALUE")
+            }
             guard parts.count == 2, !parts[0].trimmingCharacters(in: .whitespaces).isEmpty else {
                 throw LearningError.invalidHyperparameter("--set \(setting) must look like KEY=VALUE, e.g. --set loss=hinge")
             }
@@ -366,6 +369,18 @@ public struct SupervisedConfig: Sendable, Codable {
         if let hidden, let width = hidden.first(where: { !(1...InputLimits.maximumLayerWidth).contains($0) }) {
             throw LearningError.invalidHyperparameter(
                 "hidden layer sizes must be whole numbers in 1...\(InputLimits.maximumLayerWidth) (got \(width)), e.g. hidden: [8]")
+        }
+        if let readable = SupervisedTasks.encodingKeys[name] {
+            let given: [(String, Bool)] = [
+                ("differential", options.differential != nil), ("margin", margin != nil), ("hidden", hidden != nil),
+                ("skip", skip != nil), ("pixels", pixels != nil), ("pixel_high", pixelHigh != nil), ("rails", rails != nil),
+                ("shifts", shifts != nil), ("side", side != nil),
+            ]
+            if let (key, _) = given.first(where: { $0.1 && !readable.contains($0.0) }) {
+                let users = SupervisedTasks.names.filter { SupervisedTasks.encodingKeys[$0]?.contains(key) == true }
+                throw LearningError.invalidHyperparameter(
+                    "\(key) does not apply to the \(name) task (it applies to \(users.joined(separator: ", "))); drop it from the config or --set")
+            }
         }
         let encoding = TaskEncoding(
             differential: options.differential, margin: margin, hidden: hidden, splitSeed: splitSeed ?? 0,

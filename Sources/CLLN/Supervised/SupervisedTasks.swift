@@ -57,6 +57,18 @@ public struct TaskEncoding: Sendable, Hashable {
 public enum SupervisedTasks {
     public static let names = ["xor", "regression", "iris", "digits", "digits-hidden", "lattice-teacher"]
 
+    /// The config keys of ``TaskEncoding`` each preset reads (`split_seed` aside, which every
+    /// preset records); a key given to a preset that does not read it is refused rather than
+    /// silently ignored.
+    public static let encodingKeys: [String: Set<String>] = {
+        let classification: Set<String> = ["differential", "margin", "hidden", "skip"]
+        let digits = classification.union(["pixels", "pixel_high", "rails", "shifts"])
+        return [
+            "xor": ["differential", "margin"], "regression": ["differential"], "iris": classification,
+            "digits": digits, "digits-hidden": digits, "lattice-teacher": ["side"],
+        ]
+    }()
+
     /// The preset `name` with `encoding`, or `nil` if there is no such preset.
     public static func named(_ name: String, encoding: TaskEncoding = TaskEncoding()) throws -> SupervisedTask? {
         switch name {
