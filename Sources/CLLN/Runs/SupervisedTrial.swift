@@ -33,10 +33,13 @@ public struct SupervisedSummary: Sendable, Codable {
         public var clip: Double
         public var shuffle: Bool
         public var initialGates: String
+        /// [GMN, GMX]: the range the gates are clipped to (V).
+        public var gateBounds: [Double]
         public var splitSeed: UInt64
         public var options: SupervisedOptions
         enum CodingKeys: String, CodingKey {
-            case alpha, alphaFinal = "alpha_final", eta, batch, clip, shuffle, initialGates = "initial_gates", splitSeed = "split_seed", options
+            case alpha, alphaFinal = "alpha_final", eta, batch, clip, shuffle, initialGates = "initial_gates"
+            case gateBounds = "gate_bounds", splitSeed = "split_seed", options
         }
     }
 
@@ -335,7 +338,8 @@ public struct SupervisedTrial: Trial {
             trainCount: task.train.count, testCount: task.test.count,
             settings: .init(
                 alpha: task.rule.alpha, alphaFinal: task.alphaFinal, eta: task.rule.eta, batch: task.rule.batchSize, clip: task.rule.updateClip,
-                shuffle: task.shuffle, initialGates: task.initialGates.description, splitSeed: task.splitSeed, options: task.options),
+                shuffle: task.shuffle, initialGates: task.initialGates.description,
+                gateBounds: [task.topology.gateBounds.lowerBound, task.topology.gateBounds.upperBound], splitSeed: task.splitSeed, options: task.options),
             trials: results.map {
                 .init(trial: $0.trial, seed: $0.seed, trainMetric: $0.trainMetric, testMetric: $0.testMetric, trainLoss: $0.trainLoss,
                       testLoss: $0.testLoss, initialTestMetric: $0.history.first?.testMetric, solvedAtEpoch: $0.solvedAtEpoch, wallSeconds: $0.wallSeconds, epochSeconds: $0.epochSeconds)
