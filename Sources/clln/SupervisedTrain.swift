@@ -85,7 +85,9 @@ func supervisedHumanSummary(_ s: SupervisedSummary, folder: URL) -> String {
     var lines = [
         "\(s.preset) (\(s.backend)): \(s.task)",
         "\(s.epochs) epochs, \(s.trainCount) training / \(s.testCount) test examples, α \(s.settings.alpha), η \(s.settings.eta), "
-            + "batch \(s.settings.batch), \(s.settings.options.loss.displayName)",
+            + "batch \(s.settings.batch), clip \(s.settings.clip), \(s.settings.options.loss.displayName)"
+            + (s.settings.options.hingeNudge.map { " (fixed nudge \($0) V)" } ?? "")
+            + ", gates \(s.settings.initialGates) within [\(s.settings.gateBounds[0]), \(s.settings.gateBounds[1])] V",
     ]
     for t in s.trials {
         lines.append("trial \(t.trial): train \(s.metric.rawValue) \(metric(t.trainMetric)), test \(metric(t.testMetric))"
