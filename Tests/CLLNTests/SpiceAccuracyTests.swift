@@ -79,9 +79,7 @@ import _CLLNTestSupport
         var rng = SeededGenerator(seed: 23)
         for trial in 0..<6 {
             let gates = randomGates(t, &rng)
-            let held = trial % 2 == 0
-                ? try t.freeHeld(state: rng.index(t.states.count))
-                : try t.clampedHeld(state: rng.index(t.states.count), outputValues: t.outputs.map { _ in rng.uniform() })
+            let held = try alternatingHeld(t, trial: trial, &rng)
             let a = try drain.solve(parameters: gates, held: held).voltages
             let b = try source.solve(parameters: gates, held: held).voltages
             #expect(maxDifference(a, b) <= 1e-9, "trial \(trial)")
@@ -102,9 +100,7 @@ import _CLLNTestSupport
         var rng = SeededGenerator(seed: 19)
         for trial in 0..<6 {
             let gates = randomGates(t, &rng)
-            let held = trial % 2 == 0
-                ? try t.freeHeld(state: rng.index(t.states.count))
-                : try t.clampedHeld(state: rng.index(t.states.count), outputValues: t.outputs.map { _ in rng.uniform() })
+            let held = try alternatingHeld(t, trial: trial, &rng)
             let a = try threshold.solve(parameters: gates, held: held).voltages
             #expect(maxDifference(a, try sources.solve(parameters: gates, held: held).voltages) <= 1e-9, "\(name) \(preset) \(trial)")
             if trial == 5 {

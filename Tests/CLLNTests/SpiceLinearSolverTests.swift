@@ -31,10 +31,7 @@ import _CLLNTestSupport
             var rng = SeededGenerator(seed: 21)
             for trial in 0..<6 {
                 let gates = randomGates(t, &rng)
-                let state = rng.index(t.states.count)
-                let held = trial % 2 == 0
-                    ? try t.freeHeld(state: state)
-                    : try t.clampedHeld(state: state, outputValues: t.outputs.map { _ in rng.uniform() })
+                let held = try alternatingHeld(t, trial: trial, &rng)
                 let a = try sparse.solve(parameters: gates, held: held).voltages
                 let b = try klu.solve(parameters: gates, held: held).voltages
                 #expect(maxDifference(a, b) <= 1e-9, "\(network) \(gateStyle) sessions \(sessions) trial \(trial)")
