@@ -7,6 +7,7 @@ import Foundation
 /// - `trials/trial-K/`: trial K's own files beyond its result (its figures), if it writes any;
 /// - `checkpoints/trial-K.json`: the latest checkpoint of an unfinished trial K;
 /// - `worker-order.json`: what worker processes run (SPICE trials in child processes);
+/// - `run-settings.json`: what the run was started with, checked by `--resume` (``RunSettings``);
 /// - the report files (`summary.json`, CSV, SVG) written by the run kind.
 /// Every file is written atomically, so an interrupted run leaves whole files only.
 public struct RunFolder: Sendable {

@@ -1,3 +1,4 @@
+import CLLNRuns
 import Foundation
 
 /// Bad input: a malformed topology, config, chip or gate file, or a value the library cannot
@@ -16,6 +17,8 @@ extension LearningError: InputError {}
 extension SupervisedConfigError: InputError {}
 extension ChipSpecError: InputError {}
 extension ExperimentConfigError: InputError {}
+/// `--resume` with other settings than the folder's run: the user gave them.
+extension RunSettingsError: InputError {}
 /// An unknown model card or one the compiler cannot use: the user named it.
 extension NetlistError: InputError {}
 

@@ -1,0 +1,110 @@
+import CLLNReport
+import Foundation
+
+/// What a run was started with — its trial kind, backend and trial description — kept in its
+/// folder (`run-settings.json`) so that `--resume` continues only the same run: finished trials
+/// of other settings are never mixed into a summary, and a changed setting is named.
+///
+/// Arrays longer than ``longArray`` (data sets, gate vectors) are kept as a count and a 64-bit
+/// FNV-1a digest of their JSON, so the file stays small while a change in them is still found
+/// and named by its path.
+struct RunSettings {
+    static let fileName = "run-settings.json"
+    static let longArray = 64
+
+    /// The settings as a JSON tree (dictionaries, arrays, numbers, strings, null) after one
+    /// serialization round trip, so that a tree read back from the file compares equal.
+    let tree: Any
+
+    init<T: Trial>(_ trial: T, on backend: T.Backend) throws {
+        let encoded = try JSONOutput.encode(Record(kind: T.kind, backend: backend, trial: trial))
+        let condensed = Self.condensed(try JSONSerialization.jsonObject(with: encoded, options: [.fragmentsAllowed]))
+        tree = try JSONSerialization.jsonObject(with: try Self.serialize(condensed), options: [.fragmentsAllowed])
+    }
+
+    private struct Record<T: Trial>: Encodable {
+        var kind: String
+        var backend: T.Backend
+        var trial: T
+    }
+
+    init(contentsOf url: URL) throws {
+        tree = try JSONSerialization.jsonObject(with: try Data(contentsOf: url), options: [.fragmentsAllowed])
+    }
+
+    func data() throws -> Data { try Self.serialize(tree) }
+
+    /// The paths (`trial.task.rule.alpha`) where `other` differs from these settings, at most
+    /// `limit` of them, in key order.
+    func differences(from other: RunSettings, limit: Int = 6) throws -> [String] {
+        var found: [String] = []
+        try Self.collectDifferences(tree, other.tree, path: "", into: &found, limit: limit)
+        return found
+    }
+
+    private static func serialize(_ value: Any) throws -> Data {
+        try JSONSerialization.data(withJSONObject: value, options: [.sortedKeys, .prettyPrinted, .fragmentsAllowed])
+    }
+
+    private static func condensed(_ value: Any) -> Any {
+        if let dictionary = value as? [String: Any] { return dictionary.mapValues(condensed) }
+        guard let array = value as? [Any] else { return value }
+        guard array.count > longArray, let data = try? serialize(array) else { return array.map(condensed) }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in data {
+            hash ^= UInt64(byte)
+            hash &*= 0x100_0000_01b3
+        }
+        return "\(array.count) values, FNV-1a \(String(hash, radix: 16))"
+    }
+
+    private static func collectDifferences(_ a: Any, _ b: Any, path: String, into found: inout [String], limit: Int) throws {
+        guard found.count < limit, try serialize(a) != serialize(b) else { return }
+        if let x = a as? [String: Any], let y = b as? [String: Any] {
+            for key in Set(x.keys).union(y.keys).sorted() {
+                let child = path.isEmpty ? key : "\(path).\(key)"
+                guard let u = x[key], let v = y[key] else {
+                    if found.count < limit { found.append(child) }
+                    continue
+                }
+                try collectDifferences(u, v, path: child, into: &found, limit: limit)
+            }
+        } else if let x = a as? [Any], let y = b as? [Any], x.count == y.count {
+            for (i, (u, v)) in zip(x, y).enumerated() {
+                try collectDifferences(u, v, path: "\(path)[\(i)]", into: &found, limit: limit)
+            }
+        } else {
+            found.append(path.isEmpty ? "the whole run" : path)
+        }
+    }
+}
+
+/// `--resume` in a folder whose run had other settings.
+public enum RunSettingsError: Error, CustomStringConvertible {
+    case changed(folder: String, differences: [String])
+
+    public var description: String {
+        switch self {
+        case let .changed(folder, differences):
+            "--resume: the run in \(folder) was started with other settings (they differ in \(differences.joined(separator: ", "))); "
+                + "resume with the same command and config, or drop --resume to start over there, or give another --out"
+        }
+    }
+}
+
+extension RunFolder {
+    var settingsFile: URL { file(RunSettings.fileName) }
+
+    /// Makes this folder the home of a run with `settings`: a new run records them; a resumed one
+    /// must have the recorded ones (a folder from before they were recorded takes the current
+    /// ones). Throws ``RunSettingsError`` before any trial runs.
+    func claim(_ settings: RunSettings, resume: Bool) throws {
+        if resume, FileManager.default.fileExists(atPath: settingsFile.path) {
+            let recorded = try RunSettings(contentsOf: settingsFile)
+            let differences = try recorded.differences(from: settings)
+            guard differences.isEmpty else { throw RunSettingsError.changed(folder: url.path, differences: differences) }
+            return
+        }
+        try AtomicFile.write(try settings.data(), to: settingsFile)
+    }
+}
