@@ -11,8 +11,8 @@ struct BackendOptions: ParsableArguments {
     @Option(help: "Solver backend: ideal (native Newton) or spice (ngspice in-process).")
     var backend: SolverBackend.Kind = .ideal
 
-    @Option(help: "SPICE model card: a name from templates/models or a .lib file (spice backend).")
-    var model = ModelCard.defaultName
+    @Option(help: "SPICE model card: a name from templates/models or a .lib file (spice backend; default nmos-ideal).")
+    var model: String?
 
     @Option(help: "Tie every MOSFET's bulk to ground, to its source (the edge's b end) or to its drain (its a end) (default: the card's setting).")
     var bulk: BulkTie?
@@ -29,6 +29,11 @@ struct BackendOptions: ParsableArguments {
     /// The backend these flags describe (of `kind` when given), validated: a bad chip file or
     /// value, or an unreadable model card, throws bad input before any work.
     func solverBackend(kind: SolverBackend.Kind? = nil) throws -> SolverBackend {
+        if kind == nil, backend == .ideal, model != nil || bulk != nil {
+            throw badValue(
+                "--model and --bulk choose ngspice's device card and its wiring, which the idealized backend does not have: "
+                    + "add --backend spice, or drop them")
+        }
         var chip = try mismatch.map { try ChipSpec.load(URL(fileURLWithPath: $0)) } ?? ChipSpec()
         chip.sigmaThreshold = sigmaVto ?? chip.sigmaThreshold
         chip.sigmaGain = sigmaKp ?? chip.sigmaGain
@@ -36,7 +41,8 @@ struct BackendOptions: ParsableArguments {
         chip.twin = chip.twin || twin
         chip.readNoise = readNoise ?? chip.readNoise
         // A model file path is made absolute so that worker processes find the same card.
-        let card = FileManager.default.fileExists(atPath: model) ? URL(fileURLWithPath: model).path : model
+        let name = model ?? ModelCard.defaultName
+        let card = FileManager.default.fileExists(atPath: name) ? URL(fileURLWithPath: name).path : name
         let backend = SolverBackend(kind: kind ?? backend, model: card, bulk: bulk, chip: chip)
         try backend.validate()
         return backend

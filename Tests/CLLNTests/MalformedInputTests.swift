@@ -113,6 +113,8 @@ import Testing
         Row(label: "solve: unknown model card", arguments: ["solve", "--topology", "four-state", "--state", "0", "--backend", "spice",
                                                            "--model", "no-such-card"],
             mentions: [["no-such-card"]]),
+        Row(label: "train: a device card on the idealized backend", arguments: ["train", "xor", "--trials", "1", "--epochs", "1", "--bulk", "drain"],
+            mentions: [["--bulk"], ["--backend spice"]]),
         Row(label: "solve: missing topology file", arguments: ["solve", "--topology", "$DIR/none.json", "--state", "0"], mentions: [["none.json"]]),
 
         // train: Q-learning preset flags
