@@ -371,12 +371,10 @@ public struct SupervisedConfig: Sendable, Codable {
                 "hidden layer sizes must be whole numbers in 1...\(InputLimits.maximumLayerWidth) (got \(width)), e.g. hidden: [8]")
         }
         if let readable = SupervisedTasks.encodingKeys[name] {
-            let given: [(String, Bool)] = [
-                ("differential", options.differential != nil), ("margin", margin != nil), ("hidden", hidden != nil),
-                ("skip", skip != nil), ("pixels", pixels != nil), ("pixel_high", pixelHigh != nil), ("rails", rails != nil),
-                ("shifts", shifts != nil), ("side", side != nil),
-            ]
-            if let (key, _) = given.first(where: { $0.1 && !readable.contains($0.0) }) {
+            // The keys present, as this config encodes them (absent ones are not written).
+            let present = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(self)) as? [String: Any]).map { Set($0.keys) } ?? []
+            let encodingKeys = SupervisedTasks.encodingKeys.values.reduce(Set<String>()) { $0.union($1) }
+            if let key = present.intersection(encodingKeys).subtracting(readable).sorted().first {
                 let users = SupervisedTasks.names.filter { SupervisedTasks.encodingKeys[$0]?.contains(key) == true }
                 throw LearningError.invalidHyperparameter(
                     "\(key) does not apply to the \(name) task (it applies to \(users.joined(separator: ", "))); drop it from the config or --set")
