@@ -214,6 +214,8 @@ import Testing
             mentions: [["nudge"], ["multiclass-hinge"]]),
         Row(label: "train supervised: gate bounds reversed", arguments: ["train", "digits", "--trials", "1", "--epochs", "1", "--set", "gate_bounds=[8, 0.4]"],
             mentions: [["gate_bounds"], ["low < high"]]),
+        Row(label: "train supervised: gate bounds not a list", arguments: ["train", "digits", "--trials", "1", "--epochs", "1", "--set", "gate_bounds=abc"],
+            mentions: [["gate_bounds"], ["a list, e.g."]]),
         Row(label: "train supervised: one gate bound", arguments: ["train", "digits", "--trials", "1", "--epochs", "1", "--set", "gate_bounds=[0.4]"],
             mentions: [["gate_bounds"]]),
         Row(label: "train supervised: a key the task does not read", arguments: ["train", "digits", "--trials", "1", "--epochs", "1", "--set", "side=50"],

@@ -271,7 +271,9 @@ func describe(_ error: DecodingError) -> String {
         case is Bool.Type: "true or false"
         case is [Double].Type, is [Int].Type, is [[Double]].Type, is [[Int]].Type, is [String].Type: "a list"
         default:
-            "\(type)".hasPrefix("Array") ? "a list" : "\(type)".hasPrefix("Dictionary") ? "an object with keys" : "a \(type)"
+            // Swift's arrays and dictionaries, and the YAML reader's names for them (Node.Sequence, Node.Mapping).
+            ["Array", "Sequence"].contains { "\(type)".hasPrefix($0) || "\(type)".hasSuffix($0) } ? "a list, e.g. [1, 2]"
+                : ["Dictionary", "Mapping"].contains { "\(type)".hasPrefix($0) || "\(type)".hasSuffix($0) } ? "an object with keys" : "a \(type)"
         }
     }
     switch error {
