@@ -1,4 +1,4 @@
-import CLLN
+@testable import CLLN
 import Foundation
 import Testing
 
@@ -55,5 +55,59 @@ import Testing
         #expect(a.train == b.train && a.test == b.test && a.test != c.test)
         #expect(a.test.count == 30 && a.train.count == 120 && Set(a.train).isDisjoint(with: a.test))
         #expect((0..<3).allSatisfy { k in a.test.filter { iris.labels[$0] == k }.count == 10 })
+    }
+
+    /// What scikit-learn 1.9.1 on numpy 2.4.6 drew (Fixtures/sklearn-splits.json, from
+    /// generate_sklearn_splits.py).
+    struct ScikitLearnSplits: Decodable {
+        var mt19937_seed0_first5: [UInt32]
+        var permutation10_seed0: [Int]
+        var digits_test: [String: [Int]]
+        var iris_test: [String: [Int]]
+    }
+
+    static func scikitLearnSplits() throws -> ScikitLearnSplits {
+        try JSONDecoder().decode(ScikitLearnSplits.self, from: Data(contentsOf: Fixture.url("sklearn-splits.json")))
+    }
+
+    @Test func numpyLegacyStreamMatchesNumpy() throws {
+        let expected = try Self.scikitLearnSplits()
+        var rng = NumpyLegacyGenerator(seed: 0)
+        #expect((0..<5).map { _ in rng.nextUInt32() } == expected.mt19937_seed0_first5)
+        var again = NumpyLegacyGenerator(seed: 0)
+        #expect(again.permutation(10) == expected.permutation10_seed0)
+    }
+
+    @Test func scikitLearnSplitDrawsScikitLearnsSets() throws {
+        let expected = try Self.scikitLearnSplits()
+        let digits = try Datasets.digits()
+        for (seed, test) in expected.digits_test {
+            let split = try digits.scikitLearnSplit(testFraction: 0.2, seed: UInt64(seed)!)
+            #expect(split.test == test, "digits, seed \(seed)")
+            #expect(split.train.count == 1437 && split.test.count == 360)
+            #expect(Set(split.train).union(split.test) == Set(0..<1797) && Set(split.train).isDisjoint(with: split.test))
+        }
+        let iris = try Datasets.iris()
+        for (seed, test) in expected.iris_test {
+            #expect(try iris.scikitLearnSplit(testFraction: 0.2, seed: UInt64(seed)!).test == test, "iris, seed \(seed)")
+        }
+        #expect(throws: DatasetSplitError.seedOutOfRange(1 << 32)) { try digits.scikitLearnSplit(testFraction: 0.2, seed: 1 << 32) }
+    }
+
+    /// The digits tasks on `split: scikit-learn` hold exactly scikit-learn's test images, in
+    /// increasing index order, and record the method; the default split is unchanged.
+    @Test func digitsTaskTakesTheScikitLearnSplit() throws {
+        let expected = try Self.scikitLearnSplits()
+        let digits = try Datasets.digits()
+        var config = SupervisedConfig(task: "digits-hidden")
+        config.split = .scikitLearn
+        let task = try config.makeTask()
+        #expect(task.splitMethod == .scikitLearn && task.train.count == 1437 && task.test.count == 360)
+        let images = expected.digits_test["0"]!.map { digits.features[$0].map { $0 / 16 } }
+        #expect(task.test.map { Array($0.inputs.prefix(64)) } == images)
+        #expect(task.testClasses == expected.digits_test["0"]!.map { digits.labels[$0] })
+        #expect(task.summary.contains("1437/360 (scikit-learn, seed 0)"))
+        let ours = try SupervisedConfig(task: "digits").makeTask()
+        #expect(ours.splitMethod == .stratified && ours.test.count == 359)
     }
 }

@@ -36,10 +36,12 @@ public struct SupervisedSummary: Sendable, Codable {
         /// [GMN, GMX]: the range the gates are clipped to (V).
         public var gateBounds: [Double]
         public var splitSeed: UInt64
+        /// Tasks on a data set: how it was divided (`split`), else absent.
+        public var split: SplitMethod?
         public var options: SupervisedOptions
         enum CodingKeys: String, CodingKey {
             case alpha, alphaFinal = "alpha_final", eta, batch, clip, shuffle, initialGates = "initial_gates"
-            case gateBounds = "gate_bounds", splitSeed = "split_seed", options
+            case gateBounds = "gate_bounds", splitSeed = "split_seed", split, options
         }
     }
 
@@ -339,7 +341,7 @@ public struct SupervisedTrial: Trial {
             settings: .init(
                 alpha: task.rule.alpha, alphaFinal: task.alphaFinal, eta: task.rule.eta, batch: task.rule.batchSize, clip: task.rule.updateClip,
                 shuffle: task.shuffle, initialGates: task.initialGates.description,
-                gateBounds: [task.topology.gateBounds.lowerBound, task.topology.gateBounds.upperBound], splitSeed: task.splitSeed, options: task.options),
+                gateBounds: [task.topology.gateBounds.lowerBound, task.topology.gateBounds.upperBound], splitSeed: task.splitSeed, split: task.splitMethod, options: task.options),
             trials: results.map {
                 .init(trial: $0.trial, seed: $0.seed, trainMetric: $0.trainMetric, testMetric: $0.testMetric, trainLoss: $0.trainLoss,
                       testLoss: $0.testLoss, initialTestMetric: $0.history.first?.testMetric, solvedAtEpoch: $0.solvedAtEpoch, wallSeconds: $0.wallSeconds, epochSeconds: $0.epochSeconds)

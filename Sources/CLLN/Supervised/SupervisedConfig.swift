@@ -148,6 +148,7 @@ public struct SupervisedOptionOverrides: Sendable, Hashable, Codable {
 /// epochs: 200
 /// trials: 5
 /// split_seed: 0           # train/test split
+/// split: scikit-learn     # iris, digits: stratified (ours) | scikit-learn (its train_test_split's sets)
 /// shuffle: true
 /// alpha: 0.5              # learning rate α
 /// alpha_final: 0.05       # α of the last epoch: α decays geometrically from alpha (epoch 1)
@@ -181,6 +182,7 @@ public struct SupervisedConfig: Sendable, Codable {
     public var epochs: Int?
     public var trials: Int?
     public var splitSeed: UInt64?
+    public var split: SplitMethod?
     public var shuffle: Bool?
     public var alpha: Double?
     public var alphaFinal: Double?
@@ -208,7 +210,7 @@ public struct SupervisedConfig: Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
-        case task, epochs, trials, splitSeed = "split_seed", shuffle, alpha, alphaFinal = "alpha_final", eta, batch, clip, margin, hidden
+        case task, epochs, trials, splitSeed = "split_seed", split, shuffle, alpha, alphaFinal = "alpha_final", eta, batch, clip, margin, hidden
         case pixels, pixelHigh = "pixel_high", rails, shifts, skip, side, gateBounds = "gate_bounds"
         case initialGateLow = "initial_gate_low", initialGateHigh = "initial_gate_high"
         case initialGateMean = "initial_gate_mean", initialGateSpread = "initial_gate_spread", evaluateEvery = "eval_every"
@@ -224,6 +226,7 @@ public struct SupervisedConfig: Sendable, Codable {
         epochs = try c.decodeIfPresent(Int.self, forKey: .epochs)
         trials = try c.decodeIfPresent(Int.self, forKey: .trials)
         splitSeed = try c.decodeIfPresent(UInt64.self, forKey: .splitSeed)
+        split = try c.decodeIfPresent(SplitMethod.self, forKey: .split)
         shuffle = try c.decodeIfPresent(Bool.self, forKey: .shuffle)
         alpha = try c.decodeIfPresent(Double.self, forKey: .alpha)
         alphaFinal = try c.decodeIfPresent(Double.self, forKey: .alphaFinal)
@@ -253,6 +256,7 @@ public struct SupervisedConfig: Sendable, Codable {
         try c.encodeIfPresent(epochs, forKey: .epochs)
         try c.encodeIfPresent(trials, forKey: .trials)
         try c.encodeIfPresent(splitSeed, forKey: .splitSeed)
+        try c.encodeIfPresent(split, forKey: .split)
         try c.encodeIfPresent(shuffle, forKey: .shuffle)
         try c.encodeIfPresent(alpha, forKey: .alpha)
         try c.encodeIfPresent(alphaFinal, forKey: .alphaFinal)
@@ -283,6 +287,7 @@ public struct SupervisedConfig: Sendable, Codable {
         r.epochs = other.epochs ?? epochs
         r.trials = other.trials ?? trials
         r.splitSeed = other.splitSeed ?? splitSeed
+        r.split = other.split ?? split
         r.shuffle = other.shuffle ?? shuffle
         r.alpha = other.alpha ?? alpha
         r.alphaFinal = other.alphaFinal ?? alphaFinal
@@ -381,7 +386,7 @@ public struct SupervisedConfig: Sendable, Codable {
             }
         }
         let encoding = TaskEncoding(
-            differential: options.differential, margin: margin, hidden: hidden, splitSeed: splitSeed ?? 0,
+            differential: options.differential, margin: margin, hidden: hidden, splitSeed: splitSeed ?? 0, split: split,
             pixels: pixels, pixelHigh: pixelHigh, rails: rails, shifts: shifts, skip: skip, side: side)
         guard var t = try SupervisedTasks.named(name, encoding: encoding) else {
             throw LearningError.invalidHyperparameter(

@@ -96,6 +96,8 @@ public struct SupervisedTask: Sendable, Codable {
     public var curveInput: Int?
     /// The seed of the train/test split (classification data).
     public var splitSeed: UInt64
+    /// How the data set was divided (tasks on a data set; `nil` for generated examples).
+    public var splitMethod: SplitMethod?
     /// Teacher–student tasks: the teacher's parameters (one per edge). A trial labels both sets
     /// with the teacher's free outputs on its own backend and chip, so the task is realizable
     /// there; `train` and `test` hold the idealized solver's labels.
@@ -105,7 +107,8 @@ public struct SupervisedTask: Sendable, Codable {
         name: String, summary: String, topology: Topology, train: [SupervisedExample], test: [SupervisedExample],
         trainClasses: [Int] = [], testClasses: [Int] = [], classNames: [String] = [], decoder: ClassDecoder = .argmax,
         rule: CoupledLearningRule, options: SupervisedOptions, epochs: Int, shuffle: Bool = true,
-        initialGates: InitialGates, trials: Int = 1, evaluateEvery: Int = 1, curveInput: Int? = nil, splitSeed: UInt64 = 0
+        initialGates: InitialGates, trials: Int = 1, evaluateEvery: Int = 1, curveInput: Int? = nil, splitSeed: UInt64 = 0,
+        splitMethod: SplitMethod? = nil
     ) {
         self.name = name
         self.summary = summary
@@ -125,6 +128,7 @@ public struct SupervisedTask: Sendable, Codable {
         self.evaluateEvery = evaluateEvery
         self.curveInput = curveInput
         self.splitSeed = splitSeed
+        self.splitMethod = splitMethod
     }
 
     public var metric: SupervisedMetric { classNames.isEmpty ? .mse : .accuracy }

@@ -11,7 +11,7 @@ public enum PixelEncoding: String, Sendable, Hashable, Codable, CaseIterable, Co
 }
 
 /// The choices that change a task's network or encoding (config keys `differential`, `margin`,
-/// `hidden`, `split_seed`, and for digits `pixels`, `pixel_high`, `rails`, `shifts`); `nil` keeps the
+/// `hidden`, `split_seed`, `split`, and for digits `pixels`, `pixel_high`, `rails`, `shifts`); `nil` keeps the
 /// task's default.
 public struct TaskEncoding: Sendable, Hashable {
     public var differential: Bool?
@@ -20,6 +20,8 @@ public struct TaskEncoding: Sendable, Hashable {
     /// Hidden-layer sizes between inputs and outputs (iris, digits).
     public var hidden: [Int]?
     public var splitSeed: UInt64
+    /// Tasks on a data set (iris, digits): how it is divided into training and test sets.
+    public var split: SplitMethod?
     /// Digits: how pixels become input voltages.
     public var pixels: PixelEncoding?
     /// Digits: the voltage of a full pixel (p = 16), V.
@@ -36,7 +38,7 @@ public struct TaskEncoding: Sendable, Hashable {
     public var side: Int?
 
     public init(
-        differential: Bool? = nil, margin: Double? = nil, hidden: [Int]? = nil, splitSeed: UInt64 = 0,
+        differential: Bool? = nil, margin: Double? = nil, hidden: [Int]? = nil, splitSeed: UInt64 = 0, split: SplitMethod? = nil,
         pixels: PixelEncoding? = nil, pixelHigh: Double? = nil, rails: [Double]? = nil, shifts: Int? = nil, skip: Bool? = nil,
         side: Int? = nil
     ) {
@@ -44,6 +46,7 @@ public struct TaskEncoding: Sendable, Hashable {
         self.margin = margin
         self.hidden = hidden
         self.splitSeed = splitSeed
+        self.split = split
         self.pixels = pixels
         self.pixelHigh = pixelHigh
         self.rails = rails
@@ -61,7 +64,7 @@ public enum SupervisedTasks {
     /// preset records); a key given to a preset that does not read it is refused rather than
     /// silently ignored.
     public static let encodingKeys: [String: Set<String>] = {
-        let classification: Set<String> = ["differential", "margin", "hidden", "skip"]
+        let classification: Set<String> = ["differential", "margin", "hidden", "skip", "split"]
         let digits = classification.union(["pixels", "pixel_high", "rails", "shifts"])
         return [
             "xor": ["differential", "margin"], "regression": ["differential"], "iris": classification,
@@ -346,7 +349,8 @@ public enum SupervisedTasks {
             topology.outputs = (0..<classCount).flatMap { c in [nodeCount - outputCount + c, nodeCount - outputCount + classCount + c] }
         }
         let center = differential ? 0.0 : 0.5
-        let split = data.stratifiedSplit(testFraction: 0.2, seed: encoding.splitSeed)
+        let splitMethod = encoding.split ?? .stratified
+        let split = try data.split(splitMethod, testFraction: 0.2, seed: encoding.splitSeed)
         func labels(_ i: Int) -> [Double] { (0..<classCount).map { center + ($0 == data.labels[i] ? margin : -margin) } }
         func example(_ i: Int) -> SupervisedExample { SupervisedExample(inputs: inputs[i], targets: labels(i)) }
         // Augmented copies of the training examples only, after all originals (copy-major order).
@@ -362,12 +366,12 @@ public enum SupervisedTasks {
             summary: "\(describe), dense \(network) network" + (skip ? " with input→output skip links" : "")
                 + " (\(topology.edgeCount) MOSFETs), "
                 + (differential ? "differential outputs" : "single-ended outputs")
-                + ", labels ±\(margin) V, split \(split.train.count)/\(split.test.count) (seed \(encoding.splitSeed))"
+                + ", labels ±\(margin) V, split \(split.train.count)/\(split.test.count) (\(splitMethod == .stratified ? "" : "\(splitMethod.rawValue), ")seed \(encoding.splitSeed))"
                 + (copies > 0 ? ", training set augmented to \(split.train.count * (copies + 1)) by \(copies) shifted copies" : ""),
             topology: Self.named(topology, name), train: split.train.map(example) + extraTrain, test: split.test.map(example),
             trainClasses: split.train.map { data.labels[$0] } + extraClasses, testClasses: split.test.map { data.labels[$0] },
             classNames: data.classNames, decoder: .argmax, rule: rule, options: options,
-            epochs: epochs, shuffle: true, initialGates: initialGates, splitSeed: encoding.splitSeed)
+            epochs: epochs, shuffle: true, initialGates: initialGates, splitSeed: encoding.splitSeed, splitMethod: splitMethod)
     }
 
     private static func named(_ topology: Topology, _ task: String) -> Topology {

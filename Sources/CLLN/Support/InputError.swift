@@ -16,6 +16,7 @@ extension GeneratorError: InputError {}
 extension LearningError: InputError {}
 extension SupervisedConfigError: InputError {}
 extension ChipSpecError: InputError {}
+extension DatasetSplitError: InputError {}
 extension ExperimentConfigError: InputError {}
 /// `--resume` with other settings than the folder's run: the user gave them.
 extension RunSettingsError: InputError {}
