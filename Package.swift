@@ -67,7 +67,8 @@ let package = Package(
         ),
         // Benchmarks of the solvers (`clln bench`): timing code kept out of the core.
         .target(name: "CLLNBench", dependencies: ["CLLN"]),
-        // Digital baselines (tabular Q, DQN, a backprop-free local agent) on CLLN's tasks.
+        // Digital baselines on CLLN's tasks: tabular Q, DQN and a backprop-free local agent on the Q-learning tasks;
+        // logistic regression and an MLP on the classification tasks' data.
         .target(name: "CLLNBaselines", dependencies: ["CLLN", "CLLNReport", "CLLNRuns"]),
         // Dynamical contrastive learning (ODE networks).
         .target(name: "CLLNDynamics", dependencies: ["CLLNReport", "CLLNRuns"]),

@@ -5,16 +5,30 @@ import CLLNReport
 import CLLNRuns
 import Foundation
 
-/// `clln baseline <agent> <task>`: a digital baseline (tabular Q, DQN, local agent) over seeds.
+/// The first argument of `clln baseline`: a Q-learning agent or a digital classifier.
+enum BaselineChoice: String, CaseIterable, ExpressibleByArgument {
+    case tabular, dqn, local, linear, mlp
+
+    var agent: BaselineAgentKind? { BaselineAgentKind(rawValue: rawValue) }
+    var classifier: ClassifierKind? { ClassifierKind(rawValue: rawValue) }
+}
+
+/// `clln baseline <agent> <task>`: a digital baseline over seeds — a Q-learning agent (tabular Q,
+/// DQN, local agent) on a Q-learning task, or a classifier (logistic regression, MLP) on a
+/// supervised classification task's own data and split.
 struct BaselineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "baseline",
-        abstract: "Train a digital baseline (tabular, dqn, local) on a task over seeds; write summary.json, curves.csv, curve.svg.",
-        discussion: "Tasks: \(LearningTask.names.joined(separator: ", ")). Tabular tasks report the greedy policy's exact average "
-            + "reward over the optimum; cartpole and mountaincar the mean return of 100 greedy episodes (solved: ≥ 475 and ≥ −110).")
+        abstract: "Train a digital baseline over seeds: a Q-learning agent (tabular, dqn, local; writes curves.csv, curve.svg) "
+            + "or a classifier (linear, mlp) on a supervised task's data (writes curves.csv, accuracy.svg); summary.json for both.",
+        discussion: "Q-learning tasks: \(LearningTask.names.joined(separator: ", ")). Tabular tasks report the greedy policy's exact average "
+            + "reward over the optimum; cartpole and mountaincar the mean return of 100 greedy episodes (solved: ≥ 475 and ≥ −110). "
+            + "Classification tasks: iris, digits, digits-hidden or a supervised config file of one; the classifier sees the task's "
+            + "input voltages and its training and test sets (--set split=scikit-learn --set split_seed=0 for scikit-learn's split) "
+            + "and reports the test accuracy pooled over seeds with its 95 % interval.")
 
-    @Argument(help: "Agent: tabular, dqn or local.")
-    var agent: BaselineAgentKind
+    @Argument(help: "Agent: tabular, dqn or local (Q-learning tasks); linear or mlp (classification tasks).")
+    var agent: BaselineChoice
     @Argument(help: "Task name.")
     var task: String
     @Option(help: "Training steps (default: the task's; the ε decay scales with it).")
@@ -45,6 +59,19 @@ struct BaselineCommand: ParsableCommand {
     var doubleQ = false
     @Option(help: "Points of the learning curve.")
     var measurements: Int?
+    @Option(parsing: .upToNextOption, help: "Classifiers: hidden layer widths of the mlp (default 64).")
+    var hidden: [Int] = []
+    @Option(help: "Classifiers: training epochs (default 200).")
+    var epochs: Int?
+    @Option(help: "Classifiers: minibatch size (default 32).")
+    var batch: Int?
+    @Option(name: .customLong("weight-decay"), help: "Classifiers: λ of the L2 penalty on the weights (default 1e-4).")
+    var weightDecay: Double?
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp("Classifiers: a data key of the task's config (split, split_seed, pixels, rails, …), e.g. --set split=scikit-learn.",
+                           valueName: "key=value"))
+    var settings: [String] = []
     @OptionGroup var runOptions: RunOptions
     @Option(help: "Output folder (default: out/baseline/<agent>-<task>).")
     var out: String?
@@ -52,6 +79,17 @@ struct BaselineCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        if agent.classifier != nil { return try validateClassifier() }
+        let classifierFlags: [(String, Bool)] = [
+            ("--hidden", !hidden.isEmpty), ("--epochs", epochs != nil), ("--batch", batch != nil), ("--weight-decay", weightDecay != nil),
+            ("--set", !settings.isEmpty),
+        ]
+        if let flag = classifierFlags.first(where: \.1) {
+            throw badValue("\(flag.0) is for the classifiers (linear, mlp); drop it for the Q-learning agent \(agent.rawValue)")
+        }
+        if SupervisedConfig.resolve(task) != nil {
+            throw badValue("\(task) is a classification task; use the linear or mlp baseline on it (tabular, dqn and local are Q-learning agents)")
+        }
         guard LearningTask.names.contains(task) else {
             throw badValue("unknown task \"\(task)\"; use one of \(LearningTask.names.joined(separator: ", "))")
         }
@@ -77,8 +115,74 @@ struct BaselineCommand: ParsableCommand {
         }
     }
 
+    func validateClassifier() throws {
+        let rlFlags: [(String, Bool)] = [
+            ("--steps", steps != nil), ("--gamma", gamma != nil), ("--epsilon-start", epsilonStart != nil), ("--epsilon-end", epsilonEnd != nil),
+            ("--epsilon-decay-steps", epsilonDecaySteps != nil), ("--alpha", alpha != nil), ("--train-every", trainEvery != nil),
+            ("--target-update", targetUpdate != nil), ("--replay-capacity", replayCapacity != nil), ("--double-q", doubleQ),
+            ("--measurements", measurements != nil),
+        ]
+        if let flag = rlFlags.first(where: \.1) {
+            throw badValue("\(flag.0) is for the Q-learning agents; \(agent.rawValue) is a classifier (use --epochs, --learning-rate, --batch, --weight-decay)")
+        }
+        if LearningTask.names.contains(task) {
+            throw badValue("\(task) is a Q-learning task; use the tabular, dqn or local baseline on it (linear and mlp are classifiers)")
+        }
+        guard SupervisedConfig.resolve(task) != nil else {
+            throw badValue("unknown task \"\(task)\"; give a classification task (iris, digits, digits-hidden) or a supervised config file of one")
+        }
+        if !(1...InputLimits.maximumTrials).contains(seeds) { throw badValue("--seeds must be 1 to \(InputLimits.maximumTrials), e.g. --seeds 10") }
+    }
+
+    /// The classifier's settings: its defaults with the flags applied.
+    func classifierSettings(_ kind: ClassifierKind) -> ClassifierSettings {
+        var s = ClassifierSettings.defaults(kind)
+        s.hidden = hidden.isEmpty ? s.hidden : hidden
+        s.epochs = epochs ?? s.epochs
+        s.learningRate = learningRate ?? s.learningRate
+        s.batchSize = batch ?? s.batchSize
+        s.weightDecay = weightDecay ?? s.weightDecay
+        return s
+    }
+
+    /// The supervised task whose data the classifier trains on: the named task or config file
+    /// with the `--set` data keys applied (keys that only change the CLLN's training are refused).
+    func classificationTask() throws -> SupervisedTask {
+        guard let reference = SupervisedConfig.resolve(task) else { throw badValue("unknown task \"\(task)\"") }
+        let overrides = try SupervisedConfig.parse(settings: settings)
+        let given = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(overrides)) as? [String: Any]).map { Set($0.keys) } ?? []
+        // The keys that change the examples (inputs, sets); the CLLN's network and labels do not matter here.
+        let dataKeys: Set<String> = ["split", "split_seed", "pixels", "pixel_high", "rails", "shifts"]
+        if let key = given.subtracting(dataKeys).sorted().first {
+            throw badValue("--set \(key) sets the CLLN's network or training, not the data; drop it (a classifier baseline takes only data keys: \(dataKeys.sorted().joined(separator: ", ")))")
+        }
+        return try reference.config().overriding(with: overrides).makeTask()
+    }
+
+    func runClassifier(_ kind: ClassifierKind) throws {
+        let supervised = try classificationTask()
+        let trial = ClassifierBaselineTrial(classifier: kind, task: supervised, settings: classifierSettings(kind), seed: seed, seeds: seeds)
+        let name = SupervisedConfig.resolve(task)?.name ?? task
+        let folder = URL(fileURLWithPath: out ?? "out/baseline/\(kind.rawValue)-\(name)")
+        let summary = try runOptions.scheduler.run(trial, on: InProcessBackend(), in: RunFolder(folder))
+        if json {
+            printOut(String(decoding: try JSONOutput.encode(summary), as: UTF8.self))
+        } else {
+            printOut("\(kind.rawValue) on \(summary.task): \(summary.data)")
+            for r in summary.seeds {
+                printOut(String(format: "seed %llu: test %.2f%% (%d/%d), train %.2f%%, %d epochs, %.1f s, %d parameters", r.seed, 100 * r.testAccuracy,
+                                r.testCorrect, summary.testCount, 100 * r.trainAccuracy, r.epochs, r.wallSeconds, r.parameterCount))
+            }
+            for f in summary.failedTrials { printOut("seed \(seed &+ UInt64(f.trial)) FAILED: \(f.error)") }
+            let pooled = summary.testPooled
+            printOut(String(format: "pooled test accuracy %d/%d = %.2f%% (95%% interval %.1f–%.1f%%); results: %@", pooled.successes, pooled.trials,
+                            100 * Double(pooled.successes) / Double(max(pooled.trials, 1)), 100 * pooled.low, 100 * pooled.high, folder.path))
+        }
+        if !summary.failedTrials.isEmpty { throw ExitCode(70) }
+    }
+
     /// The task's defaults with the flags applied.
-    func config() -> BaselineConfig {
+    func config(_ agent: BaselineAgentKind) -> BaselineConfig {
         var c = BaselineConfig.defaults(agent: agent, task: task)
         if let steps {
             c.epsilonDecaySteps = Int((Double(c.epsilonDecaySteps) * Double(steps) / Double(c.steps)).rounded())
@@ -100,7 +204,9 @@ struct BaselineCommand: ParsableCommand {
 
     func run() throws {
         try Exit.run {
-            let trial = BaselineTrial(agent: agent, task: task, config: config(), seed: seed, seeds: seeds)
+            if let kind = agent.classifier { return try runClassifier(kind) }
+            guard let agent = agent.agent else { return }
+            let trial = BaselineTrial(agent: agent, task: task, config: config(agent), seed: seed, seeds: seeds)
             let folder = URL(fileURLWithPath: out ?? "out/baseline/\(agent.rawValue)-\(task)")
             let summary = try runOptions.scheduler.run(trial, on: InProcessBackend(), in: RunFolder(folder))
             if json {
@@ -121,4 +227,3 @@ struct BaselineCommand: ParsableCommand {
     }
 }
 
-extension BaselineAgentKind: ExpressibleByArgument {}
