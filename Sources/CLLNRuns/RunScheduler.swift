@@ -38,7 +38,7 @@ public struct RunScheduler: Sendable {
         try trial.validate(on: backend)
         let backendInfo = try backend.info()
         let start = ContinuousClock.now
-        try folder.claim(try RunSettings(trial, on: backend), resume: resume)
+        try folder.claim(trial, on: backend, resume: resume)
         folder.prepare(resume: resume)
         let pending = (0..<trial.trialCount).filter { Self.finished(trial, $0, in: folder) == nil }
         let progress = ProgressBar(total: pending.count * trial.progressUnits, label: "\(trial.name) \(backend.name)")

@@ -17,13 +17,14 @@ struct RunSettings {
     let tree: Any
 
     init<T: Trial>(_ trial: T, on backend: T.Backend) throws {
-        let encoded = try JSONOutput.encode(Record(kind: T.kind, backend: backend, trial: trial))
+        let encoded = try JSONOutput.encode(Record(kind: T.kind, trials: trial.trialCount, backend: backend, trial: trial))
         let condensed = Self.condensed(try JSONSerialization.jsonObject(with: encoded, options: [.fragmentsAllowed]))
         tree = try JSONSerialization.jsonObject(with: try Self.serialize(condensed), options: [.fragmentsAllowed])
     }
 
     private struct Record<T: Trial>: Encodable {
         var kind: String
+        var trials: Int
         var backend: T.Backend
         var trial: T
     }
@@ -33,6 +34,9 @@ struct RunSettings {
     }
 
     func data() throws -> Data { try Self.serialize(tree) }
+
+    /// The run's trial count (absent in folders from before it was recorded).
+    var trialCount: Int? { (tree as? [String: Any])?["trials"] as? Int }
 
     /// The paths (`trial.task.rule.alpha`) where `other` differs from these settings, at most
     /// `limit` of them, in key order.
@@ -82,12 +86,17 @@ struct RunSettings {
 /// `--resume` in a folder whose run had other settings.
 public enum RunSettingsError: Error, CustomStringConvertible {
     case changed(folder: String, differences: [String])
+    /// Fewer trials than the folder's run has (a run is extended, never cut).
+    case fewerTrials(folder: String, recorded: Int, given: Int)
 
     public var description: String {
         switch self {
         case let .changed(folder, differences):
             "--resume: the run in \(folder) was started with other settings (they differ in \(differences.joined(separator: ", "))); "
                 + "resume with the same command and config, or drop --resume to start over there, or give another --out"
+        case let .fewerTrials(folder, recorded, given):
+            "--resume: the run in \(folder) has \(recorded) trials, this command \(given); resume with --trials \(recorded) or more "
+                + "(more extends the run, keeping the finished trials), or give another --out"
         }
     }
 }
@@ -95,15 +104,25 @@ public enum RunSettingsError: Error, CustomStringConvertible {
 extension RunFolder {
     var settingsFile: URL { file(RunSettings.fileName) }
 
-    /// Makes this folder the home of a run with `settings`: a new run records them; a resumed one
-    /// must have the recorded ones (a folder from before they were recorded takes the current
+    /// Makes this folder the home of `trial` on `backend`: a new run records its settings; a
+    /// resumed one must have the recorded ones, except that a kind whose trials are numbered
+    /// independently of their count (``Trial/withTrialCount(_:)``) may resume with more trials,
+    /// which extends the run (a folder from before settings were recorded takes the current
     /// ones). Throws ``RunSettingsError`` before any trial runs.
-    func claim(_ settings: RunSettings, resume: Bool) throws {
+    func claim<T: Trial>(_ trial: T, on backend: T.Backend, resume: Bool) throws {
+        let settings = try RunSettings(trial, on: backend)
         if resume, FileManager.default.fileExists(atPath: settingsFile.path) {
             let recorded = try RunSettings(contentsOf: settingsFile)
-            let differences = try recorded.differences(from: settings)
+            var comparable = settings
+            if let count = recorded.trialCount, count != trial.trialCount, let shorter = trial.withTrialCount(count) {
+                guard count < trial.trialCount else {
+                    throw RunSettingsError.fewerTrials(folder: url.path, recorded: count, given: trial.trialCount)
+                }
+                comparable = try RunSettings(shorter, on: backend)
+            }
+            let differences = try recorded.differences(from: comparable)
             guard differences.isEmpty else { throw RunSettingsError.changed(folder: url.path, differences: differences) }
-            return
+            if recorded.trialCount == trial.trialCount { return }
         }
         try AtomicFile.write(try settings.data(), to: settingsFile)
     }

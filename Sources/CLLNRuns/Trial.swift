@@ -22,6 +22,11 @@ public protocol Trial: Codable, Sendable {
     var name: String { get }
     /// Number of trials of the run.
     var trialCount: Int { get }
+    /// This run with `count` trials, or `nil` when the kind's trials are not numbered
+    /// independently of their count (e.g. a grid over factors). `--resume` with a larger trial
+    /// count extends a run through it, so trial k of the longer run must be trial k of the
+    /// shorter one (same seed and settings).
+    func withTrialCount(_ count: Int) -> Self?
     /// Units of progress one trial reports (steps, epochs).
     var progressUnits: Int { get }
     /// Whether `result`, read back from the run folder, is trial `k`'s result of this very run
@@ -38,6 +43,7 @@ public protocol Trial: Codable, Sendable {
 
 extension Trial {
     public func validate(on backend: Backend) throws {}
+    public func withTrialCount(_ count: Int) -> Self? { nil }
 }
 
 /// What trials run on, described as a value a worker process can receive.

@@ -87,6 +87,50 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: folder.settingsFile.path))
     }
 
+    /// `--resume` with more trials extends a run: the finished trials are read back untouched,
+    /// the new ones run, and the whole equals a run started with that many trials; fewer
+    /// trials, or more with another setting, are refused naming the fix or the setting.
+    @Test func resumingWithMoreTrialsExtendsTheRun() throws {
+        let folder = temporaryFolder()
+        let fresh = temporaryFolder()
+        defer {
+            try? FileManager.default.removeItem(at: folder.url)
+            try? FileManager.default.removeItem(at: fresh.url)
+        }
+        var task = try SupervisedTasks.xor()
+        (task.epochs, task.trials) = (3, 2)
+        _ = try RunScheduler(jobs: 1).run(SupervisedTrial(task: task, seed: 5), on: SolverBackend(), in: folder)
+        let firstResult = folder.url.appendingPathComponent("trials/trial-0.json")
+        let written = try FileManager.default.attributesOfItem(atPath: firstResult.path)[.modificationDate] as? Date
+        var longer = task
+        longer.trials = 4
+        let resume = RunScheduler(jobs: 1, resume: true)
+        let extended = try resume.run(SupervisedTrial(task: longer, seed: 5), on: SolverBackend(), in: folder)
+        #expect(try FileManager.default.attributesOfItem(atPath: firstResult.path)[.modificationDate] as? Date == written)
+        let reference = try RunScheduler(jobs: 1).run(SupervisedTrial(task: longer, seed: 5), on: SolverBackend(), in: fresh)
+        #expect(extended.trials.count == 4 && extended.failedTrials.isEmpty)
+        #expect(extended.trials.map(\.testLoss) == reference.trials.map(\.testLoss))
+        #expect(extended.trials.map(\.seed) == reference.trials.map(\.seed))
+        // The folder now holds a 4-trial run: resuming it with 2 or 3 is refused, with 4 it resumes.
+        var shorter = task
+        shorter.trials = 3
+        do {
+            _ = try resume.run(SupervisedTrial(task: shorter, seed: 5), on: SolverBackend(), in: folder)
+            Issue.record("a run was cut to fewer trials")
+        } catch let error as RunSettingsError {
+            #expect("\(error)".contains("--trials 4 or more"), "\(error)")
+        }
+        #expect(try resume.run(SupervisedTrial(task: longer, seed: 5), on: SolverBackend(), in: folder).trials.count == 4)
+        var faster = longer
+        (faster.trials, faster.rule.alpha) = (6, longer.rule.alpha * 2)
+        do {
+            _ = try resume.run(SupervisedTrial(task: faster, seed: 5), on: SolverBackend(), in: folder)
+            Issue.record("more trials with a changed α were resumed")
+        } catch let error as RunSettingsError {
+            #expect("\(error)".contains("trial.task.rule.alpha") && !"\(error)".contains("trials,"), "\(error)")
+        }
+    }
+
     @Test func aCrashedWorkerIsReportedAndAFinishedTrialIsKept() throws {
         let folder = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder.url) }

@@ -55,6 +55,11 @@ public struct ContinuousQLearningTrial: Trial {
 
     public var name: String { "clln on \(task)" }
     public var trialCount: Int { trials }
+    public func withTrialCount(_ count: Int) -> ContinuousQLearningTrial? {
+        var other = self
+        other.trials = count
+        return other
+    }
     public var progressUnits: Int { config.steps }
 
     /// The continuous task called `task`; a tabular or unknown name is a ``LearningError/invalidTask(_:)``.

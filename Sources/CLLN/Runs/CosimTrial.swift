@@ -46,6 +46,11 @@ public struct CosimTrial: Trial {
 
     public var name: String { training.name }
     public var trialCount: Int { training.trialCount }
+    public func withTrialCount(_ count: Int) -> CosimTrial? {
+        var other = self
+        other.training.experiment.trials = count
+        return other
+    }
     public var progressUnits: Int { training.progressUnits }
 
     public func isResult(_ result: CosimTrialResult, ofTrial k: Int) -> Bool { training.isResult(result.training, ofTrial: k) }

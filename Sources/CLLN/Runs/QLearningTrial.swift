@@ -114,6 +114,11 @@ public struct QLearningTrial: Trial {
 
     public var name: String { experiment.name }
     public var trialCount: Int { experiment.trials }
+    public func withTrialCount(_ count: Int) -> QLearningTrial? {
+        var other = self
+        other.experiment.trials = count
+        return other
+    }
     public var progressUnits: Int { experiment.config.steps }
 
     public func isResult(_ result: TrialResult, ofTrial k: Int) -> Bool {

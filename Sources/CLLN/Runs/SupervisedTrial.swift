@@ -110,6 +110,11 @@ public struct SupervisedTrial: Trial {
 
     public var name: String { task.name }
     public var trialCount: Int { task.trials }
+    public func withTrialCount(_ count: Int) -> SupervisedTrial? {
+        var longer = self
+        longer.task.trials = count
+        return longer
+    }
     public var progressUnits: Int { max(task.epochs, 1) }
 
     public func isResult(_ result: SupervisedTrialResult, ofTrial k: Int) -> Bool {

@@ -24,6 +24,11 @@ public struct BaselineTrial: Trial {
 
     public var name: String { "\(agent.rawValue) on \(task)" }
     public var trialCount: Int { seeds }
+    public func withTrialCount(_ count: Int) -> BaselineTrial? {
+        var other = self
+        other.seeds = count
+        return other
+    }
     public var progressUnits: Int { config.steps }
 
     public func isResult(_ result: BaselineResult, ofTrial k: Int) -> Bool {

@@ -25,6 +25,11 @@ public struct ClassifierBaselineTrial: Trial {
 
     public var name: String { "\(classifier.rawValue) on \(task.name)" }
     public var trialCount: Int { seeds }
+    public func withTrialCount(_ count: Int) -> ClassifierBaselineTrial? {
+        var other = self
+        other.seeds = count
+        return other
+    }
     public var progressUnits: Int { settings.epochs }
 
     public func isResult(_ result: ClassifierResult, ofTrial k: Int) -> Bool {

@@ -37,6 +37,11 @@ public struct DynamicsTrial: Trial {
 
     public var name: String { task }
     public var trialCount: Int { seeds }
+    public func withTrialCount(_ count: Int) -> DynamicsTrial? {
+        var other = self
+        other.seeds = count
+        return other
+    }
     public var progressUnits: Int { (try? trainer(seed: seed).iterations) ?? 1 }
 
     /// The trainer of the task built with `seed`.
