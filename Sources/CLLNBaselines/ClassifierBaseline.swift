@@ -105,6 +105,22 @@ public struct ClassifierTrainer: Sendable {
         self.settings = settings
     }
 
+    /// The config keys that change a classification task's examples (input voltages, training
+    /// and test sets); the CLLN's network, labels and training do not concern a digital classifier.
+    public static let dataKeys: Set<String> = ["split", "split_seed", "pixels", "pixel_high", "rails", "shifts"]
+
+    /// The task whose data a classifier trains on: `config` (a preset or config file) with the
+    /// data keys of `dataSettings` over it; any other key there is refused, naming the data keys.
+    public static func task(_ config: SupervisedConfig, dataSettings: SupervisedConfig) throws -> SupervisedTask {
+        let given = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(dataSettings)) as? [String: Any]).map { Set($0.keys) } ?? []
+        if let key = given.subtracting(dataKeys).sorted().first {
+            throw BaselineError.invalidConfig(
+                "--set \(key) sets the CLLN's network or training, not the data; drop it (a classifier baseline takes only data keys: "
+                    + "\(dataKeys.sorted().joined(separator: ", ")))")
+        }
+        return try config.overriding(with: dataSettings).makeTask()
+    }
+
     var sizes: [Int] { [task.train[0].inputs.count] + settings.hidden + [task.classNames.count] }
 
     public func run(seed: UInt64, progress: (Int) -> Void = { _ in }) -> ClassifierResult {

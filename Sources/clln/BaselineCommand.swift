@@ -145,22 +145,9 @@ struct BaselineCommand: ParsableCommand {
         return s
     }
 
-    /// The supervised task whose data the classifier trains on: the named task or config file
-    /// with the `--set` data keys applied (keys that only change the CLLN's training are refused).
-    func classificationTask() throws -> SupervisedTask {
-        guard let reference = SupervisedConfig.resolve(task) else { throw badValue("unknown task \"\(task)\"") }
-        let overrides = try SupervisedConfig.parse(settings: settings)
-        let given = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(overrides)) as? [String: Any]).map { Set($0.keys) } ?? []
-        // The keys that change the examples (inputs, sets); the CLLN's network and labels do not matter here.
-        let dataKeys: Set<String> = ["split", "split_seed", "pixels", "pixel_high", "rails", "shifts"]
-        if let key = given.subtracting(dataKeys).sorted().first {
-            throw badValue("--set \(key) sets the CLLN's network or training, not the data; drop it (a classifier baseline takes only data keys: \(dataKeys.sorted().joined(separator: ", ")))")
-        }
-        return try reference.config().overriding(with: overrides).makeTask()
-    }
-
     func runClassifier(_ kind: ClassifierKind) throws {
-        let supervised = try classificationTask()
+        guard let reference = SupervisedConfig.resolve(task) else { throw badValue("unknown task \"\(task)\"") }
+        let supervised = try ClassifierTrainer.task(reference.config(), dataSettings: SupervisedConfig.parse(settings: settings))
         let trial = ClassifierBaselineTrial(classifier: kind, task: supervised, settings: classifierSettings(kind), seed: seed, seeds: seeds)
         let name = SupervisedConfig.resolve(task)?.name ?? task
         let folder = URL(fileURLWithPath: out ?? "out/baseline/\(kind.rawValue)-\(name)")
