@@ -296,13 +296,15 @@ import _CLLNTestSupport
 
     /// presets/digits-pyclln.yaml is the published scikit-digits trainer's settings: fixed nudge
     /// 0.05, score margin 0.02 (labels ±0.01 V), γ = α/η = 1 with no clip inside one step's reach,
-    /// gates in [0.4, 8] V starting uniform in [0.5, 4.5] V, 15 epochs.
+    /// gates in [0.4, 8] V starting uniform in [0.5, 4.5] V, 15 epochs, on scikit-learn's split
+    /// with random_state 0.
     @Test func theScikitDigitsPresetFileHoldsThePublishedSettings() throws {
         let file = repositoryRoot.appendingPathComponent("presets/digits-pyclln.yaml")
         let task = try SupervisedConfig.load(file).makeTask()
         #expect(task.name == "digits" && task.options.loss == .multiclassHinge && task.options.hingeNudge == 0.05)
         #expect(task.rule.alpha / task.rule.eta == 1 && task.rule.updateClip >= 1)
         #expect(task.topology.gateBounds == 0.4...8 && task.epochs == 15)
+        #expect(task.splitMethod == .scikitLearn && task.splitSeed == 0 && task.test.count == 360)
         guard case let .uniform(low, high) = task.initialGates else { Issue.record("initial gates \(task.initialGates)"); return }
         #expect(low == 0.5 && high == 4.5)
         let labels = task.train[0].targets
