@@ -47,7 +47,7 @@ struct BaselineCommand: ParsableCommand {
     var epsilonDecaySteps: Int?
     @Option(help: "Step size α of tabular Q-learning.")
     var alpha: Double?
-    @Option(name: .customLong("learning-rate"), help: "Adam learning rate of the networks.")
+    @Option(name: .customLong("learning-rate"), help: "Adam learning rate of the networks (classifiers: linear 0.01, mlp 0.001).")
     var learningRate: Double?
     @Option(name: .customLong("train-every"), help: "Networks: a gradient step every this many steps.")
     var trainEvery: Int?
@@ -61,7 +61,7 @@ struct BaselineCommand: ParsableCommand {
     var measurements: Int?
     @Option(parsing: .upToNextOption, help: "Classifiers: hidden layer widths of the mlp (default 64).")
     var hidden: [Int] = []
-    @Option(help: "Classifiers: training epochs (default 200).")
+    @Option(help: "Classifiers: training epochs (default: 200, or more for at least 8,000 Adam steps).")
     var epochs: Int?
     @Option(help: "Classifiers: minibatch size (default 32).")
     var batch: Int?
@@ -134,9 +134,9 @@ struct BaselineCommand: ParsableCommand {
         if !(1...InputLimits.maximumTrials).contains(seeds) { throw badValue("--seeds must be 1 to \(InputLimits.maximumTrials), e.g. --seeds 10") }
     }
 
-    /// The classifier's settings: its defaults with the flags applied.
-    func classifierSettings(_ kind: ClassifierKind) -> ClassifierSettings {
-        var s = ClassifierSettings.defaults(kind)
+    /// The classifier's settings: its defaults on `task` with the flags applied.
+    func classifierSettings(_ kind: ClassifierKind, task: SupervisedTask) -> ClassifierSettings {
+        var s = ClassifierSettings.defaults(kind, trainingExamples: task.train.count)
         s.hidden = hidden.isEmpty ? s.hidden : hidden
         s.epochs = epochs ?? s.epochs
         s.learningRate = learningRate ?? s.learningRate
@@ -148,7 +148,7 @@ struct BaselineCommand: ParsableCommand {
     func runClassifier(_ kind: ClassifierKind) throws {
         guard let reference = SupervisedConfig.resolve(task) else { throw badValue("unknown task \"\(task)\"") }
         let supervised = try ClassifierTrainer.task(reference.config(), dataSettings: SupervisedConfig.parse(settings: settings))
-        let trial = ClassifierBaselineTrial(classifier: kind, task: supervised, settings: classifierSettings(kind), seed: seed, seeds: seeds)
+        let trial = ClassifierBaselineTrial(classifier: kind, task: supervised, settings: classifierSettings(kind, task: supervised), seed: seed, seeds: seeds)
         let name = SupervisedConfig.resolve(task)?.name ?? task
         let folder = URL(fileURLWithPath: out ?? "out/baseline/\(kind.rawValue)-\(name)")
         let summary = try runOptions.scheduler.run(trial, on: InProcessBackend(), in: RunFolder(folder))

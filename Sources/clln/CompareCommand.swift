@@ -14,10 +14,12 @@ struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compare",
         abstract: "Run CLLN agents and digital baselines on a task over seeds; write table.csv, table.json and curves.svg.",
-        discussion: "Tasks: \(LearningTask.names.joined(separator: ", ")). Agents: clln (per-action readout), clln-arq (tabular tasks), "
+        discussion: "Q-learning tasks: \(LearningTask.names.joined(separator: ", ")). Agents: clln (per-action readout), clln-arq (tabular tasks), "
             + "tabular (tabular tasks), dqn, local. Every agent gets the CLLN agent's steps and ε schedule on the task; each keeps its "
-            + "own γ and learning rate. Each agent is a run of the run layer in <out>/<agent>/ (clln train's and clln baseline's "
-            + "trials): --resume continues every unfinished one.")
+            + "own γ and learning rate. Classification tasks (iris, digits, digits-hidden, xor, or a supervised config file of one; "
+            + "--set KEY=VALUE as in clln train): agents clln, linear, mlp, all on the same examples and split; the table gives each "
+            + "one's test accuracy pooled over seeds with its 95 % interval. Each agent is a run of the run layer in <out>/<agent>/ "
+            + "(clln train's and clln baseline's trials): --resume continues every unfinished one.")
 
     @Argument(help: "Task name.")
     var task: String
@@ -29,6 +31,11 @@ struct CompareCommand: ParsableCommand {
     var seed: UInt64 = 0
     @Option(help: "Training steps of every agent (default: the CLLN agent's on the task; the ε decay keeps its share).")
     var steps: Int?
+    @Option(
+        name: .customLong("set"),
+        help: ArgumentHelp("Classification tasks: a config key of the CLLN's task, e.g. --set epochs=10 (data keys reach every agent).",
+                           valueName: "key=value"))
+    var settings: [String] = []
     @OptionGroup var backendOptions: BackendOptions
     @OptionGroup var runOptions: RunOptions
     @Option(help: "Output folder (default: out/compare/<task>).")
@@ -37,12 +44,71 @@ struct CompareCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        if !LearningTask.names.contains(task), SupervisedConfig.resolve(task) != nil {
+            if steps != nil { throw badValue("--steps is for Q-learning tasks; \(task) is a classification task (use --set epochs=N)") }
+            if !(1...InputLimits.maximumTrials).contains(seeds) { throw badValue("--seeds must be 1 to \(InputLimits.maximumTrials), e.g. --seeds 10") }
+            _ = try classificationAgents()
+            return
+        }
+        if !settings.isEmpty { throw badValue("--set is for classification tasks; drop it for the Q-learning task \(task)") }
         guard LearningTask.names.contains(task) else {
             throw badValue("unknown task \"\(task)\"; use one of \(LearningTask.names.joined(separator: ", "))")
         }
         if !(1...InputLimits.maximumTrials).contains(seeds) { throw badValue("--seeds must be 1 to \(InputLimits.maximumTrials), e.g. --seeds 10") }
         if let steps, !(1...InputLimits.maximumSteps).contains(steps) { throw badValue("--steps must be 1 to \(InputLimits.maximumSteps), e.g. --steps 50000") }
         _ = try chosenAgents()
+    }
+
+    /// The agents of `--agents` on a classification task (default: all three).
+    func classificationAgents() throws -> [ClassificationAgent] {
+        guard let agents else { return ClassificationAgent.allCases }
+        var chosen: [ClassificationAgent] = []
+        for name in agents.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            guard let agent = ClassificationAgent(rawValue: name) else {
+                throw badValue("--agents: \"\(name)\" does not run on the classification task \(task); use "
+                    + ClassificationAgent.allCases.map(\.rawValue).joined(separator: ","))
+            }
+            if !chosen.contains(agent) { chosen.append(agent) }
+        }
+        if chosen.isEmpty { throw badValue("--agents is empty; give e.g. --agents clln,linear") }
+        return chosen
+    }
+
+    /// The CLLN on a classification task beside the digital classifiers, on the task's examples.
+    func runClassification(_ reference: SupervisedTaskReference) throws {
+        var config = try reference.config().overriding(with: SupervisedConfig.parse(settings: settings))
+        config.trials = seeds
+        let supervised = try config.makeTask()
+        guard supervised.metric == .accuracy else {
+            throw badValue("\(task) is a regression task; clln compare takes classification tasks (iris, digits, digits-hidden, xor)")
+        }
+        let backend = try backendOptions.solverBackend()
+        let folder = URL(fileURLWithPath: out ?? "out/compare/\(reference.name)")
+        // Every run is built and validated before the first one starts.
+        var runs: [(ClassificationAgent, () throws -> ClassificationCompareRow)] = []
+        for agent in try classificationAgents() {
+            let agentFolder = RunFolder(folder.appendingPathComponent(agent.rawValue))
+            if let kind = agent.classifier {
+                let trial = ClassifierBaselineTrial(classifier: kind, task: supervised, settings: .defaults(kind, trainingExamples: supervised.train.count), seed: seed, seeds: seeds)
+                try trial.validate(on: InProcessBackend())
+                runs.append((agent, {
+                    ClassificationCompareRow(agent: agent, classifier: try runOptions.scheduler.run(trial, on: InProcessBackend(), in: agentFolder))
+                }))
+            } else {
+                let trial = SupervisedTrial(task: supervised, seed: seed)
+                try trial.validate(on: backend)
+                runs.append((agent, { ClassificationCompareRow(clln: try runOptions.scheduler.run(trial, on: backend, in: agentFolder)) }))
+            }
+        }
+        var rows: [ClassificationCompareRow] = []
+        for (agent, run) in runs {
+            if !json { printOut("\(agent.rawValue) on \(reference.name) (\(seeds) seeds)") }
+            rows.append(try run())
+        }
+        let summary = ClassificationCompareSummary(task: supervised, seeds: seeds, seed: seed, cllnBackend: backend.kind.rawValue, rows: rows)
+        try summary.write(to: folder)
+        printOut(json ? String(decoding: try JSONOutput.encode(summary), as: UTF8.self) : summary.text + "\nresults: \(folder.path)")
+        if rows.contains(where: { $0.failed > 0 }) { throw ExitCode(70) }
     }
 
     /// The agents of `--agents` (validated against the task), or the task's defaults.
@@ -65,6 +131,9 @@ struct CompareCommand: ParsableCommand {
 
     func run() throws {
         try Exit.run {
+            if !LearningTask.names.contains(task), let reference = SupervisedConfig.resolve(task) {
+                return try runClassification(reference)
+            }
             let agents = try chosenAgents()
             let schedule = try CompareSchedule.defaults(task: task, steps: steps)
             let backend = try backendOptions.solverBackend()

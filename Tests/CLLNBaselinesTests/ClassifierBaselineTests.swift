@@ -51,7 +51,7 @@ import Testing
 
     /// Same seed, same result to the bit; another seed, other initial weights and order.
     @Test func reproducibleFromTheSeed() throws {
-        var settings = ClassifierSettings.defaults(.mlp)
+        var settings = ClassifierSettings.defaults(.mlp, trainingExamples: 120)
         settings.epochs = 20
         let trainer = try ClassifierTrainer(task: Self.iris(), kind: .mlp, settings: settings)
         let a = trainer.run(seed: 3), b = trainer.run(seed: 3), c = trainer.run(seed: 4)
@@ -64,8 +64,8 @@ import Testing
     @Test func classifiersLearnIrisAndPoolTheirTestSets() throws {
         let task = try Self.iris(split: .scikitLearn)
         for kind in ClassifierKind.allCases {
-            var settings = ClassifierSettings.defaults(kind)
-            settings.learningRate = 0.05
+            let settings = ClassifierSettings.defaults(kind, trainingExamples: task.train.count)
+            #expect(settings.epochs == 2000)
             let trial = ClassifierBaselineTrial(classifier: kind, task: task, settings: settings, seed: 0, seeds: 2)
             let folder = FileManager.default.temporaryDirectory.appendingPathComponent("classifier-\(kind.rawValue)-\(UUID().uuidString)")
             defer { try? FileManager.default.removeItem(at: folder) }
@@ -85,7 +85,7 @@ import Testing
         var bad: [ClassifierSettings] = []
         for change in [{ (s: inout ClassifierSettings) in s.epochs = 0 }, { $0.learningRate = .nan }, { $0.batchSize = 0 },
                        { $0.weightDecay = -1 }, { $0.hidden = [0] }] {
-            var s = ClassifierSettings.defaults(.mlp)
+            var s = ClassifierSettings.defaults(.mlp, trainingExamples: 120)
             change(&s)
             bad.append(s)
         }
@@ -95,6 +95,6 @@ import Testing
         #expect(throws: BaselineError.self) { try ClassifierTrainer(task: iris, kind: .linear, settings: ClassifierSettings(hidden: [8])) }
         #expect(throws: BaselineError.self) { try ClassifierTrainer(task: iris, kind: .mlp, settings: ClassifierSettings(hidden: [])) }
         let regression = try SupervisedConfig(task: "regression").makeTask()
-        #expect(throws: BaselineError.self) { try ClassifierTrainer(task: regression, kind: .linear, settings: .defaults(.linear)) }
+        #expect(throws: BaselineError.self) { try ClassifierTrainer(task: regression, kind: .linear, settings: .defaults(.linear, trainingExamples: 1)) }
     }
 }

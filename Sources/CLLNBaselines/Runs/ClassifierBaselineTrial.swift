@@ -103,9 +103,7 @@ public struct ClassifierBaselineSummary: Codable, Sendable {
     ) {
         self.classifier = classifier
         self.task = task.name
-        let method = task.splitMethod.map { "\($0.rawValue), " } ?? ""
-        data = "\(task.train.first?.inputs.count ?? 0) input voltages, \(task.classNames.count) classes, "
-            + "\(task.train.count) training / \(task.test.count) test examples (split \(method)seed \(task.splitSeed))"
+        data = Self.dataDescription(task)
         split = task.splitMethod
         splitSeed = task.splitSeed
         trainCount = task.train.count
@@ -122,5 +120,12 @@ public struct ClassifierBaselineSummary: Codable, Sendable {
         trainAccuracyMean = seeds.map(\.trainAccuracy).reduce(0, +) / count
         parameterCount = seeds.first?.parameterCount ?? 0
         wallSecondsMean = seeds.map(\.wallSeconds).reduce(0, +) / count
+    }
+
+    /// "64 input voltages, 10 classes, 1437 training / 360 test examples (split scikit-learn, seed 0)".
+    public static func dataDescription(_ task: SupervisedTask) -> String {
+        let method = task.splitMethod.map { "\($0.rawValue), " } ?? ""
+        return "\(task.train.first?.inputs.count ?? 0) input voltages, \(task.classNames.count) classes, "
+            + "\(task.train.count) training / \(task.test.count) test examples (split \(method)seed \(task.splitSeed))"
     }
 }
