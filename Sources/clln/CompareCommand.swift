@@ -80,7 +80,7 @@ struct CompareCommand: ParsableCommand {
         config.trials = seeds
         let supervised = try config.makeTask()
         guard supervised.metric == .accuracy else {
-            throw badValue("\(task) is a regression task; clln compare takes classification tasks (iris, digits, digits-hidden, xor)")
+            throw badValue("\(task) is a regression task; give clln compare a classification task (iris, digits, digits-hidden, xor)")
         }
         let backend = try backendOptions.solverBackend()
         let folder = URL(fileURLWithPath: out ?? "out/compare/\(reference.name)")

@@ -40,6 +40,8 @@ import Testing
              arguments: ["compare", "four-state", "--seeds", "2", "--steps", "2000", "--agents", "clln,tabular", "--json", "OUT"]),
         Case(golden: "baseline-classifier",
              arguments: ["baseline", "linear", "digits", "--seeds", "2", "--epochs", "3", "--set", "split=scikit-learn", "--json", "OUT"]),
+        Case(golden: "compare-classification",
+             arguments: ["compare", "iris", "--seeds", "2", "--set", "epochs=5", "--set", "split=scikit-learn", "--json", "OUT"]),
         Case(golden: "train-cartpole", arguments: ["train", "cartpole", "--trials", "2", "--steps", "2000", "--json", "OUT"]),
         Case(golden: "dynamics-align",
              arguments: ["dynamics", "align", "oscillators-lag", "--etas", "0.1", "--samples", "1", "--json", "OUT"]),
