@@ -33,6 +33,15 @@ struct RunSettings {
         tree = try JSONSerialization.jsonObject(with: try Data(contentsOf: url), options: [.fragmentsAllowed])
     }
 
+    private init(tree: Any) { self.tree = tree }
+
+    /// These settings without the trial count, as folders recorded them before it was kept.
+    var withoutTrialCount: RunSettings {
+        guard var dictionary = tree as? [String: Any] else { return self }
+        dictionary["trials"] = nil
+        return RunSettings(tree: dictionary)
+    }
+
     func data() throws -> Data { try Self.serialize(tree) }
 
     /// The run's trial count (absent in folders from before it was recorded).
@@ -113,7 +122,7 @@ extension RunFolder {
         let settings = try RunSettings(trial, on: backend)
         if resume, FileManager.default.fileExists(atPath: settingsFile.path) {
             let recorded = try RunSettings(contentsOf: settingsFile)
-            var comparable = settings
+            var comparable = recorded.trialCount == nil ? settings.withoutTrialCount : settings
             if let count = recorded.trialCount, count != trial.trialCount, let shorter = trial.withTrialCount(count) {
                 guard count < trial.trialCount else {
                     throw RunSettingsError.fewerTrials(folder: url.path, recorded: count, given: trial.trialCount)

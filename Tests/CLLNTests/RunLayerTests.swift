@@ -82,6 +82,11 @@ import Testing
         #expect(throws: RunSettingsError.self) { try resume.run(SupervisedTrial(task: relabelled, seed: 0), on: SolverBackend(), in: folder) }
         let again = try resume.run(trial, on: SolverBackend(), in: folder)
         #expect(again.trials.count == 2)
+        // Settings recorded before the trial count was kept resume too.
+        var recorded = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.settingsFile)) as? [String: Any])
+        recorded["trials"] = nil
+        try JSONSerialization.data(withJSONObject: recorded).write(to: folder.settingsFile)
+        #expect(try resume.run(trial, on: SolverBackend(), in: folder).trials.count == 2)
         try FileManager.default.removeItem(at: folder.settingsFile)
         #expect(try resume.run(trial, on: SolverBackend(), in: folder).trials.count == 2)
         #expect(FileManager.default.fileExists(atPath: folder.settingsFile.path))
