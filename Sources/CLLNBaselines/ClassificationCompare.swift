@@ -68,7 +68,7 @@ public struct ClassificationCompareRow: Sendable, Codable, Hashable {
 
 /// What `clln compare` writes and prints for a classification task: its data (inputs, classes,
 /// split), the seeds, the CLLN's backend, and one row per agent.
-public struct ClassificationCompareSummary: Sendable, Codable, Hashable {
+public struct ClassificationCompareSummary: Sendable, Codable, Hashable, ComparisonReport {
     public var task: String
     public var data: String
     public var seeds: Int
@@ -133,10 +133,6 @@ public struct ClassificationCompareSummary: Sendable, Codable, Hashable {
         return lines.joined(separator: "\n")
     }
 
-    /// Writes `table.csv`, `table.json` and `accuracy.svg` into `folder`.
-    public func write(to folder: URL) throws {
-        try AtomicFile.write(csv, to: folder.appendingPathComponent("table.csv"))
-        try AtomicFile.write(try JSONOutput.encode(self), to: folder.appendingPathComponent("table.json"))
-        try AtomicFile.write(chart.svg(), to: folder.appendingPathComponent("accuracy.svg"))
-    }
+    public var chartFile: String { "accuracy.svg" }
+    public var chartSVG: String { chart.svg() }
 }

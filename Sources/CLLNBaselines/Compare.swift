@@ -203,7 +203,7 @@ public struct CompareRow: Sendable, Codable, Hashable {
 
 /// What `clln compare` writes and prints: the task, the shared schedule, the backend of the
 /// CLLN agents, and one row per agent.
-public struct CompareSummary: Sendable, Codable, Hashable {
+public struct CompareSummary: Sendable, Codable, Hashable, ComparisonReport {
     public var task: String
     public var seeds: Int
     public var seed: UInt64
@@ -268,10 +268,23 @@ public struct CompareSummary: Sendable, Codable, Hashable {
         return lines.joined(separator: "\n")
     }
 
-    /// Writes `table.csv`, `table.json` and `curves.svg` into `folder`.
+    public var chartFile: String { "curves.svg" }
+    public var chartSVG: String { chart.svg() }
+}
+
+/// What `clln compare` writes into its folder: `table.csv`, `table.json` and one chart.
+public protocol ComparisonReport: Encodable {
+    /// One line per agent.
+    var csv: String { get }
+    var chartFile: String { get }
+    var chartSVG: String { get }
+}
+
+extension ComparisonReport {
+    /// Writes `table.csv`, `table.json` and the chart into `folder`, each atomically.
     public func write(to folder: URL) throws {
         try AtomicFile.write(csv, to: folder.appendingPathComponent("table.csv"))
         try AtomicFile.write(try JSONOutput.encode(self), to: folder.appendingPathComponent("table.json"))
-        try AtomicFile.write(chart.svg(), to: folder.appendingPathComponent("curves.svg"))
+        try AtomicFile.write(chartSVG, to: folder.appendingPathComponent(chartFile))
     }
 }
