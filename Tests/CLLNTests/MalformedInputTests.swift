@@ -218,6 +218,8 @@ import Testing
             mentions: [["gate_bounds"], ["a list, e.g."]]),
         Row(label: "train supervised: one gate bound", arguments: ["train", "digits", "--trials", "1", "--epochs", "1", "--set", "gate_bounds=[0.4]"],
             mentions: [["gate_bounds"]]),
+        Row(label: "train supervised: negative split seed", arguments: ["train", "digits", "--trials", "1", "--epochs", "1", "--set", "split_seed=-1"],
+            mentions: [["split_seed"], ["≥ 0"]]),
         Row(label: "train supervised: unknown split method", arguments: ["train", "digits", "--trials", "1", "--epochs", "1", "--set", "split=sklearn"],
             mentions: [["split"], ["scikit-learn"], ["stratified"]]),
         Row(label: "train supervised: scikit-learn split seed beyond numpy's", arguments: ["train", "digits", "--trials", "1", "--epochs", "1", "--set", "split=scikit-learn", "--set", "split_seed=4294967296"],

@@ -265,7 +265,8 @@ func describe(_ error: DecodingError) -> String {
     }
     func wanted(_ type: Any.Type) -> String {
         switch type {
-        case is Int.Type, is UInt64.Type, is Int?.Type: "a whole number"
+        case is UInt64.Type, is UInt64?.Type: "a whole number ≥ 0, e.g. 0"
+        case is Int.Type, is Int?.Type: "a whole number"
         case is Double.Type, is Double?.Type: "a number"
         case is String.Type: "a string"
         case is Bool.Type: "true or false"
@@ -282,7 +283,9 @@ func describe(_ error: DecodingError) -> String {
         return "missing key \"\(key.stringValue)\"" + (inside.isEmpty ? "" : " in \(inside)") + "; add it"
     case let .typeMismatch(type, context):
         let path = where_(context)
-        return (path.isEmpty ? "the file" : "\"\(path)\"") + " must be \(wanted(type)) (\(context.debugDescription))"
+        // The decoder's own "Expected to decode UInt64 but found Scalar instead." names its types, not the input's.
+        let detail = context.debugDescription.hasPrefix("Expected to decode") ? "" : " (\(context.debugDescription))"
+        return (path.isEmpty ? "the file" : "\"\(path)\"") + " must be \(wanted(type))" + detail
     case let .valueNotFound(type, context):
         let path = where_(context)
         return (path.isEmpty ? "the file" : "\"\(path)\"") + " is empty or null; give \(wanted(type))"
