@@ -12,7 +12,8 @@ public enum ClassifierKind: String, Sendable, Codable, Hashable, CaseIterable {
 }
 
 /// How a digital classifier is trained: softmax cross-entropy plus an L2 penalty on the weights
-/// (not the biases), minimised by Adam over shuffled minibatches.
+/// (not the biases), minimised by Adam over shuffled minibatches (each batch's gradient clipped
+/// to an L2 norm of 10, as for the Q-learning baselines).
 public struct ClassifierSettings: Sendable, Codable, Hashable {
     /// Hidden layer widths (`mlp`; `linear` has none).
     public var hidden: [Int]
@@ -106,7 +107,7 @@ public struct ClassifierTrainer: Sendable {
 
     public init(task: SupervisedTask, kind: ClassifierKind, settings: ClassifierSettings) throws(BaselineError) {
         guard task.metric == .accuracy, !task.trainClasses.isEmpty, !task.classNames.isEmpty else {
-            throw .unsupported("\(task.name) is not a classification task; digital classifiers run on iris, digits and digits-hidden")
+            throw .unsupported("\(task.name) is not a classification task; give a classification task (iris, digits, digits-hidden, xor)")
         }
         try settings.validate(kind)
         self.task = task
