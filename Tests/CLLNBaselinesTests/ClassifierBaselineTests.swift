@@ -97,4 +97,27 @@ import Testing
         let regression = try SupervisedConfig(task: "regression").makeTask()
         #expect(throws: BaselineError.self) { try ClassifierTrainer(task: regression, kind: .linear, settings: .defaults(.linear, trainingExamples: 1)) }
     }
+
+    /// The comparison's rows mirror their runs: the CLLN's pooled test set and gates, the
+    /// classifier's; and no linear classifier separates XOR (at most 3 of its 4 cases), which the
+    /// CLLN's nonlinear network can.
+    @Test func comparisonRowsMirrorTheirRunsAndALinearClassifierCannotDoXOR() throws {
+        var task = try SupervisedTasks.xor()
+        (task.trials, task.epochs) = (2, 300)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("compare-xor-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let clln = try RunScheduler(jobs: 2).run(
+            SupervisedTrial(task: task, seed: 0), on: SolverBackend(), in: RunFolder(folder.appendingPathComponent("clln")))
+        let linear = try RunScheduler(jobs: 2).run(
+            ClassifierBaselineTrial(classifier: .linear, task: task, settings: .defaults(.linear, trainingExamples: 4), seed: 0, seeds: 2),
+            on: InProcessBackend(), in: RunFolder(folder.appendingPathComponent("linear")))
+        let rows = [ClassificationCompareRow(clln: clln), ClassificationCompareRow(agent: .linear, classifier: linear)]
+        #expect(rows[0].testPooled == clln.testPooled && rows[0].parameters == 32 && rows[0].seeds == 2)
+        #expect(rows[1].testPooled == linear.testPooled && rows[1].parameters == 4 * 2 + 2)  // x₁, x₂ and the two rails
+        #expect(linear.seeds.allSatisfy { $0.testCorrect <= 3 }, "\(linear.seeds.map(\.testCorrect))")
+        let summary = ClassificationCompareSummary(task: task, seeds: 2, seed: 0, cllnBackend: "ideal", rows: rows)
+        #expect(summary.csv.split(separator: "\n").count == 3 && summary.text.contains("linear"))
+        try summary.write(to: folder)
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("accuracy.svg").path))
+    }
 }
