@@ -108,6 +108,6 @@ import Testing
         #expect(task.testClasses == expected.digits_test["0"]!.map { digits.labels[$0] })
         #expect(task.summary.contains("1437/360 (scikit-learn, seed 0)"))
         let ours = try SupervisedConfig(task: "digits").makeTask()
-        #expect(ours.splitMethod == .stratified && ours.test.count == 359)
+        #expect(ours.splitMethod == nil && ours.test.count == 359)
     }
 }

@@ -36,7 +36,7 @@ public struct SupervisedSummary: Sendable, Codable {
         /// [GMN, GMX]: the range the gates are clipped to (V).
         public var gateBounds: [Double]
         public var splitSeed: UInt64
-        /// Tasks on a data set: how it was divided (`split`), else absent.
+        /// How the data set was divided (`split`) when not by the default stratified split.
         public var split: SplitMethod?
         public var options: SupervisedOptions
         enum CodingKeys: String, CodingKey {

@@ -96,7 +96,9 @@ public struct SupervisedTask: Sendable, Codable {
     public var curveInput: Int?
     /// The seed of the train/test split (classification data).
     public var splitSeed: UInt64
-    /// How the data set was divided (tasks on a data set; `nil` for generated examples).
+    /// How the data set was divided when not by the default ``SplitMethod/stratified`` (`nil` for
+    /// that default and for generated examples, so a task, and a run folder's recorded settings,
+    /// read as they did before the choice existed).
     public var splitMethod: SplitMethod?
     /// Teacher–student tasks: the teacher's parameters (one per edge). A trial labels both sets
     /// with the teacher's free outputs on its own backend and chip, so the task is realizable

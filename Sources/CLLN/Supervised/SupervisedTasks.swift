@@ -371,7 +371,8 @@ public enum SupervisedTasks {
             topology: Self.named(topology, name), train: split.train.map(example) + extraTrain, test: split.test.map(example),
             trainClasses: split.train.map { data.labels[$0] } + extraClasses, testClasses: split.test.map { data.labels[$0] },
             classNames: data.classNames, decoder: .argmax, rule: rule, options: options,
-            epochs: epochs, shuffle: true, initialGates: initialGates, splitSeed: encoding.splitSeed, splitMethod: splitMethod)
+            epochs: epochs, shuffle: true, initialGates: initialGates, splitSeed: encoding.splitSeed,
+            splitMethod: splitMethod == .stratified ? nil : splitMethod)
     }
 
     private static func named(_ topology: Topology, _ task: String) -> Topology {
