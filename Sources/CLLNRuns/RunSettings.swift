@@ -35,6 +35,16 @@ struct RunSettings {
 
     private init(tree: Any) { self.tree = tree }
 
+    /// The trial count of settings recorded before the count was kept: the whole number at the
+    /// one place where they differ from `current` (e.g. `trial.task.trials`), if there is one.
+    func legacyTrialCount(comparedWith current: RunSettings) throws -> Int? {
+        let differences = try differences(from: current.withoutTrialCount, limit: 2)
+        guard differences.count == 1 else { return nil }
+        var node: Any? = tree
+        for key in differences[0].split(separator: ".") { node = (node as? [String: Any])?[String(key)] }
+        return node as? Int
+    }
+
     /// These settings without the trial count, as folders recorded them before it was kept.
     var withoutTrialCount: RunSettings {
         guard var dictionary = tree as? [String: Any] else { return self }
@@ -128,6 +138,11 @@ extension RunFolder {
                     throw RunSettingsError.fewerTrials(folder: url.path, recorded: count, given: trial.trialCount)
                 }
                 comparable = try RunSettings(shorter, on: backend)
+            } else if recorded.trialCount == nil, let count = try recorded.legacyTrialCount(comparedWith: settings), count < trial.trialCount,
+                let shorter = trial.withTrialCount(count), try recorded.differences(from: RunSettings(shorter, on: backend).withoutTrialCount).isEmpty
+            {
+                // A folder from before the count was kept, extended: its count is the one number that differs.
+                comparable = try RunSettings(shorter, on: backend).withoutTrialCount
             }
             let differences = try recorded.differences(from: comparable)
             guard differences.isEmpty else { throw RunSettingsError.changed(folder: url.path, differences: differences) }

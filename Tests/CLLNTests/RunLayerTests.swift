@@ -126,6 +126,13 @@ import Testing
             #expect("\(error)".contains("--trials 4 or more"), "\(error)")
         }
         #expect(try resume.run(SupervisedTrial(task: longer, seed: 5), on: SolverBackend(), in: folder).trials.count == 4)
+        // Settings recorded before the trial count was kept: the count is read where they differ.
+        var recorded = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.settingsFile)) as? [String: Any])
+        recorded["trials"] = nil
+        try JSONSerialization.data(withJSONObject: recorded).write(to: folder.settingsFile)
+        var five = task
+        five.trials = 5
+        #expect(try resume.run(SupervisedTrial(task: five, seed: 5), on: SolverBackend(), in: folder).trials.count == 5)
         var faster = longer
         (faster.trials, faster.rule.alpha) = (6, longer.rule.alpha * 2)
         do {
