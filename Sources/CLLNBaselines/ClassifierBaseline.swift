@@ -122,8 +122,7 @@ public struct ClassifierTrainer: Sendable {
     /// The task whose data a classifier trains on: `config` (a preset or config file) with the
     /// data keys of `dataSettings` over it; any other key there is refused, naming the data keys.
     public static func task(_ config: SupervisedConfig, dataSettings: SupervisedConfig) throws -> SupervisedTask {
-        let given = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(dataSettings)) as? [String: Any]).map { Set($0.keys) } ?? []
-        if let key = given.subtracting(dataKeys).sorted().first {
+        if let key = dataSettings.presentKeys.subtracting(dataKeys).sorted().first {
             throw BaselineError.invalidConfig(
                 "--set \(key) sets the CLLN's network or training, not the data; drop it (a classifier baseline takes only data keys: "
                     + "\(dataKeys.sorted().joined(separator: ", ")))")

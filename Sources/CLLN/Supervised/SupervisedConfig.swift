@@ -280,6 +280,11 @@ public struct SupervisedConfig: Sendable, Codable {
         try options.encode(to: encoder)
     }
 
+    /// The keys this config gives, as it encodes them (absent ones are not written).
+    public var presentKeys: Set<String> {
+        (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(self)) as? [String: Any]).map { Set($0.keys) } ?? []
+    }
+
     /// `other`'s present keys over these.
     public func overriding(with other: SupervisedConfig) -> SupervisedConfig {
         var r = self
@@ -376,8 +381,7 @@ public struct SupervisedConfig: Sendable, Codable {
                 "hidden layer sizes must be whole numbers in 1...\(InputLimits.maximumLayerWidth) (got \(width)), e.g. hidden: [8]")
         }
         if let readable = SupervisedTasks.encodingKeys[name] {
-            // The keys present, as this config encodes them (absent ones are not written).
-            let present = (try? JSONSerialization.jsonObject(with: JSONEncoder().encode(self)) as? [String: Any]).map { Set($0.keys) } ?? []
+            let present = presentKeys
             let encodingKeys = SupervisedTasks.encodingKeys.values.reduce(Set<String>()) { $0.union($1) }
             if let key = present.intersection(encodingKeys).subtracting(readable).sorted().first {
                 let users = SupervisedTasks.names.filter { SupervisedTasks.encodingKeys[$0]?.contains(key) == true }
