@@ -139,10 +139,12 @@ extension RunFolder {
                 }
                 comparable = try RunSettings(shorter, on: backend)
             } else if recorded.trialCount == nil, let count = try recorded.legacyTrialCount(comparedWith: settings), count < trial.trialCount,
-                let shorter = trial.withTrialCount(count), try recorded.differences(from: RunSettings(shorter, on: backend).withoutTrialCount).isEmpty
+                let shorter = trial.withTrialCount(count)
             {
-                // A folder from before the count was kept, extended: its count is the one number that differs.
-                comparable = try RunSettings(shorter, on: backend).withoutTrialCount
+                // A folder from before the count was kept, extended: its count is the one number that
+                // differs. When that reading is wrong, the settings of the command itself are compared.
+                let extended = try RunSettings(shorter, on: backend).withoutTrialCount
+                if try recorded.differences(from: extended).isEmpty { comparable = extended }
             }
             let differences = try recorded.differences(from: comparable)
             guard differences.isEmpty else { throw RunSettingsError.changed(folder: url.path, differences: differences) }
