@@ -149,8 +149,7 @@ struct BaselineCommand: ParsableCommand {
         guard let reference = SupervisedConfig.resolve(task) else { throw badValue("unknown task \"\(task)\"") }
         let supervised = try ClassifierTrainer.task(reference.config(), dataSettings: SupervisedConfig.parse(settings: settings))
         let trial = ClassifierBaselineTrial(classifier: kind, task: supervised, settings: classifierSettings(kind, task: supervised), seed: seed, seeds: seeds)
-        let name = SupervisedConfig.resolve(task)?.name ?? task
-        let folder = URL(fileURLWithPath: out ?? "out/baseline/\(kind.rawValue)-\(name)")
+        let folder = URL(fileURLWithPath: out ?? "out/baseline/\(kind.rawValue)-\(reference.name)")
         let summary = try runOptions.scheduler.run(trial, on: InProcessBackend(), in: RunFolder(folder))
         if json {
             printOut(String(decoding: try JSONOutput.encode(summary), as: UTF8.self))

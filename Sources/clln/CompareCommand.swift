@@ -43,8 +43,13 @@ struct CompareCommand: ParsableCommand {
     @Flag(help: "Print the summary as JSON on stdout.")
     var json = false
 
+    /// The classification task or config file `task` names (`nil` for a Q-learning task).
+    var classificationTask: SupervisedTaskReference? {
+        LearningTask.names.contains(task) ? nil : SupervisedConfig.resolve(task)
+    }
+
     func validate() throws {
-        if !LearningTask.names.contains(task), SupervisedConfig.resolve(task) != nil {
+        if classificationTask != nil {
             if steps != nil { throw badValue("--steps is for Q-learning tasks; \(task) is a classification task (use --set epochs=N)") }
             if !(1...InputLimits.maximumTrials).contains(seeds) { throw badValue("--seeds must be 1 to \(InputLimits.maximumTrials), e.g. --seeds 10") }
             _ = try classificationAgents()
@@ -62,15 +67,26 @@ struct CompareCommand: ParsableCommand {
     /// The agents of `--agents` on a classification task (default: all three).
     func classificationAgents() throws -> [ClassificationAgent] {
         guard let agents else { return ClassificationAgent.allCases }
-        var chosen: [ClassificationAgent] = []
-        for name in agents.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-            guard let agent = ClassificationAgent(rawValue: name) else {
+        return try parseAgents(agents, example: "clln,linear") { (agent: ClassificationAgent?, name) in
+            guard let agent else {
                 throw badValue("--agents: \"\(name)\" does not run on the classification task \(task); use "
                     + ClassificationAgent.allCases.map(\.rawValue).joined(separator: ","))
             }
+            return agent
+        }
+    }
+
+    /// The comma-separated names of `list` as agents, in order without repeats: `accept` gets
+    /// each name's agent (`nil` for an unknown name) and returns it or throws naming the fix.
+    func parseAgents<Agent: RawRepresentable & Equatable>(
+        _ list: String, example: String, accept: (Agent?, String) throws -> Agent
+    ) throws -> [Agent] where Agent.RawValue == String {
+        var chosen: [Agent] = []
+        for name in list.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
+            let agent = try accept(Agent(rawValue: name), name)
             if !chosen.contains(agent) { chosen.append(agent) }
         }
-        if chosen.isEmpty { throw badValue("--agents is empty; give e.g. --agents clln,linear") }
+        if chosen.isEmpty { throw badValue("--agents is empty; give e.g. --agents \(example)") }
         return chosen
     }
 
@@ -115,23 +131,20 @@ struct CompareCommand: ParsableCommand {
     func chosenAgents() throws -> [CompareAgent] {
         let learningTask = try LearningTask.named(task)
         guard let agents else { return CompareAgent.defaults(on: learningTask) }
-        var chosen: [CompareAgent] = []
-        for name in agents.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-            guard let agent = CompareAgent(rawValue: name) else {
+        return try parseAgents(agents, example: "clln,dqn") { (agent: CompareAgent?, name) in
+            guard let agent else {
                 throw badValue("--agents: unknown agent \"\(name)\"; use \(CompareAgent.allCases.map(\.rawValue).joined(separator: ","))")
             }
             guard agent.runs(on: learningTask) else {
                 throw badValue("--agents: \(name) does not run on \(task) (a continuous task); use clln, dqn or local")
             }
-            if !chosen.contains(agent) { chosen.append(agent) }
+            return agent
         }
-        if chosen.isEmpty { throw badValue("--agents is empty; give e.g. --agents clln,dqn") }
-        return chosen
     }
 
     func run() throws {
         try Exit.run {
-            if !LearningTask.names.contains(task), let reference = SupervisedConfig.resolve(task) {
+            if let reference = classificationTask {
                 return try runClassification(reference)
             }
             let agents = try chosenAgents()
