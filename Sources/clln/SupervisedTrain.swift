@@ -27,18 +27,6 @@ struct SupervisedTrainOptions: ParsableArguments {
 /// report under `--out` (default out/train/<name>).
 func runSupervised(_ resolved: SupervisedTaskReference, command: TrainCommand) throws {
     let flags = command.supervised
-    let inapplicable: [(String, Bool)] = [
-        ("--steps (use --epochs)", command.steps != nil), ("--gamma", command.gamma != nil),
-        ("--epsilon-start", command.epsilonStart != nil), ("--epsilon-end", command.epsilonEnd != nil),
-        ("--reference-quirk", command.referenceQuirk), ("--state-weight-exponent", command.stateWeightExponent != nil),
-        ("--rule", command.rule != .faithful), ("--readout", command.readout != nil),
-        ("--action-code", command.actionCode != nil), ("--action-wiring", command.actionWiring != nil), ("--action-voltage", command.actionVoltage != nil),
-        ("--action-off-voltage", command.actionOffVoltage != nil), ("--readout-gain", command.readoutGain != nil),
-        ("--readout-offset", command.readoutOffset != nil),
-    ]
-    if let flag = inapplicable.first(where: \.1) {
-        throw ValidationError("\(flag.0) does not apply to the supervised task \(resolved.name)")
-    }
     var cli = try SupervisedConfig.parse(settings: flags.settings)
     cli.epochs = flags.epochs ?? cli.epochs
     cli.shuffle = flags.shuffle ?? cli.shuffle

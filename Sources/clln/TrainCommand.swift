@@ -145,13 +145,73 @@ struct TrainCommand: ParsableCommand {
         return e
     }
 
+    /// The three kinds of task `clln train` runs; each flag that is not common to all applies to
+    /// some of them (``flagScopes``).
+    enum TaskKind: CaseIterable {
+        case qLearning, continuous, supervised
+
+        var taskNoun: String {
+            switch self {
+            case .qLearning: "Q-learning task"
+            case .continuous: "continuous-state task"
+            case .supervised: "supervised task"
+            }
+        }
+
+        var tasks: String {
+            switch self {
+            case .qLearning: "the tabular Q-learning presets and configs"
+            case .continuous: "cartpole and mountaincar"
+            case .supervised: "the supervised tasks"
+            }
+        }
+    }
+
+    /// Every flag that applies to some task kinds only: its name (with a hint where another flag
+    /// does its job), whether it was given, and the kinds that read it. Flags not listed (trials,
+    /// seed, out, json, α, η, batch, clip, backend and run options) apply to every kind.
+    var flagScopes: [(flag: String, given: Bool, kinds: Set<TaskKind>)] {
+        let qLearning: Set<TaskKind> = [.qLearning], continuous: Set<TaskKind> = [.continuous], supervised: Set<TaskKind> = [.supervised]
+        let bothQ: Set<TaskKind> = [.qLearning, .continuous]
+        let flags = self.supervised
+        return [
+            ("--steps", steps != nil, bothQ), ("--gamma", gamma != nil, bothQ),
+            ("--epsilon-start", epsilonStart != nil, bothQ), ("--epsilon-end", epsilonEnd != nil, bothQ),
+            ("--readout", readout != nil, bothQ),
+            ("--compare-backends", compareBackends, [.qLearning, .supervised]),
+            ("--reference-quirk", referenceQuirk, qLearning), ("--state-weight-exponent", stateWeightExponent != nil, qLearning),
+            ("--rule", rule != .faithful, qLearning), ("--target", target != nil, qLearning),
+            ("--action-code", actionCode != nil, qLearning), ("--action-wiring", actionWiring != nil, qLearning),
+            ("--action-voltage", actionVoltage != nil, qLearning), ("--action-off-voltage", actionOffVoltage != nil, qLearning),
+            ("--readout-gain", readoutGain != nil, qLearning), ("--readout-offset", readoutOffset != nil, qLearning),
+            ("--encoding", encoding != nil, continuous), ("--centers", centers != nil, continuous), ("--hidden", hidden != nil, continuous),
+            ("--rail-voltage", railVoltage != nil, continuous), ("--rail-gate", railGate != nil, continuous),
+            ("--exploration-bonus", explorationBonus != nil, continuous), ("--bonus-cells", bonusCells != nil, continuous),
+            ("--initial-gate", initialGate != nil, continuous), ("--advantage-kappa", advantageKappa != nil, continuous),
+            ("--epochs", flags.epochs != nil, supervised), ("--shuffle/--no-shuffle", flags.shuffle != nil, supervised),
+            ("--eval-every", flags.evalEvery != nil, supervised), ("--set", !flags.settings.isEmpty, supervised),
+        ]
+    }
+
+    /// Refuses (exit 64) the first given flag that `kind`'s tasks do not read, naming the tasks that do.
+    func refuseFlagsNotApplying(to kind: TaskKind) throws {
+        guard let scope = flagScopes.first(where: { $0.given && !$0.kinds.contains(kind) }) else { return }
+        let hint = scope.flag == "--steps" && kind == .supervised ? " (use --epochs)" : scope.flag == "--epochs" ? " (use --steps)" : ""
+        let readers = TaskKind.allCases.filter(scope.kinds.contains).map(\.tasks).joined(separator: " and to ")
+        throw ValidationError("\(scope.flag) does not apply to the \(kind.taskNoun) \(experiment)\(hint); it applies to \(readers)")
+    }
+
     func run() throws {
         try Exit.run {
-            if let task = SupervisedConfig.resolve(experiment) { return try runSupervised(task, command: self) }
-            if case .continuous? = try? LearningTask.named(experiment) { return try runContinuous() }
-            if encoding != nil || centers != nil || hidden != nil || railVoltage != nil || railGate != nil || explorationBonus != nil || bonusCells != nil || initialGate != nil || advantageKappa != nil {
-                throw ValidationError("--encoding, --centers, --hidden, --rail-voltage, --rail-gate, --exploration-bonus, --bonus-cells, --initial-gate and --advantage-kappa apply to cartpole and mountaincar only")
+            if let task = SupervisedConfig.resolve(experiment) {
+                try refuseFlagsNotApplying(to: .supervised)
+                return try runSupervised(task, command: self)
             }
+            if case .continuous? = try? LearningTask.named(experiment) {
+                try refuseFlagsNotApplying(to: .continuous)
+                return try runContinuous()
+            }
+            try refuseFlagsNotApplying(to: .qLearning)
             let e = try loadExperiment()
             let trial = QLearningTrial(experiment: e, seed: seed)
             let backends = try backends()
@@ -186,8 +246,8 @@ struct TrainCommand: ParsableCommand {
 
     /// `clln train cartpole|mountaincar`: CLLN Q-learning on a continuous-state task.
     func runContinuous() throws {
-        guard !compareBackends, readout == nil || readout == .perAction, !referenceQuirk, stateWeightExponent == nil, rule == .faithful, target == nil else {
-            throw ValidationError("\(experiment) trains the per-action readout on one backend; drop --compare-backends, --readout, --reference-quirk, --state-weight-exponent, --rule and --target")
+        guard readout == nil || readout == .perAction else {
+            throw ValidationError("\(experiment) trains the per-action readout only; drop --readout \(readout!.rawValue)")
         }
         let trial = ContinuousQLearningTrial(
             task: experiment, config: try continuousConfig(), seed: seed, trials: trials ?? 10)

@@ -64,6 +64,26 @@ func clln(_ arguments: [String]) throws -> (status: Int32, out: String, err: Str
         }
     }
 
+    /// Each kind of task refuses the flags only another kind reads (they used to be ignored
+    /// silently, NaN included), naming the tasks that read them, before any work.
+    @Test(arguments: [
+        (["four-state", "--set", "loss=mse"], "--set does not apply to the Q-learning task four-state; it applies to the supervised tasks"),
+        (["four-state", "--no-shuffle"], "--shuffle/--no-shuffle does not apply to the Q-learning task four-state"),
+        (["four-state", "--epochs", "3"], "--epochs does not apply to the Q-learning task four-state (use --steps)"),
+        (["xor", "--advantage-kappa", "nan"], "--advantage-kappa does not apply to the supervised task xor; it applies to cartpole and mountaincar"),
+        (["xor", "--hidden", "x"], "--hidden does not apply to the supervised task xor"),
+        (["xor", "--steps", "10"], "--steps does not apply to the supervised task xor (use --epochs); it applies to the tabular Q-learning presets and configs and to cartpole and mountaincar"),
+        (["cartpole", "--eval-every", "2"], "--eval-every does not apply to the continuous-state task cartpole"),
+        (["cartpole", "--action-code", "binary"], "--action-code does not apply to the continuous-state task cartpole"),
+        (["cartpole", "--compare-backends"], "--compare-backends does not apply to the continuous-state task cartpole"),
+        (["cartpole", "--readout", "arq"], "cartpole trains the per-action readout only; drop --readout arq"),
+    ])
+    func flagsOfAnotherTaskKindAreRefused(arguments: [String], message: String) throws {
+        let r = try clln(["train"] + arguments + ["--trials", "1", "--out", NSTemporaryDirectory() + "clln-scope-\(UUID().uuidString)"])
+        #expect(r.status == 64 && r.err.contains(message), "\(arguments): \(r.err)")
+        #expect(!r.out.contains("results:"), "no run started")
+    }
+
     @Test func badInputGivesATypedMessageAndExitCode() throws {
         let r = try clln(["solve", "--topology", "four-state", "--gate-value", "9", "--state", "0"])
         #expect(r.status == 65 && r.err.contains("outside [1.0, 5.5]"))
