@@ -40,10 +40,13 @@ public enum IdealScaleBenchmark {
 
     /// Times `updates` updates per size and family; then, when `memoryUpdates` > 0, that many
     /// updates on the 3,200-edge lattice, sampling resident memory. Sizes are checked before any
-    /// work (``BenchmarkError``). `progress` gets one line per row.
+    /// work (``BenchmarkError``). `progress` gets one line per row; `rowFinished` the report so
+    /// far (``IdealScaleReport/complete`` false) after each row, so that a long run interrupted
+    /// keeps its finished rows.
     public static func run(
         edges: [Int] = defaultEdges, families: [SpiceScaleBenchmark.Family] = SpiceScaleBenchmark.Family.allCases,
-        updates: Int = 20, memoryUpdates: Int = 0, warmStart: WarmStart = .perExample, progress: (String) -> Void = { _ in }
+        updates: Int = 20, memoryUpdates: Int = 0, warmStart: WarmStart = .perExample, progress: (String) -> Void = { _ in },
+        rowFinished: (IdealScaleReport) throws -> Void = { _ in }
     ) throws -> IdealScaleReport {
         let sides = try edges.map { e throws(BenchmarkError) in try SpiceScaleBenchmark.side(edges: e) }
         var rows: [IdealScaleReport.Row] = []
@@ -53,6 +56,8 @@ public enum IdealScaleBenchmark {
                     SpiceScaleBenchmark.network(family, side: n), family: family, updates: max(1, updates), warmStart: warmStart)
                 progress(row.summary)
                 rows.append(row)
+                try rowFinished(IdealScaleReport(
+                    warmStart: warmStart, examples: examples, rows: rows, growth: growth(rows), memory: nil, complete: false))
             }
         }
         var memory: IdealScaleReport.Memory?
@@ -61,7 +66,7 @@ public enum IdealScaleBenchmark {
             progress(String(format: "memory over %d updates: %.1f → %.1f MiB", m.updates, m.residentMiBAtStart, m.residentMiBAtEnd))
             memory = m
         }
-        return IdealScaleReport(warmStart: warmStart, examples: examples, rows: rows, growth: growth(rows), memory: memory)
+        return IdealScaleReport(warmStart: warmStart, examples: examples, rows: rows, growth: growth(rows), memory: memory, complete: true)
     }
 
     /// Least-squares slope of log(ms per update) against log(edges) over ``growthRange``, per family.
@@ -245,8 +250,10 @@ public struct IdealScaleReport: Codable, Sendable {
     public var rows: [Row]
     public var growth: [Growth]
     public var memory: Memory?
+    /// False in the reports written after each row while the run goes on (its rows so far).
+    public var complete: Bool
 
     enum CodingKeys: String, CodingKey {
-        case warmStart = "warm_start", examples, rows, growth, memory
+        case warmStart = "warm_start", examples, rows, growth, memory, complete
     }
 }

@@ -66,16 +66,24 @@ public enum SpiceScaleBenchmark {
     /// Times `updates` updates per size, family and backend (`models` on SPICE, then the idealized
     /// solver when `ideal`), plus a batched row per SPICE case; then, when `memoryUpdates` > 0,
     /// that many updates on the 3,200-edge lattice on the first model, sampling resident memory.
-    /// Sizes are checked before any work (``BenchmarkError``). `progress` gets one line per row.
+    /// Sizes are checked before any work (``BenchmarkError``). `progress` gets one line per row;
+    /// `rowFinished` the report so far (``SpiceScaleReport/complete`` false) after each row, so
+    /// that a long run interrupted keeps its finished rows.
     public static func run(
         edges: [Int] = defaultEdges, families: [Family] = Family.allCases, models: [String] = ["nmos-ideal", "ald1106"],
         ideal: Bool = true, updates: Int = 20, memoryUpdates: Int = 0, sessions: Bool? = nil, batch: Bool = true,
-        progress: (String) -> Void = { _ in }
+        progress: (String) -> Void = { _ in }, rowFinished: (SpiceScaleReport) throws -> Void = { _ in }
     ) throws -> SpiceScaleReport {
         let sides = try edges.map { e throws(BenchmarkError) in try side(edges: e) }
         let cards = try models.map { try SolverBackend(kind: .spice, model: $0).modelCard() }
         let engine = try NgspiceEngine.shared()
         var rows: [SpiceScaleReport.Row] = []
+        func report(memory: SpiceScaleReport.Memory?, complete: Bool) throws -> SpiceScaleReport {
+            SpiceScaleReport(
+                ngspiceVersion: engine.version, linearSolver: engine.linearSolver.rawValue,
+                spiceOptions: SpiceSolver.defaultSpiceOptions(model: try ModelCard.standard(), linearSolver: engine.linearSolver),
+                rows: rows, growth: growth(rows), memory: memory, complete: complete)
+        }
         for n in sides {
             for family in families {
                 let topology = network(family, side: n)
@@ -87,6 +95,7 @@ public enum SpiceScaleBenchmark {
                         solver, name: card.name, topology: topology, family: family, updates: updates, engine: batch ? engine : nil)
                     progress(row.summary)
                     rows.append(row)
+                    try rowFinished(try report(memory: nil, complete: false))
                 }
                 if ideal {
                     var options = IdealSolver.Options()
@@ -95,6 +104,7 @@ public enum SpiceScaleBenchmark {
                     let row = try measure(solver, name: "ideal", topology: topology, family: family, updates: updates, engine: nil)
                     progress(row.summary)
                     rows.append(row)
+                    try rowFinished(try report(memory: nil, complete: false))
                 }
             }
         }
@@ -103,10 +113,7 @@ public enum SpiceScaleBenchmark {
             memory = try measureMemory(card: card, updates: memoryUpdates, engine: engine, sessions: sessions)
             if let m = memory { progress(String(format: "memory over %d updates: %.1f → %.1f MiB", m.updates, m.residentMiBAtStart, m.residentMiBAtEnd)) }
         }
-        return SpiceScaleReport(
-            ngspiceVersion: engine.version, linearSolver: engine.linearSolver.rawValue,
-            spiceOptions: SpiceSolver.defaultSpiceOptions(model: try ModelCard.standard(), linearSolver: engine.linearSolver),
-            rows: rows, growth: growth(rows), memory: memory)
+        return try report(memory: memory, complete: true)
     }
 
     /// Least-squares slope of log(ms per update) against log(edges) over ``growthRange``, per
@@ -330,9 +337,11 @@ public struct SpiceScaleReport: Codable, Sendable {
     public var rows: [Row]
     public var growth: [Growth]
     public var memory: Memory?
+    /// False in the reports written after each row while the run goes on (its rows so far).
+    public var complete: Bool
 
     enum CodingKeys: String, CodingKey {
         case ngspiceVersion = "ngspice_version", linearSolver = "linear_solver", spiceOptions = "spice_options"
-        case rows, growth, memory
+        case rows, growth, memory, complete
     }
 }

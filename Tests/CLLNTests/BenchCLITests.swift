@@ -78,6 +78,20 @@ import Testing
         #expect(abs((growth.first?.exponent ?? 0) - 1.5) < 1e-9 && abs((growth.first?.processorExponent ?? 0) - 1.25) < 1e-9)
     }
 
+    /// A long benchmark hands out its report after every row (rows so far, not complete), so an
+    /// interrupted run keeps what it measured; the final report is complete.
+    @Test func scaleBenchmarksReportEveryFinishedRow() throws {
+        var spicePartials: [SpiceScaleReport] = []
+        let spice = try SpiceScaleBenchmark.run(
+            edges: [18], families: [.lattice, .dense], models: ["nmos-ideal"], ideal: false, updates: 1, batch: false,
+            rowFinished: { spicePartials.append($0) })
+        #expect(spicePartials.map(\.rows.count) == [1, 2] && spicePartials.allSatisfy { !$0.complete } && spice.complete)
+        #expect(spicePartials.last?.rows.map(\.family) == spice.rows.map(\.family))
+        var idealPartials: [CLLNBench.IdealScaleReport] = []
+        let ideal = try IdealScaleBenchmark.run(edges: [800], updates: 1, rowFinished: { idealPartials.append($0) })
+        #expect(idealPartials.map(\.rows.count) == [1, 2] && idealPartials.allSatisfy { !$0.complete } && ideal.complete)
+    }
+
     /// `--pyclln`: the three variants side by side per size, each timed.
     @Test func quickPyCLLNComparisonReportsThreeVariantsPerSize() throws {
         struct Row: Decodable { var edges: Int; var variant: String; var ms_per_update: Double; var cpu_ms_per_update: Double }
