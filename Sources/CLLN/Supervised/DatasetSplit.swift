@@ -8,6 +8,11 @@ public enum SplitMethod: String, Sendable, Hashable, Codable, CaseIterable, Conf
     /// stratify=y)`, sample for sample (``LabeledDataset/scikitLearnSplit(testFraction:seed:)``;
     /// digits 1,437/360): the split published scikit-learn-based trainers report on.
     case scikitLearn = "scikit-learn"
+
+    /// How summaries name a split: "seed 7" for the default method, "scikit-learn, seed 0" otherwise.
+    public static func label(_ method: SplitMethod?, seed: UInt64) -> String {
+        (method.map { $0 == .stratified ? "" : "\($0.rawValue), " } ?? "") + "seed \(seed)"
+    }
 }
 
 /// Why a split cannot be made.

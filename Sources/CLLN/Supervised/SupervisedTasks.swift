@@ -366,7 +366,7 @@ public enum SupervisedTasks {
             summary: "\(describe), dense \(network) network" + (skip ? " with input→output skip links" : "")
                 + " (\(topology.edgeCount) MOSFETs), "
                 + (differential ? "differential outputs" : "single-ended outputs")
-                + ", labels ±\(margin) V, split \(split.train.count)/\(split.test.count) (\(splitMethod == .stratified ? "" : "\(splitMethod.rawValue), ")seed \(encoding.splitSeed))"
+                + ", labels ±\(margin) V, split \(split.train.count)/\(split.test.count) (\(SplitMethod.label(splitMethod, seed: encoding.splitSeed)))"
                 + (copies > 0 ? ", training set augmented to \(split.train.count * (copies + 1)) by \(copies) shifted copies" : ""),
             topology: Self.named(topology, name), train: split.train.map(example) + extraTrain, test: split.test.map(example),
             trainClasses: split.train.map { data.labels[$0] } + extraClasses, testClasses: split.test.map { data.labels[$0] },

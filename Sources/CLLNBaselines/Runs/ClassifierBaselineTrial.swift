@@ -124,8 +124,7 @@ public struct ClassifierBaselineSummary: Codable, Sendable {
 
     /// "64 input voltages, 10 classes, 1437 training / 360 test examples (split scikit-learn, seed 0)".
     public static func dataDescription(_ task: SupervisedTask) -> String {
-        let method = task.splitMethod.map { "\($0.rawValue), " } ?? ""
-        return "\(task.train.first?.inputs.count ?? 0) input voltages, \(task.classNames.count) classes, "
-            + "\(task.train.count) training / \(task.test.count) test examples (split \(method)seed \(task.splitSeed))"
+        "\(task.train.first?.inputs.count ?? 0) input voltages, \(task.classNames.count) classes, "
+            + "\(task.train.count) training / \(task.test.count) test examples (split \(SplitMethod.label(task.splitMethod, seed: task.splitSeed)))"
     }
 }
