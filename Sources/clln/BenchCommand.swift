@@ -237,9 +237,8 @@ struct BenchSpiceScale: ParsableCommand {
                 families: families.isEmpty ? SpiceScaleBenchmark.Family.allCases : families,
                 models: noSpice ? [] : (models.isEmpty ? ["nmos-ideal", "ald1106"] : models), ideal: !noIdeal,
                 updates: updates ?? (quick ? 2 : 20), memoryUpdates: memoryUpdates, sessions: sessions.value, batch: !noBatch,
-                progress: { FileHandle.standardError.write(Data("\($0)\n".utf8)) }, rowFinished: write)
-            try write(report)
-            let data = try JSONOutput.encode(report)
+                progress: { FileHandle.standardError.write(Data("\($0)\n".utf8)) }, rowFinished: { try write($0) })
+            let data = try write(report)
             guard !json else { return printOut(String(decoding: data, as: UTF8.self)) }
             var lines = ["ngspice \(report.ngspiceVersion) (\(report.linearSolver)), options \(report.spiceOptions)",
                          "family   edges    backend (form)                    ms/update  cpu ms   op ms  other ngspice ms  batched ms/point  first ms  MiB"]
@@ -265,10 +264,11 @@ struct BenchSpiceScale: ParsableCommand {
 
     private static func optional(_ x: Double?) -> String { x.map { String(format: "%.2f", $0) } ?? "-" }
 
-    /// Writes `report` as `bench-spice-scale.json` into `--out`, if given (after every row too).
-    private func write(_ report: SpiceScaleReport) throws {
-        guard let out else { return }
-        try AtomicFile.write(try JSONOutput.encode(report), to: URL(fileURLWithPath: out).appendingPathComponent("bench-spice-scale.json"))
+    /// Writes `report` as `bench-spice-scale.json` into `--out`, if given (after every row too); returns its JSON.
+    @discardableResult private func write(_ report: SpiceScaleReport) throws -> Data {
+        let data = try JSONOutput.encode(report)
+        if let out { try AtomicFile.write(data, to: URL(fileURLWithPath: out).appendingPathComponent("bench-spice-scale.json")) }
+        return data
     }
 
     /// `--pyclln`: PyCLLN-style, its optimized variant and clln side by side.

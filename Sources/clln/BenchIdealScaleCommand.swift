@@ -43,9 +43,8 @@ struct BenchIdealScale: ParsableCommand {
                 edges: sizes.isEmpty ? (quick ? IdealScaleBenchmark.quickEdges : IdealScaleBenchmark.defaultEdges) : sizes,
                 families: families.isEmpty ? SpiceScaleBenchmark.Family.allCases : families,
                 updates: updates ?? (quick ? 5 : 20), memoryUpdates: memoryUpdates, warmStart: warmStart,
-                progress: { FileHandle.standardError.write(Data("\($0)\n".utf8)) }, rowFinished: write)
-            try write(report)
-            let data = try JSONOutput.encode(report)
+                progress: { FileHandle.standardError.write(Data("\($0)\n".utf8)) }, rowFinished: { try write($0) })
+            let data = try write(report)
             guard !json else { return printOut(String(decoding: data, as: UTF8.self)) }
             var lines = ["free phases warm-started \(report.warmStart == .perExample ? "from the same example's previous solution" : "from the previous update's solution") (\(report.examples) examples, first epoch untimed)"]
             lines.append("family   edges    nodes   ms/update  updates/s  cpu ms/update  Newton free+clamped  LU factor+solve  first ms  MiB")
@@ -67,10 +66,11 @@ struct BenchIdealScale: ParsableCommand {
         }
     }
 
-    /// Writes `report` as `bench-ideal-scale.json` into `--out`, if given (after every row too).
-    private func write(_ report: IdealScaleReport) throws {
-        guard let out else { return }
-        try AtomicFile.write(try JSONOutput.encode(report), to: URL(fileURLWithPath: out).appendingPathComponent("bench-ideal-scale.json"))
+    /// Writes `report` as `bench-ideal-scale.json` into `--out`, if given (after every row too); returns its JSON.
+    @discardableResult private func write(_ report: IdealScaleReport) throws -> Data {
+        let data = try JSONOutput.encode(report)
+        if let out { try AtomicFile.write(data, to: URL(fileURLWithPath: out).appendingPathComponent("bench-ideal-scale.json")) }
+        return data
     }
 }
 
